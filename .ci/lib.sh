@@ -1,0 +1,183 @@
+# shellcheck shell=bash
+# Helpers sourced by .ci/serve, .ci/test and .ci/wasm-size. Each `ensure_*` installs what is
+# missing and is silent-but-one-line when everything is already there, so scripts can call them on
+# every run. Sourcing this file enables strict mode and changes into the repository root.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
+cd "$ROOT"
+
+# Pinned tool versions. The wasm-bindgen CLI must equal the `wasm-bindgen` crate in Cargo.lock.
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=0.2.130
+WASM_TARGET=wasm32-unknown-unknown
+CHROMIUM=/usr/bin/chromium
+# The release binary that `cargo leptos build --release` produces.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+LEADLOOM_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/leadloom"
+
+# PostgreSQL used by the integration tests (trust auth on the local cluster).
+: "${LEADLOOM_TEST_POSTGRES_URL:=postgres://postgres@127.0.0.1:5432/postgres}"
+export LEADLOOM_TEST_POSTGRES_URL
+
+# Binaries installed by `cargo install` live here; fresh shells may not have it on PATH yet.
+CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+case ":$PATH:" in
+  *":$CARGO_BIN:"*) ;;
+  *) export PATH="$CARGO_BIN:$PATH" ;;
+esac
+
+if [[ -t 1 ]]; then _BOLD=$'\e[1m' _RED=$'\e[31m' _YELLOW=$'\e[33m' _RESET=$'\e[0m'; else _BOLD='' _RED='' _YELLOW='' _RESET=''; fi
+
+step() { printf '%s==> %s%s\n' "$_BOLD" "$*" "$_RESET"; }
+info() { printf '    %s\n' "$*"; }
+warn() {
+  {
+    printf '%s!!! ==================================================================\n' "$_YELLOW"
+    printf '!!! WARNING: %s\n' "$1"
+    shift
+    if (($#)); then printf '!!!          %s\n' "$@"; fi
+    printf '!!! ==================================================================%s\n' "$_RESET"
+  } >&2
+}
+die() { printf '%serror:%s %s\n' "$_RED" "$_RESET" "$*" >&2; exit 1; }
+is_ci() { [[ "${CI:-}" == "true" || "${CI:-}" == "1" ]]; }
+is_root() { [[ "$(id -u)" == 0 ]]; }
+
+# Succeeds when `<cmd> --version` prints exactly the given version as a word (e.g. "wasm-bindgen 0.2.130").
+has_version() {
+  local want=$1
+  shift
+  local out
+  out="$("$@" --version 2>/dev/null)" || return 1
+  [[ " ${out//$'\n'/ } " == *" $want "* || " ${out//$'\n'/ } " == *" v$want "* ]]
+}
+
+# apt-get update runs at most once per script run.
+_APT_UPDATED=0
+apt_install() {
+  is_root || die "need to install Debian package(s) '$*' but not running as root: run 'sudo apt-get install -y $*' and retry"
+  if [[ $_APT_UPDATED == 0 ]]; then
+    info "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null
+    _APT_UPDATED=1
+  fi
+  info "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" </dev/null
+}
+
+# Rust toolchain: wasm32 target, rustfmt + clippy, cargo-leptos and the wasm-bindgen CLI.
+ensure_toolchain() {
+  command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs) and retry"
+  command -v rustup >/dev/null || die "rustup not found: install Rust with rustup (https://rustup.rs) and retry"
+
+  local lock_version
+  lock_version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock 2>/dev/null || true)"
+  if [[ -n "$lock_version" && "$lock_version" != "$WASM_BINDGEN_VERSION" ]]; then
+    die "Cargo.lock has wasm-bindgen $lock_version but .ci/lib.sh pins the CLI to $WASM_BINDGEN_VERSION: keep them equal"
+  fi
+
+  local installed
+  installed="$(rustup target list --installed)"
+  if ! grep -qx "$WASM_TARGET" <<<"$installed"; then
+    step "rustup target add $WASM_TARGET"
+    rustup target add "$WASM_TARGET"
+  fi
+  installed="$(rustup component list --installed)"
+  local component
+  for component in rustfmt clippy; do
+    if ! grep -q "^$component" <<<"$installed"; then
+      step "rustup component add $component"
+      rustup component add "$component"
+    fi
+  done
+
+  if ! has_version "$CARGO_LEPTOS_VERSION" cargo leptos; then
+    step "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (takes ~15 minutes, once)"
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+  fi
+  if ! has_version "$WASM_BINDGEN_VERSION" wasm-bindgen; then
+    step "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+  has_version "$CARGO_LEPTOS_VERSION" cargo leptos || die "cargo leptos --version does not report $CARGO_LEPTOS_VERSION"
+  has_version "$WASM_BINDGEN_VERSION" wasm-bindgen || die "wasm-bindgen --version does not report $WASM_BINDGEN_VERSION ($(command -v wasm-bindgen || echo 'not on PATH'))"
+  step "toolchain ok: $(rustc --version | cut -d' ' -f1-2), $WASM_TARGET, cargo-leptos $CARGO_LEPTOS_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION"
+}
+
+# npm packages of end2end/ (wasm-opt, sass, chart.js, Playwright), then puts their bin first on PATH
+# so cargo-leptos finds npm's wasm-opt and sass (Debian's binaryen breaks hydration).
+ensure_npm() {
+  command -v node >/dev/null || die "node not found: install Node.js 20 or newer with npm and retry"
+  command -v npm >/dev/null || die "npm not found: install npm and retry"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  ((major >= 20)) || die "Node.js $(node --version) is too old: 20 or newer is needed"
+
+  local dir="$ROOT/end2end"
+  if [[ ! -f "$dir/node_modules/.package-lock.json" || "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    step "npm ci (end2end)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  case ":$PATH:" in
+    ":$dir/node_modules/.bin:"*) ;;
+    *) export PATH="$dir/node_modules/.bin:$PATH" ;;
+  esac
+  local tool
+  for tool in wasm-opt sass; do
+    [[ "$(command -v "$tool")" == "$dir/node_modules/.bin/$tool" ]] || die "$tool is not taken from end2end/node_modules/.bin (run npm ci in end2end)"
+  done
+  step "npm ok: $(wasm-opt --version | cut -d' ' -f1-3), sass $(sass --version | cut -d' ' -f1), playwright $(node -p "require('$dir/node_modules/@playwright/test/package.json').version")"
+}
+
+# Debian's Chromium: the only browser Playwright uses (never `npx playwright install`).
+ensure_chromium() {
+  if [[ ! -x "$CHROMIUM" ]]; then
+    step "installing Chromium"
+    apt_install chromium
+    [[ -x "$CHROMIUM" ]] || die "$CHROMIUM still missing after apt-get install chromium"
+  fi
+  command -v curl >/dev/null || { step "installing curl"; apt_install curl ca-certificates; }
+  step "chromium ok: $("$CHROMIUM" --version 2>/dev/null | head -n1)"
+}
+
+_postgres_unavailable() {
+  if is_ci; then
+    die "PostgreSQL is not reachable at $LEADLOOM_TEST_POSTGRES_URL ($1); CI needs it for the integration tests"
+  fi
+  warn "PostgreSQL is not reachable at $LEADLOOM_TEST_POSTGRES_URL ($1)." \
+    "The PostgreSQL half of the integration tests cannot run; CI (CI=true) fails here." \
+    "Start it with: pg_ctlcluster --skip-systemctl-redirect <version> main start"
+}
+
+# PostgreSQL for the integration tests; starts the local Debian cluster when it is down.
+ensure_postgres() {
+  local url=$LEADLOOM_TEST_POSTGRES_URL
+  if ! command -v pg_isready >/dev/null; then
+    _postgres_unavailable "pg_isready not found: apt-get install postgresql"
+    return 0
+  fi
+  if pg_isready -q -d "$url"; then
+    step "postgres ok: $url"
+    return 0
+  fi
+  local version=""
+  if [[ -d /etc/postgresql ]]; then
+    version="$(find /etc/postgresql -mindepth 2 -maxdepth 2 -type d -name main | awk -F/ '{ print $4 }' | sort -V | tail -n1)"
+  fi
+  if [[ -n "$version" && "$url" =~ ^postgres(ql)?://([^@/]*@)?(127\.0\.0\.1|localhost|\[::1\])([:/?]|$) ]] &&
+    command -v pg_ctlcluster >/dev/null; then
+    step "starting PostgreSQL $version"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    local _
+    for _ in $(seq 1 30); do
+      if pg_isready -q -d "$url"; then
+        step "postgres ok: $url"
+        return 0
+      fi
+      sleep 0.5
+    done
+  fi
+  _postgres_unavailable "pg_isready failed"
+}

@@ -1,0 +1,5 @@
+//! Reusable pieces of UI: props in, view out, no server calls.
+
+pub mod form;
+pub mod icons;
+pub mod toast;

@@ -1,0 +1,72 @@
+//! LeadLoom's user interface: the Leptos app rendered on the server and hydrated in the
+//! browser. `pages/` own their data and actions, `components/` render, `api/` holds the server
+//! functions.
+
+// Leptos views are deeply nested types; laying out their futures (release builds especially)
+// needs a higher limit than the default 128.
+#![recursion_limit = "512"]
+
+pub mod api;
+pub mod components;
+pub mod pages;
+
+use components::toast::{ToastHost, Toaster};
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+use pages::{auth, errors, home, invite, onboarding, workspace};
+
+/// The HTML document around the app (server side only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    Toaster::provide();
+    // Every route renders fully before the response starts, so a page can answer 404 or 500.
+    let ssr = SsrMode::Async;
+    view! {
+        <Stylesheet id="leptos" href="/pkg/leadloom.css" />
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
+        <Meta name="theme-color" content="#1e3a8a" />
+        <Title formatter=|title: String| {
+            if title.is_empty() { "LeadLoom".to_owned() } else { format!("{title} · LeadLoom") }
+        } />
+        <Router>
+            <Routes fallback=|| view! { <errors::NotFound /> }>
+                <Route path=path!("/") view=home::Home ssr=ssr.clone() />
+                <Route path=path!("/login") view=auth::LoginPage ssr=ssr.clone() />
+                <Route path=path!("/register") view=auth::RegisterPage ssr=ssr.clone() />
+                <Route path=path!("/onboarding") view=onboarding::OnboardingPage ssr=ssr.clone() />
+                <Route path=path!("/invite/:token") view=invite::InvitePage ssr=ssr.clone() />
+                <ParentRoute path=path!("/w/:slug") view=workspace::WorkspaceLayout ssr=ssr.clone()>
+                    <Route path=path!("") view=workspace::dashboard::DashboardPage ssr=ssr.clone() />
+                    <Route path=path!("members") view=workspace::members::MembersPage ssr=ssr.clone() />
+                    <Route path=path!("settings") view=workspace::settings::SettingsPage ssr=ssr.clone() />
+                    <Route path=path!("audit") view=workspace::audit::AuditPage ssr=ssr.clone() />
+                    <Route path=path!("account") view=workspace::account::AccountPage ssr=ssr.clone() />
+                </ParentRoute>
+            </Routes>
+        </Router>
+        <ToastHost />
+    }
+}

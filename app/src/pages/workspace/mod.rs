@@ -1,0 +1,232 @@
+//! The signed-in app shell for one workspace (`/w/:slug/…`): sidebar, top bar with workspace
+//! switcher, notification bell and user menu, and the page in the middle.
+
+pub mod account;
+pub mod audit;
+pub mod dashboard;
+pub mod members;
+pub mod settings;
+
+use crate::api::account::Logout;
+use crate::api::workspace::{MarkNotificationsRead, WorkspaceShell, load_shell, notifications};
+use crate::api::{ApiError, AppError};
+use crate::components::icons::Icon;
+use crate::pages::errors::ErrorPage;
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet, Redirect};
+use leptos_router::hooks::{use_location, use_params_map};
+use shared::workspaces::Permission;
+
+/// The current workspace and user, for the pages inside the shell.
+#[derive(Clone)]
+pub struct ShellCtx {
+    pub shell: WorkspaceShell,
+    /// Reloads the shell (after the workspace's name, slug or logo change).
+    pub reload: Callback<()>,
+}
+
+pub fn use_shell() -> ShellCtx {
+    expect_context::<ShellCtx>()
+}
+
+#[component]
+pub fn WorkspaceLayout() -> impl IntoView {
+    let params = use_params_map();
+    let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
+    let shell = Resource::new(move || slug.get(), load_shell);
+    let location = use_location();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match shell.await {
+                    Ok(data) => {
+                        provide_context(ShellCtx {
+                            shell: data.clone(),
+                            reload: Callback::new(move |_| shell.refetch()),
+                        });
+                        view! { <Frame shell=data /> }.into_any()
+                    }
+                    Err(ApiError(AppError::Unauthorized)) => {
+                        let next = location.pathname.get_untracked();
+                        view! { <Redirect path=format!("/login?next={}", shared::url::encode_query_value(&next)) /> }.into_any()
+                    }
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Frame(shell: WorkspaceShell) -> impl IntoView {
+    let nav_open = RwSignal::new(false);
+    let base = format!("/w/{}", shell.workspace.slug);
+    let colour = shell.workspace.brand_colour.clone();
+    let mut links = vec![
+        (base.clone(), "Dashboard", "dashboard"),
+        (format!("{base}/members"), "Members", "members"),
+    ];
+    if shell.can(Permission::SettingsManage) {
+        links.push((format!("{base}/settings"), "Settings", "settings"));
+    } else {
+        links.push((format!("{base}/settings"), "Workspace", "settings"));
+    }
+    if shell.can(Permission::AuditView) {
+        links.push((format!("{base}/audit"), "Audit log", "audit"));
+    }
+    view! {
+        <div class="app" style=format!("--brand: {colour}") class:nav-open=move || nav_open.get()>
+            <aside class="sidebar" aria-label="Main navigation">
+                <a class="brand" href=base.clone()>
+                    <WorkspaceMark shell=shell.clone() />
+                    <span class="brand-name">{shell.workspace.name.clone()}</span>
+                </a>
+                <nav>
+                    <ul>
+                        {links.into_iter().map(|(href, label, icon)| view! {
+                            <li>
+                                <A href=href exact=true on:click=move |_| nav_open.set(false)>
+                                    <Icon name=icon />
+                                    <span>{label}</span>
+                                </A>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </nav>
+                <p class="sidebar-footer">"LeadLoom"</p>
+            </aside>
+            <div class="scrim" on:click=move |_| nav_open.set(false)></div>
+            <div class="main">
+                <TopBar shell=shell.clone() nav_open />
+                <div class="content">
+                    <Outlet />
+                </div>
+            </div>
+        </div>
+    }
+}
+
+/// The workspace's logo, or its initial on its brand colour.
+#[component]
+fn WorkspaceMark(shell: WorkspaceShell) -> impl IntoView {
+    let ws = shell.workspace;
+    if ws.has_logo {
+        view! { <img class="brand-logo" src=format!("/w/{}/logo", ws.slug) alt="" width="32" height="32" /> }.into_any()
+    } else {
+        let initial = ws
+            .name
+            .chars()
+            .next()
+            .unwrap_or('L')
+            .to_uppercase()
+            .to_string();
+        view! { <span class="brand-mark">{initial}</span> }.into_any()
+    }
+}
+
+#[component]
+fn TopBar(shell: WorkspaceShell, nav_open: RwSignal<bool>) -> impl IntoView {
+    let menu = RwSignal::new(None::<&'static str>);
+    let toggle = move |name: &'static str| {
+        menu.update(|m| *m = if *m == Some(name) { None } else { Some(name) });
+    };
+    let logout = ServerAction::<Logout>::new();
+    let current = shell.workspace.clone();
+    let others: Vec<_> = shell
+        .user
+        .workspaces
+        .iter()
+        .filter(|w| w.id != current.id)
+        .cloned()
+        .collect();
+    let user = shell.user.clone();
+    view! {
+        <header class="topbar">
+            <button class="icon-btn nav-toggle" aria-label="Open navigation" on:click=move |_| nav_open.update(|o| *o = !*o)>
+                <Icon name="menu" />
+            </button>
+            <div class="menu-anchor">
+                <button class="switcher" aria-haspopup="true" aria-expanded=move || (menu.get() == Some("switcher")).to_string()
+                    aria-label="Switch workspace" on:click=move |_| toggle("switcher")>
+                    <span class="switcher-name">{current.name.clone()}</span>
+                    <span class="badge">{current.role.label()}</span>
+                    <span aria-hidden="true">"▾"</span>
+                </button>
+                <Show when=move || menu.get() == Some("switcher")>
+                    <div class="menu" role="menu">
+                        <p class="menu-title">"Workspaces"</p>
+                        {others.clone().into_iter().map(|w| view! {
+                            <a role="menuitem" href=format!("/w/{}", w.slug) on:click=move |_| menu.set(None)>
+                                {w.name} <span class="badge">{w.role.label()}</span>
+                            </a>
+                        }).collect_view()}
+                        <a role="menuitem" href="/onboarding">"+ New workspace"</a>
+                    </div>
+                </Show>
+            </div>
+            <div class="topbar-spacer"></div>
+            <Bell workspace=current.id open=Signal::derive(move || menu.get() == Some("bell")) on_toggle=Callback::new(move |_| toggle("bell")) />
+            <div class="menu-anchor">
+                <button class="icon-btn avatar" aria-label="User menu" aria-haspopup="true"
+                    aria-expanded=move || (menu.get() == Some("user")).to_string() on:click=move |_| toggle("user")>
+                    {user.name.chars().next().unwrap_or('?').to_uppercase().to_string()}
+                </button>
+                <Show when=move || menu.get() == Some("user")>
+                    <div class="menu menu-right" role="menu">
+                        <p class="menu-title">{user.name.clone()}<br /><span class="muted">{user.email.clone()}</span></p>
+                        <a role="menuitem" href=format!("/w/{}/account", current.slug) on:click=move |_| menu.set(None)>"Account"</a>
+                        <ActionForm action=logout>
+                            <button type="submit" class="menu-button">"Sign out"</button>
+                        </ActionForm>
+                    </div>
+                </Show>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn Bell(workspace: uuid::Uuid, open: Signal<bool>, on_toggle: Callback<()>) -> impl IntoView {
+    let mark_read = ServerAction::<MarkNotificationsRead>::new();
+    let feed = Resource::new(
+        move || mark_read.version().get(),
+        move |_| notifications(workspace),
+    );
+    view! {
+        <div class="menu-anchor">
+            <button class="icon-btn bell" aria-label="Notifications" aria-haspopup="true"
+                aria-expanded=move || open.get().to_string() on:click=move |_| on_toggle.run(())>
+                <Icon name="bell" />
+                <Transition>
+                    {move || feed.get().and_then(Result::ok).filter(|f| f.unread > 0).map(|f| view! {
+                        <span class="bell-count" aria-label=format!("{} unread", f.unread)>{f.unread}</span>
+                    })}
+                </Transition>
+            </button>
+            <Show when=move || open.get()>
+                <div class="menu menu-right notifications" role="menu">
+                    <p class="menu-title">"Notifications"</p>
+                    <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                        {move || feed.get().map(|r| match r {
+                            Ok(f) if f.items.is_empty() => view! { <p class="muted empty">"Nothing new. Invitations accepted and role changes show up here."</p> }.into_any(),
+                            Ok(f) => view! {
+                                <ul class="notification-list">
+                                    {f.items.into_iter().map(|n| view! {
+                                        <li class:unread=!n.read>
+                                            <a href=n.link.unwrap_or_default()>{n.message}</a>
+                                            <time class="muted">{n.created_at.format("%Y-%m-%d %H:%M").to_string()}</time>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                                {(f.unread > 0).then(|| view! {
+                                    <button class="btn btn-small" on:click=move |_| { mark_read.dispatch(MarkNotificationsRead { workspace }); }>"Mark all as read"</button>
+                                })}
+                            }.into_any(),
+                            Err(e) => view! { <p class="muted">{e.to_string()}</p> }.into_any(),
+                        })}
+                    </Transition>
+                </div>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,88 @@
+import { expect, test } from '@playwright/test';
+import { collectPageErrors, gotoHydrated, registerAndOnboard, snap, waitHydrated } from './support';
+
+// What a new owner does next: invites a teammate by link, adjusts settings, reads the audit
+// log; the teammate joins through the link; a stranger's URL is a 404.
+test('an owner invites a teammate who joins; settings and the audit log work', async ({
+  page,
+  browser,
+}, testInfo) => {
+  const project = testInfo.project.name;
+  const stamp = Date.now().toString(36);
+  const slug = `team-${stamp}-${project}`;
+  const password = `Loom-${stamp}-Weaver!77`;
+  const owner = { name: `Olga ${project}`, email: `olga-${stamp}-${project}@example.com` };
+  const mate = { name: `Tom ${project}`, email: `tom-${stamp}-${project}@example.com` };
+  const pageErrors = collectPageErrors(page);
+
+  await registerAndOnboard(page, { ...owner, password, workspace: `Team ${stamp}`, slug });
+
+  let link = '';
+  await test.step('invite a teammate by link', async () => {
+    await gotoHydrated(page, `/w/${slug}/members`);
+    await page.getByLabel('Email', { exact: true }).fill(mate.email);
+    await page.getByLabel('Role', { exact: true }).selectOption('admin');
+    await page.getByRole('button', { name: 'Send invitation', exact: true }).click();
+    const linkField = page.getByRole('textbox', { name: 'Invitation link' });
+    await expect(linkField).toBeVisible();
+    link = await linkField.inputValue();
+    expect(link).toMatch(/\/invite\/[0-9a-f]{64}$/);
+    await expect(page.getByRole('status').filter({ hasText: 'Share the link below' })).toBeVisible();
+    await expect(page.getByText(mate.email).first()).toBeVisible();
+    await snap(page, testInfo, '11-members-invited.png');
+  });
+
+  await test.step('change working hours and see a toast', async () => {
+    await gotoHydrated(page, `/w/${slug}/settings`);
+    await page.getByLabel('Working hours start', { exact: true }).fill('08:00');
+    await page.getByRole('button', { name: 'Save settings', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Settings saved.' })).toBeVisible();
+    await snap(page, testInfo, '12-settings-saved.png');
+  });
+
+  await test.step('the audit log shows the change', async () => {
+    await gotoHydrated(page, `/w/${slug}/audit`);
+    await expect(page.getByRole('cell', { name: 'Changed settings' }).first()).toBeVisible();
+    await expect(page.getByText('working hours: 09:00–18:00 → 08:00–18:00')).toBeVisible();
+    await snap(page, testInfo, '13-audit-log.png');
+  });
+
+  await test.step('the teammate registers through the link and joins', async () => {
+    const context = await browser.newContext({ viewport: page.viewportSize() ?? undefined });
+    const matePage = await context.newPage();
+    const mateErrors = collectPageErrors(matePage);
+    await gotoHydrated(matePage, link);
+    await expect(matePage.getByRole('heading', { level: 1, name: `Join Team ${stamp}` })).toBeVisible();
+    await matePage.getByRole('link', { name: 'Create an account', exact: true }).click();
+    await expect(matePage).toHaveURL(/\/register\?next=/);
+    await waitHydrated(matePage);
+    await matePage.getByLabel('Name', { exact: true }).fill(mate.name);
+    await matePage.getByLabel('Email', { exact: true }).fill(mate.email);
+    await matePage.getByLabel('Password', { exact: true }).fill(password);
+    await matePage.getByRole('button', { name: 'Create account', exact: true }).click();
+    await expect(matePage).toHaveURL(/\/invite\//);
+    await matePage.getByRole('button', { name: 'Accept invitation', exact: true }).click();
+    await expect(matePage).toHaveURL(new RegExp(`/w/${slug}/?$`));
+    await expect(matePage.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+    await expect(matePage.getByTestId('members-count')).toHaveText('2');
+    await snap(matePage, testInfo, '14-teammate-dashboard.png');
+    expect(mateErrors).toEqual([]);
+    await context.close();
+  });
+
+  await test.step('the owner is notified', async () => {
+    await gotoHydrated(page, `/w/${slug}`);
+    await page.getByRole('button', { name: 'Notifications', exact: true }).click();
+    await expect(page.getByText(`${mate.name} joined Team ${stamp} as Admin.`)).toBeVisible();
+    await snap(page, testInfo, '15-notifications.png');
+  });
+
+  await test.step('someone else\'s workspace is a 404', async () => {
+    const response = await page.goto(`/w/not-yours-${stamp}/settings`);
+    expect(response?.status()).toBe(404);
+    await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
+    await snap(page, testInfo, '16-not-found.png');
+  });
+
+  expect(pageErrors).toEqual([]);
+});

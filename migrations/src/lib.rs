@@ -1,0 +1,15 @@
+//! LeadLoom's schema: the single source of truth for every table, on SQLite and PostgreSQL
+//! alike. Runs on start (`leadloom serve`) and by `leadloom migrate`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,11 @@
+//! HTTP plumbing and the routes that are not Leptos pages: the router, middleware (CSRF guard,
+//! client address, security headers), health check and workspace logo upload/download.
+
+pub mod csrf;
+pub mod health;
+pub mod logo;
+pub mod meta;
+pub mod router;
+pub mod tenant;
+
+pub use router::router;

@@ -1,0 +1,89 @@
+//! Assembles the router: Leptos pages and server functions, the plain routes, static assets,
+//! and the middleware stack (request id, tracing, security headers, client address, CSRF
+//! guard, sessions, body limits).
+
+use super::{csrf, health, logo, meta};
+use crate::AppState;
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    http::HeaderName,
+    middleware,
+    routing::{get, post},
+};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use shared::accounts::session_store::DbSessionStore;
+use tower::ServiceBuilder;
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite, cookie::time::Duration};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "leadloom_session";
+
+/// Everything the server needs to build its router besides the state.
+#[derive(Clone, Debug)]
+pub struct RouterOptions {
+    pub secure_cookies: bool,
+    pub session_idle_days: i64,
+    pub max_body_bytes: usize,
+}
+
+pub fn router(state: AppState, options: RouterOptions) -> Router {
+    let routes = generate_route_list(app::App);
+    let services = state.services.clone();
+    let context = move || provide_context(services.clone());
+
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.services.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(options.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(Duration::days(
+            options.session_idle_days,
+        )));
+
+    let request_id = HeaderName::from_static("x-request-id");
+    let logo_routes = Router::new()
+        .route("/w/{slug}/logo", get(logo::show))
+        .route(
+            "/w/{slug}/settings/logo",
+            post(logo::upload).layer(DefaultBodyLimit::max(
+                shared::workspaces::service::MAX_LOGO_BYTES + 16 * 1024,
+            )),
+        );
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .merge(logo_routes)
+        .leptos_routes_with_context(&state, routes, context, {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(
+                    |request: &axum::http::Request<axum::body::Body>| {
+                        let id = request
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-");
+                        tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                    },
+                ))
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(middleware::from_fn(meta::security_headers))
+                .layer(middleware::from_fn_with_state(state.clone(), meta::client_meta))
+                .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
+                .layer(RequestBodyLimitLayer::new(options.max_body_bytes))
+                .layer(sessions),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,29 @@
+//! `leadloom`: the one binary. Parses the configuration and runs the chosen subcommand.
+
+// Leptos views are deeply nested types; laying out their futures needs a higher limit.
+#![recursion_limit = "512"]
+
+use clap::Parser;
+use server::config::{Cli, Command, LogFormat};
+use tracing_subscriber::{EnvFilter, fmt};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    // A missing .env is normal; a broken one should not be silently half-read.
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        anyhow::bail!("reading .env: {e}");
+    }
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    match cli.log_format {
+        LogFormat::Json => fmt().json().with_env_filter(filter).init(),
+        LogFormat::Text => fmt().with_env_filter(filter).init(),
+    }
+    match cli.command {
+        Command::Serve(args) => server::serve::serve(args).await,
+        Command::Migrate(args) => server::serve::migrate(args).await,
+    }
+}

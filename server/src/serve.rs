@@ -1,0 +1,148 @@
+//! `leadloom serve` and `leadloom migrate`: connect, migrate, build the state and serve until
+//! Ctrl-C or SIGTERM, with a housekeeping task for expired sessions and old sign-in attempts.
+
+use crate::config::{DatabaseArgs, ServeArgs};
+use crate::http::router::{RouterOptions, router};
+use crate::state::AppState;
+use anyhow::Context;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use shared::mail::Mailer;
+use shared::services::{Services, Settings};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_sessions::session_store::ExpiredDeletion;
+
+/// Connects to the database (creating the SQLite directory if needed) and migrates it.
+pub async fn connect_and_migrate(args: &DatabaseArgs) -> anyhow::Result<DatabaseConnection> {
+    if let Some(path) = sqlite_path(&args.database_url)
+        && let Some(dir) = std::path::Path::new(&path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let db = shared::db::connect(&args.database_url)
+        .await
+        .context("connecting to the database")?;
+    Migrator::up(&db, None)
+        .await
+        .context("migrating the database")?;
+    Ok(db)
+}
+
+/// The file path of a `sqlite://path?…` URL, if it is one (and not in-memory).
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
+}
+
+pub async fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
+    connect_and_migrate(&args).await?;
+    tracing::info!("database is up to date");
+    Ok(())
+}
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let db = connect_and_migrate(&args.database).await?;
+    let mailer = args
+        .smtp_url
+        .as_deref()
+        .map(|url| Mailer::new(url, &args.smtp_from))
+        .transpose()
+        .context("SMTP_URL / SMTP_FROM")?;
+    let mut leptos_options = leptos::config::get_configuration(None)
+        .context("reading Leptos' configuration")?
+        .leptos_options;
+    leptos_options.site_addr = args.bind;
+    let public_url = args.public_url();
+    let state = AppState {
+        leptos_options,
+        services: Services {
+            db: db.clone(),
+            mailer,
+            settings: Arc::new(Settings {
+                public_url: public_url.clone(),
+                invitation_ttl_days: args.invitation_ttl_days,
+            }),
+        },
+        trust_proxy: args.trust_proxy,
+        public_origin: public_url.clone(),
+    };
+    let app = router(
+        state,
+        RouterOptions {
+            secure_cookies: args.secure_cookies(),
+            session_idle_days: args.session_idle_days,
+            max_body_bytes: args.max_body_bytes,
+        },
+    );
+    tokio::spawn(housekeeping(db));
+
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("binding {}", args.bind))?;
+    tracing::info!(address = %args.bind, public_url, "LeadLoom is listening");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving")
+}
+
+/// Every hour: drop expired sessions and sign-in attempts older than the throttle needs.
+async fn housekeeping(db: DatabaseConnection) {
+    let store = shared::accounts::session_store::DbSessionStore::new(db.clone());
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.delete_expired().await {
+            tracing::warn!(error = %e, "deleting expired sessions failed");
+        }
+        if let Err(e) = shared::accounts::throttle::prune(&db, chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "pruning sign-in attempts failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_path;
+
+    #[test]
+    fn sqlite_paths_are_found() {
+        assert_eq!(
+            sqlite_path("sqlite://data/leadloom.db?mode=rwc").as_deref(),
+            Some("data/leadloom.db")
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://postgres@127.0.0.1/x"), None);
+    }
+}

@@ -1,0 +1,92 @@
+//! Tenant isolation: a member of workspace A asks for every route that exists with workspace
+//! B's ids and slug, and gets 404 every time — pages, server functions and plain routes. Every
+//! later capability adds its routes here.
+
+use crate::common::TestApp;
+use reqwest::StatusCode;
+
+async fn member_of_a_sees_nothing_of_b(app: TestApp) {
+    let (_owner_b, ws_b) = app
+        .user_with_workspace("Bravo", "b@iso.test", "bravo")
+        .await;
+    let (a, ws_a) = app
+        .user_with_workspace("Alpha", "a@iso.test", "alpha")
+        .await;
+
+    // Pages under /w/{slug}: server-rendered with a real 404 status.
+    for path in [
+        "/w/bravo",
+        "/w/bravo/members",
+        "/w/bravo/settings",
+        "/w/bravo/audit",
+        "/w/bravo/account",
+        "/w/bravo/logo",
+    ] {
+        let response = a.get(path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "GET {path}");
+        // The same page of A's own workspace works (A has no logo yet, so that one is 404 too).
+        let own = a.get(&path.replace("bravo", "alpha")).await.status();
+        if path.ends_with("/logo") {
+            assert_eq!(own, StatusCode::NOT_FOUND, "A has no logo");
+        } else {
+            assert_eq!(own, StatusCode::OK, "own {path} works");
+        }
+    }
+
+    // Plain POST route (logo upload) with B's slug.
+    let response = a
+        .upload_logo("bravo", b"\x89PNG\r\n\x1a\nxx".to_vec(), "l.png")
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    // Every tenant-scoped server function with B's workspace id.
+    let nobody = uuid::Uuid::now_v7().to_string();
+    let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("load_shell", vec![("slug", "bravo")]),
+        ("dashboard", vec![("workspace", &ws_b)]),
+        ("load_settings", vec![("workspace", &ws_b)]),
+        ("members", vec![("workspace", &ws_b)]),
+        (
+            "change_role",
+            vec![("workspace", &ws_b), ("user", &nobody), ("role", "admin")],
+        ),
+        (
+            "remove_member",
+            vec![("workspace", &ws_b), ("user", &nobody)],
+        ),
+        ("invitations", vec![("workspace", &ws_b)]),
+        (
+            "invite",
+            vec![
+                ("workspace", &ws_b),
+                ("email", "x@iso.test"),
+                ("role", "member"),
+            ],
+        ),
+        (
+            "revoke_invitation",
+            vec![("workspace", &ws_b), ("invitation", &nobody)],
+        ),
+        ("audit_log", vec![("workspace", &ws_b)]),
+        ("notifications", vec![("workspace", &ws_b)]),
+        ("mark_notifications_read", vec![("workspace", &ws_b)]),
+        ("set_plan", vec![("slug", "bravo"), ("plan", "pro")]),
+    ];
+    for (name, form) in &calls {
+        let (status, body) = a.call(name, form).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name} with B's ids: {body}");
+    }
+    let (status, body) = a
+        .call_raw("save_settings", format!("workspace={ws_b}&form[name]=x&form[slug]=x&form[timezone]=UTC&form[brand_colour]=%23000000&form[default_country]=KE&form[daily_limit_new_sender]=1&form[daily_limit_warmed_sender]=1&form[working_hours_start]=09:00&form[working_hours_end]=10:00&form[working_days][0]=0"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "save_settings: {body}");
+
+    // A's own workspace still answers, and B's data is untouched.
+    assert_eq!(
+        a.call("dashboard", &[("workspace", &ws_a)]).await.0,
+        StatusCode::OK
+    );
+    let a_members = a.call("members", &[("workspace", &ws_a)]).await.1;
+    assert_eq!(a_members.as_array().unwrap().len(), 1);
+}
+both_backends!(tenant_isolation, member_of_a_sees_nothing_of_b);

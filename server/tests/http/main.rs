@@ -1,0 +1,13 @@
+//! The HTTP integration suite: the real router on a real port, against SQLite and PostgreSQL,
+//! one fresh database per test. One binary, so the app is linked once.
+
+// Leptos views are deeply nested types; laying out their futures needs a higher limit.
+#![recursion_limit = "512"]
+
+#[macro_use]
+mod common;
+
+mod accounts;
+mod isolation;
+mod platform;
+mod workspaces;

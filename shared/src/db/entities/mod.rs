@@ -1,0 +1,12 @@
+//! sea-orm entities, one file per table, mirroring `migrations/`. Used only inside `shared`'s
+//! stores; DTOs are what leave.
+
+pub mod audit_log;
+pub mod invitation;
+pub mod membership;
+pub mod notification;
+pub mod plan;
+pub mod session;
+pub mod sign_in_attempt;
+pub mod user;
+pub mod workspace;

@@ -1,0 +1,22 @@
+//! LeadLoom's domain: ids, DTOs, validation and pure rules compile everywhere (server and wasm);
+//! stores, services and the database live behind the `ssr` feature.
+
+pub mod accounts;
+pub mod audit;
+pub mod error;
+pub mod ids;
+pub mod notifications;
+pub mod plans;
+pub mod url;
+pub mod validate;
+pub mod workspaces;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod mail;
+#[cfg(feature = "ssr")]
+pub mod services;
+
+pub use error::{AppError, FieldError};
+pub use ids::{UserId, WorkspaceId};

@@ -1,0 +1,40 @@
+//! `Services`: what every request and job needs from the outside world (database, mailer,
+//! settings), built once at start-up and handed to handlers and server functions by context.
+
+use crate::mail::Mailer;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+/// Settings the domain needs at run time (a subset of the server's config).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The address people reach this deployment at, e.g. `https://app.example.com`;
+    /// used to build invitation links.
+    pub public_url: String,
+    /// How long an invitation link stays valid.
+    pub invitation_ttl_days: i64,
+}
+
+#[derive(Clone)]
+pub struct Services {
+    pub db: DatabaseConnection,
+    /// `None` when no SMTP server is configured: invitation links are then shown to the inviter.
+    pub mailer: Option<Mailer>,
+    pub settings: Arc<Settings>,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("mailer", &self.mailer.is_some())
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Facts about the request that the audit log and throttling need.
+#[derive(Clone, Debug, Default)]
+pub struct RequestMeta {
+    /// The client's address (behind a trusted proxy, from `X-Forwarded-For`).
+    pub ip: String,
+}
