@@ -9,16 +9,18 @@
 pub mod api;
 pub mod components;
 pub mod pages;
+pub mod routes;
 
 use components::toast::{ToastHost, Toaster};
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
-use pages::{auth, errors, home, invite, onboarding, workspace};
+use pages::errors;
+use routes::*;
 
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -53,17 +55,20 @@ pub fn App() -> impl IntoView {
         } />
         <Router>
             <Routes fallback=|| view! { <errors::NotFound /> }>
-                <Route path=path!("/") view=home::Home ssr=ssr.clone() />
-                <Route path=path!("/login") view=auth::LoginPage ssr=ssr.clone() />
-                <Route path=path!("/register") view=auth::RegisterPage ssr=ssr.clone() />
-                <Route path=path!("/onboarding") view=onboarding::OnboardingPage ssr=ssr.clone() />
-                <Route path=path!("/invite/:token") view=invite::InvitePage ssr=ssr.clone() />
-                <ParentRoute path=path!("/w/:slug") view=workspace::WorkspaceLayout ssr=ssr.clone()>
-                    <Route path=path!("") view=workspace::dashboard::DashboardPage ssr=ssr.clone() />
-                    <Route path=path!("members") view=workspace::members::MembersPage ssr=ssr.clone() />
-                    <Route path=path!("settings") view=workspace::settings::SettingsPage ssr=ssr.clone() />
-                    <Route path=path!("audit") view=workspace::audit::AuditPage ssr=ssr.clone() />
-                    <Route path=path!("account") view=workspace::account::AccountPage ssr=ssr.clone() />
+                <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=ssr.clone() />
+                <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=ssr.clone() />
+                <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=ssr.clone() />
+                <Route path=path!("/onboarding") view={Lazy::<OnboardingRoute>::new()} ssr=ssr.clone() />
+                <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=ssr.clone() />
+                <ParentRoute path=path!("/w/:slug") view={Lazy::<WorkspaceRoute>::new()} ssr=ssr.clone()>
+                    <Route path=path!("") view={Lazy::<DashboardRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("leads") view={Lazy::<LeadsRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("imports") view={Lazy::<ImportsRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("imports/:id") view={Lazy::<ImportRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("members") view={Lazy::<MembersRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("account") view={Lazy::<AccountRoute>::new()} ssr=ssr.clone() />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -34,6 +34,125 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Import a spreadsheet of leads into a workspace and print the report.
+    Import(ImportArgs),
+    /// Work with a workspace's leads.
+    #[command(subcommand)]
+    Leads(LeadsCommand),
+    /// Administer workspaces.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LeadsCommand {
+    /// Export leads as CSV or XLSX (the same file as the web app's export).
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// Create a workspace with an owner (the account is created if it does not exist).
+    Create(WorkspaceCreateArgs),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// The workspace's slug.
+    #[arg(long)]
+    pub workspace: String,
+
+    /// The spreadsheet: .csv, .tsv, .xlsx, .xls, .xlsb or .ods.
+    pub file: std::path::PathBuf,
+
+    /// The sheet of a workbook (default: the first non-empty one).
+    #[arg(long)]
+    pub sheet: Option<String>,
+
+    /// Country (ISO 3166 alpha-2, e.g. KE) for numbers written without a country code
+    /// (default: the workspace's default country).
+    #[arg(long)]
+    pub default_country: Option<String>,
+
+    /// Map a lead field to a column by its header, overriding detection: `--map phone="Tel No."`.
+    /// Repeat for several fields.
+    #[arg(long = "map", value_name = "FIELD=HEADER")]
+    pub map: Vec<String>,
+
+    /// What to do with a row whose phone is already a lead.
+    #[arg(long, value_enum, default_value_t = DuplicatePolicy::Skip)]
+    pub on_duplicate: DuplicatePolicy,
+
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Largest file accepted, in bytes.
+    #[arg(long, env = "LEADLOOM_MAX_IMPORT_BYTES", default_value_t = shared::services::DEFAULT_MAX_IMPORT_BYTES)]
+    pub max_import_bytes: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DuplicatePolicy {
+    /// Leave the existing lead alone.
+    Skip,
+    /// Fill the existing lead's empty fields.
+    Update,
+    /// Replace the existing lead's fields with the row's non-empty values.
+    Overwrite,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// The workspace's slug.
+    #[arg(long)]
+    pub workspace: String,
+
+    /// Only leads with this website status (WORKING, NOT_WORKING, NO_WEBSITE, ERROR,
+    /// UNCHECKED); repeat for several.
+    #[arg(long = "website-status", value_name = "STATUS")]
+    pub website_status: Vec<String>,
+
+    /// Where to write: a path ending in .csv or .xlsx.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct WorkspaceCreateArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// The workspace's name.
+    #[arg(long)]
+    pub name: String,
+
+    /// Its address in URLs: lower-case letters, digits and dashes.
+    #[arg(long)]
+    pub slug: String,
+
+    /// The owner's email; an account is created (with a printed one-time password) if none
+    /// exists.
+    #[arg(long)]
+    pub owner_email: String,
+
+    /// IANA time zone, e.g. Africa/Nairobi.
+    #[arg(long, default_value = "UTC")]
+    pub timezone: String,
+
+    /// Default country for phone numbers (ISO 3166 alpha-2).
+    #[arg(long)]
+    pub country: Option<String>,
+
+    /// Plan code (free, starter, pro, enterprise).
+    #[arg(long, default_value = "free")]
+    pub plan: String,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -86,9 +205,13 @@ pub struct ServeArgs {
     #[arg(long, env = "LEADLOOM_SESSION_IDLE_DAYS", default_value_t = 14)]
     pub session_idle_days: i64,
 
-    /// Largest request body accepted, in bytes (uploads have their own, smaller limits).
+    /// Largest request body accepted, in bytes (spreadsheet uploads have their own limit).
     #[arg(long, env = "LEADLOOM_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Largest spreadsheet an import accepts, in bytes (default 25 MB).
+    #[arg(long, env = "LEADLOOM_MAX_IMPORT_BYTES", default_value_t = shared::services::DEFAULT_MAX_IMPORT_BYTES)]
+    pub max_import_bytes: usize,
 }
 
 impl ServeArgs {

@@ -4,9 +4,11 @@
 // Leptos views are deeply nested types; laying out their futures needs a higher limit.
 #![recursion_limit = "512"]
 
+pub mod cli;
 pub mod config;
 pub mod http;
 pub mod serve;
 pub mod state;
+pub mod worker;
 
 pub use state::AppState;

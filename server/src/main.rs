@@ -4,7 +4,7 @@
 #![recursion_limit = "512"]
 
 use clap::Parser;
-use server::config::{Cli, Command, LogFormat};
+use server::config::{Cli, Command, LeadsCommand, LogFormat, WorkspaceCommand};
 use tracing_subscriber::{EnvFilter, fmt};
 
 #[tokio::main]
@@ -25,5 +25,10 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => server::serve::serve(args).await,
         Command::Migrate(args) => server::serve::migrate(args).await,
+        Command::Import(args) => server::cli::import(args).await,
+        Command::Leads(LeadsCommand::Export(args)) => server::cli::export(args).await,
+        Command::Workspace(WorkspaceCommand::Create(args)) => {
+            server::cli::create_workspace(args).await
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! `leadloom serve` and `leadloom migrate`: connect, migrate, build the state and serve until
-//! Ctrl-C or SIGTERM, with a housekeeping task for expired sessions and old sign-in attempts.
+//! Ctrl-C or SIGTERM, with the import worker and a housekeeping task (expired sessions, old
+//! sign-in attempts, abandoned import drafts).
 
 use crate::config::{DatabaseArgs, ServeArgs};
 use crate::http::router::{RouterOptions, router};
@@ -59,6 +60,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .leptos_options;
     leptos_options.site_addr = args.bind;
     let public_url = args.public_url();
+    let import_wakeup = Arc::new(tokio::sync::Notify::new());
     let state = AppState {
         leptos_options,
         services: Services {
@@ -67,7 +69,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             settings: Arc::new(Settings {
                 public_url: public_url.clone(),
                 invitation_ttl_days: args.invitation_ttl_days,
+                max_import_bytes: args.max_import_bytes,
             }),
+            import_wakeup: import_wakeup.clone(),
         },
         trust_proxy: args.trust_proxy,
         public_origin: public_url.clone(),
@@ -78,8 +82,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             secure_cookies: args.secure_cookies(),
             session_idle_days: args.session_idle_days,
             max_body_bytes: args.max_body_bytes,
+            max_import_bytes: args.max_import_bytes,
         },
     );
+    tokio::spawn(crate::worker::run_imports(db.clone(), import_wakeup));
     tokio::spawn(housekeeping(db));
 
     let listener = tokio::net::TcpListener::bind(args.bind)
@@ -106,6 +112,12 @@ async fn housekeeping(db: DatabaseConnection) {
         }
         if let Err(e) = shared::accounts::throttle::prune(&db, chrono::Utc::now()).await {
             tracing::warn!(error = %e, "pruning sign-in attempts failed");
+        }
+        // Uploads previewed but never confirmed keep their file; a day is plenty to decide.
+        if let Err(e) =
+            shared::imports::store::delete_stale_drafts(&db, chrono::Duration::days(1)).await
+        {
+            tracing::warn!(error = %e, "deleting abandoned import drafts failed");
         }
     }
 }

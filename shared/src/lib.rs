@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod audit;
 pub mod error;
 pub mod ids;
+pub mod imports;
+pub mod leads;
 pub mod notifications;
 pub mod plans;
 pub mod url;
@@ -13,6 +15,8 @@ pub mod workspaces;
 
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod export;
 #[cfg(feature = "ssr")]
 pub mod mail;
 #[cfg(feature = "ssr")]

@@ -13,7 +13,12 @@ pub struct Settings {
     pub public_url: String,
     /// How long an invitation link stays valid.
     pub invitation_ttl_days: i64,
+    /// The largest spreadsheet an import accepts, in bytes.
+    pub max_import_bytes: usize,
 }
+
+/// The default for [`Settings::max_import_bytes`]: 25 MB.
+pub const DEFAULT_MAX_IMPORT_BYTES: usize = 25 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct Services {
@@ -21,6 +26,9 @@ pub struct Services {
     /// `None` when no SMTP server is configured: invitation links are then shown to the inviter.
     pub mailer: Option<Mailer>,
     pub settings: Arc<Settings>,
+    /// Wakes this process's import worker when an import is queued (other instances find it
+    /// on their next poll).
+    pub import_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Services {

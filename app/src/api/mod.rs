@@ -3,6 +3,7 @@
 //! `ApiError` (an `AppError` inside) and set the HTTP status they stand for.
 
 pub mod account;
+pub mod leads;
 pub mod workspace;
 
 use serde::{Deserialize, Serialize};

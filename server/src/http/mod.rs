@@ -1,8 +1,9 @@
 //! HTTP plumbing and the routes that are not Leptos pages: the router, middleware (CSRF guard,
-//! client address, security headers), health check and workspace logo upload/download.
+//! client address, security headers), health check, workspace logos, spreadsheet uploads and lead exports.
 
 pub mod csrf;
 pub mod health;
+pub mod imports;
 pub mod logo;
 pub mod meta;
 pub mod router;

@@ -1,8 +1,8 @@
-//! Assembles the router: Leptos pages and server functions, the plain routes, static assets,
-//! and the middleware stack (request id, tracing, security headers, client address, CSRF
-//! guard, sessions, body limits).
+//! Assembles the router: Leptos pages and server functions, the plain routes (logo, spreadsheet
+//! upload, report and export downloads), static assets, and the middleware stack (request id,
+//! tracing, security headers, client address, CSRF guard, sessions); body limits per route.
 
-use super::{csrf, health, logo, meta};
+use super::{csrf, health, imports, logo, meta};
 use crate::AppState;
 use axum::{
     Router,
@@ -31,6 +31,8 @@ pub struct RouterOptions {
     pub secure_cookies: bool,
     pub session_idle_days: i64,
     pub max_body_bytes: usize,
+    /// Spreadsheet uploads have their own, larger limit.
+    pub max_import_bytes: usize,
 }
 
 pub fn router(state: AppState, options: RouterOptions) -> Router {
@@ -57,14 +59,35 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
             )),
         );
 
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .merge(logo_routes)
+    let file_routes = Router::new()
+        .route(
+            "/w/{slug}/imports/upload",
+            // The multipart envelope adds a little to the file itself.
+            post(imports::upload)
+                .layer(DefaultBodyLimit::max(options.max_import_bytes + 64 * 1024)),
+        )
+        .route(
+            "/w/{slug}/imports/{id}/report.csv",
+            get(imports::report_csv),
+        )
+        .route("/w/{slug}/leads/export/{file}", get(imports::export_leads));
+
+    // Pages and server functions take small bodies; the routes above set their own limits.
+    let pages = Router::new()
         .leptos_routes_with_context(&state, routes, context, {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .layer(RequestBodyLimitLayer::new(options.max_body_bytes));
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .merge(logo_routes)
+        .merge(file_routes)
+        .merge(pages)
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
@@ -82,7 +105,6 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
                 .layer(middleware::from_fn(meta::security_headers))
                 .layer(middleware::from_fn_with_state(state.clone(), meta::client_meta))
                 .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
-                .layer(RequestBodyLimitLayer::new(options.max_body_bytes))
                 .layer(sessions),
         )
         .with_state(state)

@@ -6,7 +6,7 @@ use crate::common::TestApp;
 use reqwest::StatusCode;
 
 async fn member_of_a_sees_nothing_of_b(app: TestApp) {
-    let (_owner_b, ws_b) = app
+    let (owner_b, ws_b) = app
         .user_with_workspace("Bravo", "b@iso.test", "bravo")
         .await;
     let (a, ws_a) = app
@@ -20,6 +20,8 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
         "/w/bravo/settings",
         "/w/bravo/audit",
         "/w/bravo/account",
+        "/w/bravo/leads",
+        "/w/bravo/imports",
         "/w/bravo/logo",
     ] {
         let response = a.get(path).await;
@@ -33,11 +35,84 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
         }
     }
 
-    // Plain POST route (logo upload) with B's slug.
+    // Plain POST routes (logo and spreadsheet uploads) with B's slug.
     let response = a
         .upload_logo("bravo", b"\x89PNG\r\n\x1a\nxx".to_vec(), "l.png")
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let (status, body) = a
+        .upload_import(
+            "bravo",
+            "leads.csv",
+            b"name,phone\nA,+254722000111\n".to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "upload to B: {body}");
+
+    // B's import (real ids), asked for by A through every route that takes an import.
+    let b_browser = &owner_b;
+    let (status, b_preview) = b_browser
+        .upload_import(
+            "bravo",
+            "leads.csv",
+            b"name,phone\nA,+254722000111\n".to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b_preview}");
+    let b_import = b_preview["import_id"].as_str().unwrap().to_owned();
+    for path in [
+        format!("/w/bravo/imports/{b_import}"),
+        format!("/w/bravo/imports/{b_import}/report.csv"),
+        "/w/bravo/leads/export/leads.csv".to_owned(),
+        "/w/bravo/leads/export/leads.xlsx".to_owned(),
+        "/w/bravo/leads/export/with_website.csv".to_owned(),
+        "/w/bravo/leads/export/without_website.csv".to_owned(),
+    ] {
+        assert_eq!(
+            a.get(&path).await.status(),
+            StatusCode::NOT_FOUND,
+            "GET {path}"
+        );
+    }
+    // A's workspace id with B's import id: still nothing.
+    for name in [
+        "import_status",
+        "load_import_preview",
+        "load_import_report",
+        "cancel_import",
+    ] {
+        let (status, body) = a
+            .call(name, &[("workspace", &ws_a), ("import", &b_import)])
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{name} with A's workspace and B's import: {body}"
+        );
+    }
+    for (name, body) in [
+        (
+            "confirm_import",
+            serde_json::json!({"workspace": ws_a, "import": b_import, "form": {
+                "columns": b_preview["columns"], "default_country": "KE", "on_duplicate": "skip"}}),
+        ),
+        (
+            "confirm_import",
+            serde_json::json!({"workspace": ws_b, "import": b_import, "form": {
+                "columns": b_preview["columns"], "default_country": "KE", "on_duplicate": "skip"}}),
+        ),
+        (
+            "leads",
+            serde_json::json!({"workspace": ws_b, "filter": {
+                "search": null, "website_status": [], "whatsapp_status": [], "stage": [],
+                "country": null, "city": null, "category": null, "tag": null, "import_id": null,
+                "opted_out": null, "created_from": null, "created_to": null},
+                "sort": "newest", "after": null}),
+        ),
+    ] {
+        let (status, response) = a.call_json(name, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name}: {response}");
+    }
 
     // Every tenant-scoped server function with B's workspace id.
     let nobody = uuid::Uuid::now_v7().to_string();
@@ -71,6 +146,31 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
         ("notifications", vec![("workspace", &ws_b)]),
         ("mark_notifications_read", vec![("workspace", &ws_b)]),
         ("set_plan", vec![("slug", "bravo"), ("plan", "pro")]),
+        ("imports", vec![("workspace", &ws_b)]),
+        (
+            "import_status",
+            vec![("workspace", &ws_b), ("import", &b_import)],
+        ),
+        (
+            "load_import_preview",
+            vec![("workspace", &ws_b), ("import", &b_import)],
+        ),
+        (
+            "import_choose_sheet",
+            vec![
+                ("workspace", &ws_b),
+                ("import", &b_import),
+                ("sheet", "Sheet1"),
+            ],
+        ),
+        (
+            "load_import_report",
+            vec![("workspace", &ws_b), ("import", &b_import)],
+        ),
+        (
+            "cancel_import",
+            vec![("workspace", &ws_b), ("import", &b_import)],
+        ),
     ];
     for (name, form) in &calls {
         let (status, body) = a.call(name, form).await;
@@ -88,5 +188,13 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
     );
     let a_members = a.call("members", &[("workspace", &ws_a)]).await.1;
     assert_eq!(a_members.as_array().unwrap().len(), 1);
+    // B's draft import is still there for B.
+    let (status, _) = owner_b
+        .call(
+            "import_status",
+            &[("workspace", &ws_b), ("import", &b_import)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
 }
 both_backends!(tenant_isolation, member_of_a_sees_nothing_of_b);

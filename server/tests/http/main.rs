@@ -8,6 +8,7 @@
 mod common;
 
 mod accounts;
+mod imports;
 mod isolation;
 mod platform;
 mod workspaces;

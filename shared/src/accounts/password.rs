@@ -66,6 +66,12 @@ pub fn check_strength(password: &str, context: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
+/// A random 24-character password (for accounts created from the command line; about 142 bits).
+pub fn generate() -> String {
+    use rand::distr::{Alphanumeric, SampleString};
+    Alphanumeric.sample_string(&mut rand::rng(), 24)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

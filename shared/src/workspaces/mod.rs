@@ -35,6 +35,8 @@ pub enum Role {
 /// Something a role may or may not do; checked on the server for every request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Permission {
+    LeadsManage,
+    LeadsExport,
     Send,
     BulkSend,
     CampaignsCreate,
@@ -51,7 +53,9 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 15] = [
+        Self::LeadsManage,
+        Self::LeadsExport,
         Self::Send,
         Self::BulkSend,
         Self::CampaignsCreate,
@@ -70,6 +74,8 @@ impl Permission {
     /// What the permission allows, in words (used in messages and the roles table).
     pub fn label(self) -> &'static str {
         match self {
+            Self::LeadsManage => "import and edit leads",
+            Self::LeadsExport => "export leads",
             Self::Send => "send messages",
             Self::BulkSend => "send in bulk",
             Self::CampaignsCreate => "create campaigns",
@@ -97,7 +103,10 @@ impl Role {
             Self::Owner | Self::Admin => true,
             Self::Member => matches!(
                 permission,
-                Send | BulkSend
+                LeadsManage
+                    | LeadsExport
+                    | Send
+                    | BulkSend
                     | CampaignsCreate
                     | CampaignsEdit
                     | CampaignsLaunch

@@ -931,6 +931,37 @@ pub async fn set_plan(
     Ok(())
 }
 
+/// Command-line bootstrapping (`leadloom workspace create`): sets the default country (when
+/// given) and the plan of a workspace just created, without a platform admin's session.
+pub async fn bootstrap_settings(
+    db: &sea_orm::DatabaseConnection,
+    workspace: WorkspaceId,
+    default_country: Option<String>,
+    plan_code: &str,
+) -> Result<(), AppError> {
+    let plan = store::plans(db)
+        .await?
+        .into_iter()
+        .find(|p| p.code == plan_code)
+        .ok_or_else(|| {
+            AppError::field(
+                "plan",
+                format!("\"{plan_code}\" is not a plan; use free, starter, pro or enterprise."),
+            )
+        })?;
+    store::update(
+        db,
+        workspace,
+        workspace::ActiveModel {
+            plan_code: Set(plan.code),
+            default_country: default_country.map_or(sea_orm::ActiveValue::NotSet, Set),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

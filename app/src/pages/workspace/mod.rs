@@ -4,6 +4,8 @@
 pub mod account;
 pub mod audit;
 pub mod dashboard;
+pub mod imports;
+pub mod leads;
 pub mod members;
 pub mod settings;
 
@@ -64,6 +66,8 @@ fn Frame(shell: WorkspaceShell) -> impl IntoView {
     let colour = shell.workspace.brand_colour.clone();
     let mut links = vec![
         (base.clone(), "Dashboard", "dashboard"),
+        (format!("{base}/leads"), "Leads", "leads"),
+        (format!("{base}/imports"), "Imports", "import"),
         (format!("{base}/members"), "Members", "members"),
     ];
     if shell.can(Permission::SettingsManage) {

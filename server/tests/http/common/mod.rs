@@ -49,6 +49,8 @@ macro_rules! both_backends {
 
 pub struct TestApp {
     pub base: String,
+    /// The test database's URL, for running the `leadloom` binary against it.
+    pub database_url: String,
     pub db: DatabaseConnection,
     pub backend: Backend,
     _guard: DbGuard,
@@ -167,6 +169,7 @@ impl TestApp {
             .site_root("target/site")
             .site_addr(addr)
             .build();
+        let import_wakeup = Arc::new(tokio::sync::Notify::new());
         let state = AppState {
             leptos_options,
             services: Services {
@@ -175,7 +178,9 @@ impl TestApp {
                 settings: Arc::new(Settings {
                     public_url: base.clone(),
                     invitation_ttl_days: 7,
+                    max_import_bytes: TEST_MAX_IMPORT_BYTES,
                 }),
+                import_wakeup: import_wakeup.clone(),
             },
             trust_proxy: false,
             public_origin: base.clone(),
@@ -186,8 +191,10 @@ impl TestApp {
                 secure_cookies: false,
                 session_idle_days: 14,
                 max_body_bytes: 2 * 1024 * 1024,
+                max_import_bytes: TEST_MAX_IMPORT_BYTES,
             },
         );
+        tokio::spawn(server::worker::run_imports(db.clone(), import_wakeup));
         tokio::spawn(async move {
             axum::serve(
                 listener,
@@ -198,6 +205,7 @@ impl TestApp {
         });
         Some(Self {
             base,
+            database_url: url.clone(),
             db,
             backend,
             _guard: guard,
@@ -243,6 +251,9 @@ impl TestApp {
         )
     }
 }
+
+/// Imports in tests accept up to 2 MB, so the too-large path is cheap to exercise.
+pub const TEST_MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024;
 
 pub const PASSWORD: &str = "violet-tractor-sunrise-42";
 
@@ -299,6 +310,42 @@ impl Browser {
             .send()
             .await
             .expect("request")
+    }
+
+    /// POSTs a server function that takes JSON (`input = Json`), as the hydrated page does.
+    pub async fn call_json(&self, name: &str, body: Value) -> (StatusCode, Value) {
+        json(
+            self.api_post(name)
+                .json(&body)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// Uploads a spreadsheet to workspace `slug`'s import, as the import page does.
+    pub async fn upload_import(
+        &self,
+        slug: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+        );
+        json(
+            self.http
+                .post(format!("{}/w/{slug}/imports/upload", self.base))
+                .header("Origin", &self.base)
+                .header("Sec-Fetch-Site", "same-origin")
+                .multipart(form)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
     }
 
     /// A page load, as a browser asks for it.

@@ -2,10 +2,16 @@
 //! stores; DTOs are what leave.
 
 pub mod audit_log;
+pub mod import;
+pub mod import_row_error;
 pub mod invitation;
+pub mod lead;
+pub mod lead_event;
+pub mod lead_tag;
 pub mod membership;
 pub mod notification;
 pub mod plan;
+pub mod saved_mapping;
 pub mod session;
 pub mod sign_in_attempt;
 pub mod user;

@@ -1,0 +1,213 @@
+//! The administrative subcommands: `import`, `leads export` and `workspace create`. Each
+//! connects (migrating first), does its work through the same services the web app uses and
+//! prints a result; a bad input ends with the service's own message and a non-zero exit.
+
+use crate::config::{DatabaseArgs, DuplicatePolicy, ExportArgs, ImportArgs, WorkspaceCreateArgs};
+use crate::serve::connect_and_migrate;
+use anyhow::Context;
+use shared::imports::{ImportOptions, ImportReport, OnDuplicate};
+use shared::services::{RequestMeta, Services, Settings};
+use shared::{AppError, WorkspaceId};
+use std::sync::Arc;
+
+async fn services(database: &DatabaseArgs, max_import_bytes: usize) -> anyhow::Result<Services> {
+    let db = connect_and_migrate(database).await?;
+    Ok(Services {
+        db,
+        mailer: None,
+        settings: Arc::new(Settings {
+            public_url: String::new(),
+            invitation_ttl_days: 7,
+            max_import_bytes,
+        }),
+        import_wakeup: Arc::default(),
+    })
+}
+
+/// An `AppError` as a command-line failure: its user-facing message, field by field.
+fn explain(error: AppError) -> anyhow::Error {
+    match error {
+        AppError::Validation(fields) => anyhow::anyhow!(
+            "{}",
+            fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn workspace_id(svc: &Services, slug: &str) -> anyhow::Result<WorkspaceId> {
+    let ws = shared::workspaces::store::find_by_slug_unscoped_for_platform_admin(&svc.db, slug)
+        .await
+        .map_err(explain)?
+        .with_context(|| format!("no workspace with the slug \"{slug}\""))?;
+    Ok(WorkspaceId(ws.id))
+}
+
+/// `field=Header` pairs from `--map`.
+fn parse_overrides(pairs: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    pairs
+        .iter()
+        .map(|pair| {
+            shared::leads::parse_override(pair).map_err(|e| {
+                anyhow::anyhow!(
+                    "--map \"{pair}\": {e} Write it as field=Header, e.g. phone=\"Tel No.\"."
+                )
+            })
+        })
+        .collect()
+}
+
+pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    let overrides = parse_overrides(&args.map)?;
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let file_name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let svc = services(&args.database, args.max_import_bytes).await?;
+    let workspace = workspace_id(&svc, &args.workspace).await?;
+    let default_country = match args.default_country {
+        Some(cc) => Some(cc),
+        None => Some(
+            shared::workspaces::store::find(&svc.db, workspace)
+                .await
+                .map_err(explain)?
+                .default_country,
+        ),
+    };
+    let options = ImportOptions {
+        default_country,
+        on_duplicate: match args.on_duplicate {
+            DuplicatePolicy::Skip => OnDuplicate::Skip,
+            DuplicatePolicy::Update => OnDuplicate::Update,
+            DuplicatePolicy::Overwrite => OnDuplicate::Overwrite,
+        },
+        sheet: args.sheet,
+        headers_signature: None,
+    };
+    let started = std::time::Instant::now();
+    let (_, report) = shared::imports::service::import_now(
+        &svc, workspace, &file_name, bytes, options, &overrides,
+    )
+    .await
+    .map_err(explain)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_report(&report, started.elapsed());
+    }
+    Ok(())
+}
+
+fn print_report(report: &ImportReport, took: std::time::Duration) {
+    println!(
+        "imported {}, updated {}, duplicates {}, invalid {}, blank rows {} ({:.2} s)",
+        report.imported,
+        report.updated,
+        report.duplicates,
+        report.invalid,
+        report.blank,
+        took.as_secs_f64()
+    );
+    match report.header_row {
+        Some(row) => println!("header row: {row}"),
+        None => println!("no header row: columns mapped by their content"),
+    }
+    for (field, header) in &report.mapping {
+        println!("  {field:<9} ← {header}");
+    }
+    if !report.errors.is_empty() {
+        println!("rows to look at:");
+        for e in &report.errors {
+            println!("  row {}: {}", e.row, e.reason);
+        }
+    }
+}
+
+pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    let svc = services(&args.database, shared::services::DEFAULT_MAX_IMPORT_BYTES).await?;
+    let workspace = workspace_id(&svc, &args.workspace).await?;
+    let mut statuses = Vec::new();
+    for s in &args.website_status {
+        let status = shared::leads::WebsiteStatus::parse(s).with_context(|| {
+            format!(
+                "--website-status \"{s}\": use one of {}",
+                shared::leads::WebsiteStatus::ALL
+                    .map(|s| s.as_str())
+                    .join(", ")
+            )
+        })?;
+        statuses.push(status);
+    }
+    let format = shared::leads::export::ExportFormat::from_path(&args.out).map_err(explain)?;
+    let filter = shared::leads::LeadFilter {
+        website_status: statuses,
+        ..Default::default()
+    };
+    let bytes = shared::leads::export::export(&svc.db, workspace, &filter, format)
+        .await
+        .map_err(explain)?;
+    std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
+    eprintln!("wrote {} ({} bytes)", args.out.display(), bytes.len());
+    Ok(())
+}
+
+pub async fn create_workspace(args: WorkspaceCreateArgs) -> anyhow::Result<()> {
+    let svc = services(&args.database, shared::services::DEFAULT_MAX_IMPORT_BYTES).await?;
+    let meta = RequestMeta {
+        ip: "cli".to_owned(),
+    };
+    let email = args.owner_email.trim().to_lowercase();
+    let owner = match shared::accounts::store::find_by_email(&svc.db, &email)
+        .await
+        .map_err(explain)?
+    {
+        Some(user) => shared::UserId(user.id),
+        None => {
+            let password = shared::accounts::password::generate();
+            let name = email.split('@').next().unwrap_or("Owner").to_owned();
+            let id = shared::accounts::service::register(
+                &svc,
+                shared::accounts::Registration {
+                    name,
+                    email: email.clone(),
+                    password: password.clone(),
+                },
+                &meta,
+            )
+            .await
+            .map_err(explain)?;
+            // Shown once so the owner can sign in; it is stored only as an argon2id hash.
+            eprintln!("created the account {email} with the password: {password}");
+            eprintln!("sign in with it and change it under Account.");
+            id
+        }
+    };
+    let summary = shared::workspaces::service::create(
+        &svc,
+        owner,
+        shared::workspaces::NewWorkspace {
+            name: args.name,
+            slug: args.slug,
+            timezone: args.timezone,
+            use_case: "agency".to_owned(),
+        },
+        &meta,
+    )
+    .await
+    .map_err(explain)?;
+    let workspace = WorkspaceId(summary.id);
+    let country = shared::imports::service::country_code(args.country.as_deref(), "country")
+        .map_err(explain)?;
+    shared::workspaces::service::bootstrap_settings(&svc.db, workspace, country, &args.plan)
+        .await
+        .map_err(explain)?;
+    println!("{}", summary.slug);
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! Spreadsheet uploads (multipart → JSON preview), import reports as CSV, and lead exports as
+//! CSV or XLSX downloads. Everything else about imports goes through server functions.
+
+use super::tenant::Tenant;
+use crate::AppState;
+use axum::{
+    Json,
+    extract::{Multipart, Path, Query, State},
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use shared::AppError;
+use shared::imports::ImportPreview;
+use shared::imports::service as imports;
+use shared::leads::export::{ExportFormat, export};
+use shared::leads::{LeadFilter, WebsiteStatus};
+use shared::workspaces::Permission;
+use uuid::Uuid;
+
+/// `POST /w/{slug}/imports/upload`: the `file` part (and optionally `sheet`) → the preview.
+pub async fn upload(
+    State(state): State<AppState>,
+    Tenant(ctx): Tenant,
+    mut multipart: Multipart,
+) -> Result<Json<ImportPreview>, AppError> {
+    let too_big = || {
+        AppError::field(
+            "file",
+            format!(
+                "The upload was cut short or is larger than {} MB.",
+                state.services.settings.max_import_bytes / 1_048_576
+            ),
+        )
+    };
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut sheet: Option<String> = None;
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
+        match field.name() {
+            Some("file") => {
+                let name = field.file_name().unwrap_or_default().to_owned();
+                let bytes = field.bytes().await.map_err(|_| too_big())?;
+                file = Some((name, bytes.to_vec()));
+            }
+            Some("sheet") => {
+                let value = field.text().await.map_err(|_| too_big())?;
+                sheet = Some(value).filter(|s| !s.trim().is_empty());
+            }
+            _ => {}
+        }
+    }
+    let Some((name, bytes)) = file else {
+        return Err(AppError::field("file", "Choose a spreadsheet to upload."));
+    };
+    Ok(Json(
+        imports::upload(&state.services, &ctx, &name, bytes, sheet).await?,
+    ))
+}
+
+fn attachment(bytes: Vec<u8>, content_type: &str, file_name: &str) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `GET /w/{slug}/imports/{id}/report.csv`: the rejected and flagged rows.
+pub async fn report_csv(
+    State(state): State<AppState>,
+    Tenant(ctx): Tenant,
+    Path((_, id)): Path<(String, Uuid)>,
+) -> Result<Response, AppError> {
+    let report = imports::report(&state.services.db, ctx.workspace_id, id).await?;
+    Ok(attachment(
+        imports::report_csv(&report).into_bytes(),
+        "text/csv; charset=utf-8",
+        &format!("import-report-{id}.csv"),
+    ))
+}
+
+/// The lead filter as query parameters (`website_status` may repeat).
+#[derive(Debug, Default, Deserialize)]
+pub struct ExportQuery {
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub website_status: Option<String>,
+    #[serde(default)]
+    pub import: Option<Uuid>,
+    #[serde(default)]
+    pub tag: Option<String>,
+    #[serde(default)]
+    pub stage: Option<String>,
+}
+
+fn statuses(list: &str) -> Result<Vec<WebsiteStatus>, AppError> {
+    list.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            WebsiteStatus::parse(s).ok_or_else(|| {
+                AppError::field(
+                    "website_status",
+                    format!("\"{s}\" is not a website status."),
+                )
+            })
+        })
+        .collect()
+}
+
+/// `GET /w/{slug}/leads/export/{file}`: `leads.csv` / `leads.xlsx` for the filter in the query,
+/// `with_website.csv` (WORKING) and `without_website.csv` (NO_WEBSITE and NOT_WORKING).
+pub async fn export_leads(
+    State(state): State<AppState>,
+    Tenant(ctx): Tenant,
+    Path((_, file)): Path<(String, String)>,
+    Query(query): Query<ExportQuery>,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::LeadsExport)?;
+    let (format, filter) = match file.as_str() {
+        "with_website.csv" => (
+            ExportFormat::Csv,
+            shared::leads::export::with_statuses(&[WebsiteStatus::Working]),
+        ),
+        "without_website.csv" => (
+            ExportFormat::Csv,
+            shared::leads::export::with_statuses(&[
+                WebsiteStatus::NoWebsite,
+                WebsiteStatus::NotWorking,
+            ]),
+        ),
+        "leads.csv" | "leads.xlsx" => (
+            ExportFormat::from_path(file.as_ref())?,
+            LeadFilter {
+                search: query.q.filter(|q| !q.trim().is_empty()),
+                website_status: statuses(query.website_status.as_deref().unwrap_or(""))?,
+                import_id: query.import,
+                tag: query.tag.filter(|t| !t.trim().is_empty()),
+                stage: query
+                    .stage
+                    .as_deref()
+                    .and_then(shared::leads::Stage::parse)
+                    .into_iter()
+                    .collect(),
+                ..LeadFilter::default()
+            },
+        ),
+        _ => return Err(AppError::NotFound),
+    };
+    let bytes = export(&state.services.db, ctx.workspace_id, &filter, format).await?;
+    Ok(attachment(bytes, format.content_type(), &file))
+}

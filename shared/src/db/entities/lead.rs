@@ -1,0 +1,36 @@
+//! `leads`: one business lead of a workspace, with its normalised phone and qualification state.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "leads")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub name: String,
+    pub phone_raw: Option<String>,
+    pub phone_e164: Option<String>,
+    pub phone_country: Option<String>,
+    pub phone_kind: Option<String>,
+    pub phone_error: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub website_status: String,
+    pub whatsapp_status: String,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub category: Option<String>,
+    pub notes: Option<String>,
+    pub custom_fields: Option<String>,
+    pub stage: String,
+    pub opted_out: bool,
+    pub import_id: Option<Uuid>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,258 @@
+//! A lead's states as the whole product names them: website status, WhatsApp status and the
+//! sales stage. Stored as text (stable strings below), shown through `label`.
+
+use serde::{Deserialize, Serialize};
+
+/// What website verification found (issue: website verification fills this in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WebsiteStatus {
+    /// Not verified yet.
+    Unchecked,
+    Working,
+    NotWorking,
+    NoWebsite,
+    Error,
+}
+
+impl WebsiteStatus {
+    pub const ALL: [WebsiteStatus; 5] = [
+        Self::Unchecked,
+        Self::Working,
+        Self::NotWorking,
+        Self::NoWebsite,
+        Self::Error,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unchecked => "UNCHECKED",
+            Self::Working => "WORKING",
+            Self::NotWorking => "NOT_WORKING",
+            Self::NoWebsite => "NO_WEBSITE",
+            Self::Error => "ERROR",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Unchecked => "Not checked",
+            Self::Working => "Working",
+            Self::NotWorking => "Not working",
+            Self::NoWebsite => "No website",
+            Self::Error => "Check failed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim();
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(value))
+    }
+}
+
+/// Whether the lead's number is on WhatsApp (issue: WhatsApp fills this in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WhatsappStatus {
+    Unchecked,
+    OnWhatsapp,
+    NotOnWhatsapp,
+    Error,
+}
+
+impl WhatsappStatus {
+    pub const ALL: [WhatsappStatus; 4] = [
+        Self::Unchecked,
+        Self::OnWhatsapp,
+        Self::NotOnWhatsapp,
+        Self::Error,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unchecked => "UNCHECKED",
+            Self::OnWhatsapp => "ON_WHATSAPP",
+            Self::NotOnWhatsapp => "NOT_ON_WHATSAPP",
+            Self::Error => "ERROR",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Unchecked => "Not checked",
+            Self::OnWhatsapp => "On WhatsApp",
+            Self::NotOnWhatsapp => "Not on WhatsApp",
+            Self::Error => "Check failed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim();
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(value))
+    }
+}
+
+/// The sales pipeline: new → contacted → replied → qualified → converted / lost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    New,
+    Contacted,
+    Replied,
+    Qualified,
+    Converted,
+    Lost,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 6] = [
+        Self::New,
+        Self::Contacted,
+        Self::Replied,
+        Self::Qualified,
+        Self::Converted,
+        Self::Lost,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Contacted => "contacted",
+            Self::Replied => "replied",
+            Self::Qualified => "qualified",
+            Self::Converted => "converted",
+            Self::Lost => "lost",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::New => "New",
+            Self::Contacted => "Contacted",
+            Self::Replied => "Replied",
+            Self::Qualified => "Qualified",
+            Self::Converted => "Converted",
+            Self::Lost => "Lost",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim();
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(value))
+    }
+}
+
+/// Which leads a list, a count, a bulk action or an export covers. Empty parts match all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadFilter {
+    /// Matches name, phone (as typed or E.164) and email, case-insensitively.
+    pub search: Option<String>,
+    pub website_status: Vec<WebsiteStatus>,
+    pub whatsapp_status: Vec<WhatsappStatus>,
+    pub stage: Vec<Stage>,
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub category: Option<String>,
+    pub tag: Option<String>,
+    /// Leads that came from this import.
+    pub import_id: Option<uuid::Uuid>,
+    pub opted_out: Option<bool>,
+    /// Created on or after this day (UTC).
+    pub created_from: Option<chrono::NaiveDate>,
+    /// Created on or before this day (UTC).
+    pub created_to: Option<chrono::NaiveDate>,
+}
+
+/// A lead as the list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadRow {
+    pub id: uuid::Uuid,
+    pub name: String,
+    /// E.164 when the number is valid, else as typed.
+    pub phone: Option<String>,
+    /// Why the phone could not be normalised.
+    pub phone_error: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub website_status: WebsiteStatus,
+    pub whatsapp_status: WhatsappStatus,
+    pub city: Option<String>,
+    pub category: Option<String>,
+    pub stage: Stage,
+    pub tags: Vec<String>,
+    pub opted_out: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The lead list's sort orders (each served by an index, paginated by keyset).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadSort {
+    #[default]
+    Newest,
+    Oldest,
+    Name,
+}
+
+impl LeadSort {
+    pub const ALL: [LeadSort; 3] = [Self::Newest, Self::Oldest, Self::Name];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Newest => "newest",
+            Self::Oldest => "oldest",
+            Self::Name => "name",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Newest => "Newest first",
+            Self::Oldest => "Oldest first",
+            Self::Name => "Name A–Z",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+}
+
+/// One page of the lead list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadPage {
+    pub rows: Vec<LeadRow>,
+    /// Leads matching the filter, all pages together.
+    pub total: u64,
+    /// Pass back to get the next page; `None` on the last page.
+    pub next: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_names_round_trip() {
+        for s in WebsiteStatus::ALL {
+            assert_eq!(WebsiteStatus::parse(s.as_str()), Some(s));
+        }
+        for s in WhatsappStatus::ALL {
+            assert_eq!(WhatsappStatus::parse(s.as_str()), Some(s));
+        }
+        for s in Stage::ALL {
+            assert_eq!(Stage::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(
+            WebsiteStatus::parse("working"),
+            Some(WebsiteStatus::Working)
+        );
+        assert_eq!(Stage::parse("won"), None);
+    }
+}
