@@ -7,9 +7,7 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // End-to-end tests wait for this before interacting with the page.
-    if let Some(body) = leptos::prelude::document().body() {
-        let _ = body.set_attribute("data-hydrated", "true");
-    }
+    // Pages are lazy routes (their code arrives in per-page wasm chunks), so hydration is async:
+    // it waits for the current page's chunk. `App` marks the body once it is done.
+    leptos::mount::hydrate_lazy(app::App);
 }

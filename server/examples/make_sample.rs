@@ -98,7 +98,8 @@ const COUNTRIES: [Country; 6] = [
         code: "FR",
         cities: &["Paris", "Lyon", "Marseille", "Toulouse"],
         mobile: |rng| {
-            let rest = digits(rng, 8);
+            // 06 1x … 06 8x: metropolitan France (0690–0697 belong to the overseas regions).
+            let rest = format!("{}{}", 1 + rng.below(8), digits(rng, 7));
             let pairs: Vec<&str> = (0..4).map(|i| &rest[i * 2..i * 2 + 2]).collect();
             (format!("06 {}", pairs.join(" ")), format!("+33 6{rest}"))
         },
@@ -368,6 +369,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             sheet.write_string(row, 0, l.name.to_uppercase())?;
             sheet.write_string(row, 1, &l.phone)?;
             sheet.write_string(row, 4, &l.city)?;
+            sheet.write_string(row, 7, l.country)?;
             row += 1;
         }
     }

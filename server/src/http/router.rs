@@ -16,6 +16,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use shared::accounts::session_store::DbSessionStore;
 use tower::ServiceBuilder;
 use tower_http::{
+    compression::CompressionLayer,
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
@@ -90,6 +91,9 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .merge(pages)
         .layer(
             ServiceBuilder::new()
+                // gzip for browsers that ask: the wasm chunks, scripts, styles and pages shrink
+                // to about a third, which is what phones on mobile data notice.
+                .layer(CompressionLayer::new().gzip(true))
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(
                     |request: &axum::http::Request<axum::body::Body>| {

@@ -1,4 +1,4 @@
-//! Cross-cutting behaviour over real HTTP: health check, request ids, security headers, the
+//! Cross-cutting behaviour over real HTTP: health check, request ids, security headers, gzip, the
 //! CSRF guard on server functions and form posts, 404 pages, and signed-out redirects.
 
 use crate::common::TestApp;
@@ -36,6 +36,18 @@ async fn plumbing(app: TestApp) {
         "/login?next=/w/anything/settings"
     );
     assert_eq!(browser.get("/login").await.status(), StatusCode::OK);
+
+    // Browsers that accept gzip get it; clients that do not ask get plain bytes.
+    let zipped = browser
+        .http
+        .get(format!("{}/login", browser.base))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let plain = browser.get("/login").await;
+    assert!(!plain.headers().contains_key("content-encoding"));
 }
 both_backends!(http_plumbing, plumbing);
 
