@@ -44,13 +44,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     Toaster::provide();
-    // Effects run only in the browser, after hydration: end-to-end tests wait for this mark
-    // before they interact with the page.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     // Every route renders fully before the response starts, so a page can answer 404 or 500.
     let ssr = SsrMode::Async;
     view! {

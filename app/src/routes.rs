@@ -6,9 +6,21 @@ use crate::pages::{auth, home, invite, onboarding, workspace};
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
-/// Declares `$route`, a lazily loaded route that renders the page component `$page`.
+/// Marks the body once the page has hydrated and is interactive. End-to-end tests wait for it.
+/// Effects run only in the browser, after the view that created them has hydrated; a page's
+/// view hydrates after its lazy chunk has arrived, so this is later than `App`'s own effects.
+fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}
+
+/// Declares `$route`, a lazily loaded route that renders the page component `$page` (and, for
+/// pages rather than layouts, marks the body as hydrated).
 macro_rules! lazy_page {
-    ($(#[$doc:meta])* $route:ident => $page:path) => {
+    ($(#[$doc:meta])* $route:ident => $page:path $(, $mark:ident)?) => {
         $(#[$doc])*
         #[derive(Debug)]
         pub struct $route;
@@ -20,6 +32,7 @@ macro_rules! lazy_page {
             }
 
             fn view(_this: Self) -> AnyView {
+                $($mark();)?
                 $page().into_any()
             }
         }
@@ -28,23 +41,23 @@ macro_rules! lazy_page {
 
 lazy_page!(
     /// `/`
-    HomeRoute => home::Home
+    HomeRoute => home::Home, mark_hydrated
 );
 lazy_page!(
     /// `/login`
-    LoginRoute => auth::LoginPage
+    LoginRoute => auth::LoginPage, mark_hydrated
 );
 lazy_page!(
     /// `/register`
-    RegisterRoute => auth::RegisterPage
+    RegisterRoute => auth::RegisterPage, mark_hydrated
 );
 lazy_page!(
     /// `/onboarding`
-    OnboardingRoute => onboarding::OnboardingPage
+    OnboardingRoute => onboarding::OnboardingPage, mark_hydrated
 );
 lazy_page!(
     /// `/invite/:token`
-    InviteRoute => invite::InvitePage
+    InviteRoute => invite::InvitePage, mark_hydrated
 );
 lazy_page!(
     /// `/w/:slug`: the workspace shell around its pages.
@@ -52,33 +65,33 @@ lazy_page!(
 );
 lazy_page!(
     /// `/w/:slug`
-    DashboardRoute => workspace::dashboard::DashboardPage
+    DashboardRoute => workspace::dashboard::DashboardPage, mark_hydrated
 );
 lazy_page!(
     /// `/w/:slug/leads`
-    LeadsRoute => workspace::leads::LeadsPage
+    LeadsRoute => workspace::leads::LeadsPage, mark_hydrated
 );
 lazy_page!(
     /// `/w/:slug/imports`
-    ImportsRoute => workspace::imports::ImportsPage
+    ImportsRoute => workspace::imports::ImportsPage, mark_hydrated
 );
 lazy_page!(
     /// `/w/:slug/imports/:id`
-    ImportRoute => workspace::imports::ImportPage
+    ImportRoute => workspace::imports::ImportPage, mark_hydrated
 );
 lazy_page!(
     /// `/w/:slug/members`
-    MembersRoute => workspace::members::MembersPage
+    MembersRoute => workspace::members::MembersPage, mark_hydrated
 );
 lazy_page!(
     /// `/w/:slug/settings`
-    SettingsRoute => workspace::settings::SettingsPage
+    SettingsRoute => workspace::settings::SettingsPage, mark_hydrated
 );
 lazy_page!(
     /// `/w/:slug/audit`
-    AuditRoute => workspace::audit::AuditPage
+    AuditRoute => workspace::audit::AuditPage, mark_hydrated
 );
 lazy_page!(
     /// `/w/:slug/account`
-    AccountRoute => workspace::account::AccountPage
+    AccountRoute => workspace::account::AccountPage, mark_hydrated
 );

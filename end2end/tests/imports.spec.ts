@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import * as path from 'node:path';
-import { collectPageErrors, gotoHydrated, registerAndOnboard, snap } from './support';
+import { collectPageErrors, gotoHydrated, registerAndOnboard, snap, waitHydrated } from './support';
 
 // A new user imports the sample spreadsheet from examples/: upload → preview with the detected
 // columns → import with a live progress bar → report → the lead list → a CSV export.
@@ -19,7 +19,7 @@ test('a new user imports the sample spreadsheet and finds the leads', async ({ p
 
   await test.step('upload', async () => {
     await gotoHydrated(page, `/w/${slug}/imports`);
-    await expect(page.getByRole('heading', { level: 1, name: 'Import leads' })).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1, name: 'Import leads', exact: true })).toBeVisible();
     await expect(page.getByText('No imports yet.')).toBeVisible();
     const sample = path.resolve(testInfo.project.testDir, '..', '..', 'examples', 'leads-sample.xlsx');
     await page.locator('input[type="file"]').setInputFiles(sample);
@@ -48,18 +48,19 @@ test('a new user imports the sample spreadsheet and finds the leads', async ({ p
     await expect(page.getByRole('progressbar', { name: 'Import progress' })).toHaveAttribute('aria-valuenow', '100');
     await expect(page.locator('.stat', { hasText: 'Imported' }).locator('.stat-value')).toHaveText('250');
     await expect(page.locator('.stat', { hasText: 'Duplicates' }).locator('.stat-value')).toHaveText('8');
-    await expect(page.getByRole('cell', { name: /duplicate of row 10/ })).toBeVisible();
+    await expect(page.getByRole('cell', { name: /^duplicate of row 10 \(/ })).toBeVisible();
     await expect(page.getByRole('cell', { name: /phone "12345"/ }).first()).toBeVisible();
     await snap(page, testInfo, '22-import-report.png');
     // The job runs on the server: a reload shows the same finished import.
     await page.reload();
+    await waitHydrated(page);
     await expect(page.locator('.page-header .badge')).toHaveText('Completed');
     await expect(page.locator('.stat', { hasText: 'Imported' }).locator('.stat-value')).toHaveText('250');
   });
 
   await test.step('the leads', async () => {
     await page.getByRole('link', { name: 'See the imported leads' }).click();
-    await expect(page.getByRole('heading', { level: 1, name: 'Leads' })).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1, name: 'Leads', exact: true })).toBeVisible();
     await expect(page.getByText('250 leads')).toBeVisible();
     await page.getByLabel('Search').fill('+2547');
     await page.getByRole('button', { name: 'Apply' }).click();

@@ -24,6 +24,12 @@ fn peak_rss_mib() -> Option<f64> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "warn,shared::imports=info",
+        ))
+        .with_writer(std::io::stderr)
+        .init();
     let mut args = std::env::args().skip(1);
     let file = args
         .next()
@@ -120,7 +126,18 @@ async fn main() -> anyhow::Result<()> {
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let seconds = started.elapsed().as_secs_f64();
-    let rows = report.imported + report.updated + report.duplicates + report.invalid + report.blank;
+    // Invalid rows are partly imported (flagged phones), so count rows from the file.
+    let rows = report.imported
+        + report.updated
+        + report.duplicates
+        + report.blank
+        + report.invalid.saturating_sub(
+            report
+                .errors
+                .iter()
+                .filter(|e| e.reason.contains("kept, flagged"))
+                .count() as u32,
+        );
     println!(
         "{}",
         serde_json::json!({

@@ -347,6 +347,7 @@ pub async fn run(db: &DatabaseConnection, import_id: Uuid) -> Result<ImportStatu
     };
     let file_name = spec.file_name.clone();
     let sheet = spec.options.sheet.clone();
+    let clock = std::time::Instant::now();
     let read = tokio::task::spawn_blocking(move || {
         leads::read_table(
             &bytes,
@@ -362,6 +363,7 @@ pub async fn run(db: &DatabaseConnection, import_id: Uuid) -> Result<ImportStatu
         tracing::error!(error = %e, "the import reader panicked");
         AppError::Internal
     })?;
+    let read_time = clock.elapsed();
     let table = match read {
         Ok(table) => table,
         Err(e) => {
@@ -387,6 +389,7 @@ pub async fn run(db: &DatabaseConnection, import_id: Uuid) -> Result<ImportStatu
         }
     }
     let mut capacity = store::lead_capacity(db, spec.workspace).await?;
+    let (mut draft_time, mut store_time) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
 
     for batch in rows[start..].chunks(BATCH_ROWS) {
         // Between batches: a cancel asked for on the page stops the job here; the batches
@@ -399,6 +402,7 @@ pub async fn run(db: &DatabaseConnection, import_id: Uuid) -> Result<ImportStatu
         let country = default_country.clone();
         let owned: Vec<SourceRow> = batch.to_vec();
         // Phone parsing is the CPU-heavy part; keep it off the async workers.
+        let started = std::time::Instant::now();
         let drafts = tokio::task::spawn_blocking(move || {
             owned
                 .iter()
@@ -415,9 +419,20 @@ pub async fn run(db: &DatabaseConnection, import_id: Uuid) -> Result<ImportStatu
             tracing::error!(error = %e, "drafting import rows panicked");
             AppError::Internal
         })?;
+        let drafted = std::time::Instant::now();
+        draft_time += drafted - started;
         store_batch(db, &spec, drafts, &mut seen, &mut capacity).await?;
+        store_time += drafted.elapsed();
     }
     store::finish(db, import_id, ImportStatus::Completed, None).await?;
+    tracing::info!(
+        import = %import_id,
+        rows = rows.len(),
+        read_ms = read_time.as_millis() as u64,
+        draft_ms = draft_time.as_millis() as u64,
+        store_ms = store_time.as_millis() as u64,
+        "import completed"
+    );
     Ok(ImportStatus::Completed)
 }
 

@@ -16,8 +16,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::imports::{
-    ColumnMapping, ColumnTarget, ImportDto, ImportPreview, ImportStatus, LeadField, OnDuplicate,
-    StartImport,
+    ColumnMapping, ColumnTarget, ImportDto, ImportPreview, ImportReport, ImportStatus, LeadField,
+    OnDuplicate, StartImport,
 };
 use shared::workspaces::Permission;
 use uuid::Uuid;
@@ -231,6 +231,8 @@ pub fn ImportPage() -> impl IntoView {
     let workspace = ctx.shell.workspace.id;
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<Uuid>().ok()));
+    // Every resource of the page is created here, at the top, and awaited in one place: a
+    // resource created inside another's `Suspend` does not hydrate from the server's data.
     let status = Resource::new(
         move || id.get(),
         move |id| async move {
@@ -240,35 +242,49 @@ pub fn ImportPage() -> impl IntoView {
             }
         },
     );
-    let restart = Callback::new(move |_| status.refetch());
+    // Only a draft has a preview, only a started import a report; asking for the other one
+    // costs a quick refusal from the server.
+    let preview = Resource::new(
+        move || id.get(),
+        move |id| async move {
+            match id {
+                Some(id) => load_import_preview(workspace, id).await,
+                None => Err(ApiError(AppError::NotFound)),
+            }
+        },
+    );
+    let report = Resource::new(
+        move || id.get(),
+        move |id| async move {
+            match id {
+                Some(id) => load_import_report(workspace, id).await,
+                None => Err(ApiError(AppError::NotFound)),
+            }
+        },
+    );
+    let choices = Resource::new(|| (), |_| form_options());
+    let restart = Callback::new(move |_| {
+        status.refetch();
+        report.refetch();
+    });
     view! {
         <Title text="Import" />
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match status.await {
-                    Ok(dto) if dto.status == ImportStatus::Draft => view! { <PreviewStep import=dto.id on_started=restart /> }.into_any(),
-                    Ok(dto) => view! { <ProgressStep initial=dto /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-fn PreviewStep(import: Uuid, on_started: Callback<()>) -> impl IntoView {
-    let ctx = use_shell();
-    let workspace = ctx.shell.workspace.id;
-    let preview = Resource::new(move || import, move |id| load_import_preview(workspace, id));
-    let choices = Resource::new(|| (), |_| form_options());
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Reading the file…"</p> }>
-            {move || Suspend::new(async move {
-                let loaded = async { Ok::<_, ApiError>((preview.await?, choices.await?)) };
-                match loaded.await {
-                    Ok((preview, choices)) => view! {
-                        <PreviewForm preview countries=choices.countries on_started />
-                    }.into_any(),
+                    Ok(dto) if dto.status == ImportStatus::Draft => {
+                        let loaded = async { Ok::<_, ApiError>((preview.await?, choices.await?)) };
+                        match loaded.await {
+                            Ok((preview, choices)) => view! {
+                                <PreviewForm preview countries=choices.countries on_started=restart />
+                            }.into_any(),
+                            Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                        }
+                    }
+                    Ok(dto) => {
+                        let report = report.await.ok();
+                        view! { <ProgressStep initial=dto report /> }.into_any()
+                    }
                     Err(e) => view! { <ErrorPage error=e /> }.into_any(),
                 }
             })}
@@ -483,13 +499,14 @@ fn PreviewForm(
 }
 
 #[component]
-fn ProgressStep(initial: ImportDto) -> impl IntoView {
+fn ProgressStep(initial: ImportDto, report: Option<ImportReport>) -> impl IntoView {
     let ctx = use_shell();
     let workspace = ctx.shell.workspace.id;
     let slug = ctx.shell.workspace.slug.clone();
     let toaster = use_toaster();
     let import = initial.id;
     let dto = RwSignal::new(initial);
+    let report = RwSignal::new(report);
 
     // Poll while the job runs; stop once it has finished.
     Effect::new(move |_| {
@@ -502,6 +519,10 @@ fn ProgressStep(initial: ImportDto) -> impl IntoView {
                     if let Ok(fresh) = import_status(workspace, import).await {
                         let was_running = !dto.with_untracked(|d| d.status.is_finished());
                         if was_running && fresh.status.is_finished() {
+                            // The report is complete now; fetch it once.
+                            if let Ok(fresh_report) = load_import_report(workspace, import).await {
+                                report.set(Some(fresh_report));
+                            }
                             match fresh.status {
                                 ImportStatus::Completed => toaster.success(format!(
                                     "Import finished: {} new leads.",
@@ -567,7 +588,7 @@ fn ProgressStep(initial: ImportDto) -> impl IntoView {
             </Show>
         </section>
         <Show when=move || dto.with(|d| d.status.is_finished())>
-            <Report import slug=report_slug.clone() />
+            <Report import slug=report_slug.clone() report />
         </Show>
     }
 }
@@ -594,10 +615,7 @@ fn Counters(dto: RwSignal<ImportDto>) -> impl IntoView {
 }
 
 #[component]
-fn Report(import: Uuid, slug: String) -> impl IntoView {
-    let ctx = use_shell();
-    let workspace = ctx.shell.workspace.id;
-    let report = Resource::new(move || import, move |id| load_import_report(workspace, id));
+fn Report(import: Uuid, slug: String, report: RwSignal<Option<ImportReport>>) -> impl IntoView {
     let csv = format!("/w/{slug}/imports/{import}/report.csv");
     let leads = format!("/w/{slug}/leads?import={import}");
     view! {
@@ -609,30 +627,27 @@ fn Report(import: Uuid, slug: String) -> impl IntoView {
                     <a class="btn" href=csv download="">"Download the report (CSV)"</a>
                 </div>
             </div>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match report.await {
-                        Ok(r) if r.errors.is_empty() => view! { <p class="muted">"Every row was imported cleanly."</p> }.into_any(),
-                        Ok(r) => {
-                            let shown = r.errors.len().min(500);
-                            view! {
-                                <p class="muted">{format!("{} rows need a look{}.", grouped(r.errors.len() as u64), if shown < r.errors.len() { " (the first 500 are shown; the CSV has them all)" } else { "" })}</p>
-                                <div class="table-wrap">
-                                    <table class="table report">
-                                        <thead><tr><th scope="col" class="num">"Row"</th><th scope="col">"Reason"</th></tr></thead>
-                                        <tbody>
-                                            {r.errors.into_iter().take(500).map(|e| view! {
-                                                <tr><td class="num">{e.row}</td><td>{e.reason}</td></tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                            }.into_any()
-                        }
-                        Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            {move || report.with(|r| match r {
+                None => view! { <p class="muted">"The report could not be loaded; reload the page."</p> }.into_any(),
+                Some(r) if r.errors.is_empty() => view! { <p class="muted">"Every row was imported cleanly."</p> }.into_any(),
+                Some(r) => {
+                    let shown = r.errors.len().min(500);
+                    let note = if shown < r.errors.len() { " (the first 500 are shown; the CSV has them all)" } else { "" };
+                    view! {
+                        <p class="muted">{format!("{} rows need a look{note}.", grouped(r.errors.len() as u64))}</p>
+                        <div class="table-wrap">
+                            <table class="table report">
+                                <thead><tr><th scope="col" class="num">"Row"</th><th scope="col">"Reason"</th></tr></thead>
+                                <tbody>
+                                    {r.errors.iter().take(500).map(|e| view! {
+                                        <tr><td class="num">{e.row}</td><td>{e.reason.clone()}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any()
+                }
+            })}
         </section>
     }
 }

@@ -137,7 +137,7 @@ pub fn LeadsPage() -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="sort">"Sort"</label>
-                    <select id="sort" name="sort" prop:value=move || current.with(|c| c.sort.clone())>
+                    <select id="sort" name="sort" prop:value=move || current.with(|c| LeadSort::parse(&c.sort).unwrap_or_default().as_str())>
                         {LeadSort::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
                     </select>
                 </div>
