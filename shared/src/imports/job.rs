@@ -303,6 +303,27 @@ fn new_lead(workspace: WorkspaceId, import_id: Uuid, draft: &LeadDraft) -> lead:
     }
 }
 
+/// Reads an upload on the blocking pool (parsing a large workbook takes CPU seconds). The outer
+/// error is ours (the reader panicked); the inner one is the file's, for the uploader.
+pub(crate) async fn read_blocking(
+    bytes: Vec<u8>,
+    file_name: String,
+    sheet: Option<String>,
+) -> Result<Result<leads::SourceTable, leads::ImportError>, AppError> {
+    tokio::task::spawn_blocking(move || {
+        leads::read_table(
+            &bytes,
+            &file_name,
+            &leads::ReadOptions {
+                sheet,
+                ..Default::default()
+            },
+        )
+    })
+    .await
+    .map_err(|e| AppError::internal("the import reader panicked", e))
+}
+
 /// Everything a run needs to know about its job.
 struct JobSpec {
     id: Uuid,
@@ -348,21 +369,7 @@ pub async fn run(db: &DatabaseConnection, import_id: Uuid) -> Result<ImportStatu
     let file_name = spec.file_name.clone();
     let sheet = spec.options.sheet.clone();
     let clock = std::time::Instant::now();
-    let read = tokio::task::spawn_blocking(move || {
-        leads::read_table(
-            &bytes,
-            &file_name,
-            &leads::ReadOptions {
-                sheet,
-                ..Default::default()
-            },
-        )
-    })
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "the import reader panicked");
-        AppError::Internal
-    })?;
+    let read = read_blocking(bytes, file_name, sheet).await?;
     let read_time = clock.elapsed();
     let table = match read {
         Ok(table) => table,

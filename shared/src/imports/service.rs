@@ -57,28 +57,13 @@ fn check_size(len: usize, max: usize) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Reads the file off the async workers (parsing a large workbook takes CPU seconds).
+/// Reads the file off the async workers; a file that cannot be read is a message on `file`.
 async fn read(
     bytes: Vec<u8>,
     file_name: String,
     sheet: Option<String>,
 ) -> Result<SourceTable, AppError> {
-    tokio::task::spawn_blocking(move || {
-        leads::read_table(
-            &bytes,
-            &file_name,
-            &leads::ReadOptions {
-                sheet,
-                ..Default::default()
-            },
-        )
-    })
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "the import reader panicked");
-        AppError::Internal
-    })?
-    .map_err(AppError::from)
+    Ok(job::read_blocking(bytes, file_name, sheet).await??)
 }
 
 /// Detection's result as the wire and the job see it.

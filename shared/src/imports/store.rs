@@ -409,6 +409,23 @@ pub async fn lead_capacity(
     }))
 }
 
+async fn flag_cancel(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    id: Uuid,
+) -> Result<(), AppError> {
+    update(
+        db,
+        workspace,
+        id,
+        import::ActiveModel {
+            cancel_requested: Set(true),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
 /// Asks a queued or running import to stop; a draft is simply discarded.
 pub async fn request_cancel(
     db: &impl ConnectionTrait,
@@ -418,16 +435,7 @@ pub async fn request_cancel(
     let row = find(db, workspace, id).await?;
     match ImportStatus::parse(&row.status) {
         Some(ImportStatus::Queued) => {
-            update(
-                db,
-                workspace,
-                id,
-                import::ActiveModel {
-                    cancel_requested: Set(true),
-                    ..Default::default()
-                },
-            )
-            .await?;
+            flag_cancel(db, workspace, id).await?;
             // Nobody holds a queued job: end it here (the worker re-checks the status).
             import::Entity::update_many()
                 .col_expr(
@@ -446,16 +454,7 @@ pub async fn request_cancel(
                 .await?;
         }
         Some(ImportStatus::Running) => {
-            update(
-                db,
-                workspace,
-                id,
-                import::ActiveModel {
-                    cancel_requested: Set(true),
-                    ..Default::default()
-                },
-            )
-            .await?;
+            flag_cancel(db, workspace, id).await?;
         }
         Some(ImportStatus::Draft) => {
             import::Entity::delete_many()
