@@ -12,8 +12,8 @@ use crate::leads::{self, SourceRow};
 use crate::{AppError, WorkspaceId};
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    Set, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -337,7 +337,17 @@ struct JobSpec {
 /// Runs a claimed (`running`) import to its end: completed, cancelled or failed. Errors
 /// returned are the database's; problems with the file end the job as `failed` with a message.
 pub async fn run(db: &DatabaseConnection, import_id: Uuid) -> Result<ImportStatus, AppError> {
-    let job = import::Entity::find_by_id(import_id)
+    run_with(db, import_id, None).await
+}
+
+/// [`run`] for a caller that has already read the file (`leadloom import`), so it is not
+/// parsed twice.
+pub async fn run_with(
+    db: &DatabaseConnection,
+    import_id: Uuid,
+    table: Option<leads::SourceTable>,
+) -> Result<ImportStatus, AppError> {
+    let mut job = import::Entity::find_by_id(import_id)
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -356,28 +366,31 @@ pub async fn run(db: &DatabaseConnection, import_id: Uuid) -> Result<ImportStatu
             .unwrap_or_default(),
         header_row: job.header_row.and_then(|r| u32::try_from(r).ok()),
     };
-    let Some(bytes) = job.file_data.clone() else {
-        store::finish(
-            db,
-            import_id,
-            ImportStatus::Failed,
-            Some("The uploaded file is no longer stored; upload it again."),
-        )
-        .await?;
-        return Ok(ImportStatus::Failed);
-    };
-    let file_name = spec.file_name.clone();
-    let sheet = spec.options.sheet.clone();
     let clock = std::time::Instant::now();
-    let read = read_blocking(bytes, file_name, sheet).await?;
-    let read_time = clock.elapsed();
-    let table = match read {
-        Ok(table) => table,
-        Err(e) => {
-            store::finish(db, import_id, ImportStatus::Failed, Some(&e.to_string())).await?;
-            return Ok(ImportStatus::Failed);
+    let table = match table {
+        Some(table) => table,
+        None => {
+            let Some(bytes) = job.file_data.take() else {
+                store::finish(
+                    db,
+                    import_id,
+                    ImportStatus::Failed,
+                    Some("The uploaded file is no longer stored; upload it again."),
+                )
+                .await?;
+                return Ok(ImportStatus::Failed);
+            };
+            match read_blocking(bytes, spec.file_name.clone(), spec.options.sheet.clone()).await? {
+                Ok(table) => table,
+                Err(e) => {
+                    store::finish(db, import_id, ImportStatus::Failed, Some(&e.to_string()))
+                        .await?;
+                    return Ok(ImportStatus::Failed);
+                }
+            }
         }
     };
+    let read_time = clock.elapsed();
     let rows = data_rows(table.rows, spec.header_row);
     store::set_total(db, import_id, rows.len() as u32).await?;
 
@@ -618,18 +631,6 @@ async fn store_batch(
     store::add_progress(&txn, spec.id, processed, tally).await?;
     txn.commit().await?;
     Ok(())
-}
-
-/// Connection-generic helper for tests and the CLI: the lead ids of an import.
-pub async fn lead_count(
-    db: &impl ConnectionTrait,
-    workspace: WorkspaceId,
-) -> Result<u64, AppError> {
-    use sea_orm::PaginatorTrait;
-    Ok(lead::Entity::find()
-        .filter(lead::Column::WorkspaceId.eq(workspace.0))
-        .count(db)
-        .await?)
 }
 
 #[cfg(test)]

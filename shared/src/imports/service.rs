@@ -96,11 +96,17 @@ fn preview_rows(
     header_row: Option<u32>,
     width: usize,
 ) -> (Vec<PreviewRow>, u32) {
-    let data = job::data_rows(table.rows.clone(), header_row);
-    let total = data.len() as u32;
-    let rows = data
-        .into_iter()
-        .filter(|r| !r.cells.is_empty())
+    let after = header_row.unwrap_or(0);
+    // Data rows run from just after the header to the last row read (blank rows, which the
+    // reader skips, included), as the job counts them.
+    let total = table
+        .rows
+        .last()
+        .map_or(0, |last| last.number.saturating_sub(after));
+    let rows = table
+        .rows
+        .iter()
+        .filter(|r| r.number > after)
         .take(PREVIEW_ROWS)
         .map(|r| PreviewRow {
             number: r.number,
@@ -139,32 +145,18 @@ pub async fn upload(
     store::insert(
         &svc.db,
         import::ActiveModel {
-            id: Set(id),
-            workspace_id: Set(tenant.workspace_id.0),
             created_by: Set(Some(tenant.user_id.0)),
-            file_name: Set(file_name.chars().take(255).collect()),
-            file_size: Set(bytes.len() as i64),
-            file_format: Set(format),
-            file_data: Set(Some(bytes)),
-            sheet: Set(table.sheet.clone()),
-            options: Set(to_json(&options)?),
-            mapping: Set(Some(to_json(&detected.columns)?)),
-            header_row: Set(detected.header_row.map(|r| r as i32)),
-            status: Set(ImportStatus::Draft.as_str().to_owned()),
             total_rows: Set(preview.total_rows as i32),
-            processed_rows: Set(0),
-            imported: Set(0),
-            updated: Set(0),
-            duplicates: Set(0),
-            invalid: Set(0),
-            blank: Set(0),
-            failure: Set(None),
-            cancel_requested: Set(false),
-            worker: Set(None),
-            heartbeat_at: Set(None),
-            started_at: Set(None),
-            finished_at: Set(None),
-            created_at: Set(Utc::now()),
+            ..new_import(
+                id,
+                tenant.workspace_id,
+                file_name,
+                bytes,
+                format,
+                table.sheet.clone(),
+                to_json(&options)?,
+                &detected,
+            )?
         },
     )
     .await?;
@@ -236,6 +228,48 @@ pub async fn preview(
         preview.columns = stored;
     }
     Ok(preview)
+}
+
+/// A new import row: a draft holding the upload and its detected mapping, counters at zero.
+#[allow(clippy::too_many_arguments)]
+fn new_import(
+    id: Uuid,
+    workspace: WorkspaceId,
+    file_name: &str,
+    bytes: Vec<u8>,
+    format: String,
+    sheet: Option<String>,
+    options: String,
+    detected: &Detected,
+) -> Result<import::ActiveModel, AppError> {
+    Ok(import::ActiveModel {
+        id: Set(id),
+        workspace_id: Set(workspace.0),
+        created_by: Set(None),
+        file_name: Set(file_name.chars().take(255).collect()),
+        file_size: Set(bytes.len() as i64),
+        file_format: Set(format),
+        file_data: Set(Some(bytes)),
+        sheet: Set(sheet),
+        options: Set(options),
+        mapping: Set(Some(to_json(&detected.columns)?)),
+        header_row: Set(detected.header_row.map(|r| r as i32)),
+        status: Set(ImportStatus::Draft.as_str().to_owned()),
+        total_rows: Set(0),
+        processed_rows: Set(0),
+        imported: Set(0),
+        updated: Set(0),
+        duplicates: Set(0),
+        invalid: Set(0),
+        blank: Set(0),
+        failure: Set(None),
+        cancel_requested: Set(false),
+        worker: Set(None),
+        heartbeat_at: Set(None),
+        started_at: Set(None),
+        finished_at: Set(None),
+        created_at: Set(Utc::now()),
+    })
 }
 
 /// Re-reads a draft with another sheet of its workbook.
@@ -516,37 +550,25 @@ pub async fn import_now(
     store::insert(
         &svc.db,
         import::ActiveModel {
-            id: Set(id),
-            workspace_id: Set(workspace.0),
-            created_by: Set(None),
-            file_name: Set(file_name.chars().take(255).collect()),
-            file_size: Set(bytes.len() as i64),
-            file_format: Set(format),
-            file_data: Set(Some(bytes)),
-            sheet: Set(table.sheet.clone()),
-            options: Set(to_json(&options)?),
-            mapping: Set(Some(to_json(&detected.columns)?)),
-            header_row: Set(detected.header_row.map(|r| r as i32)),
             status: Set(ImportStatus::Running.as_str().to_owned()),
-            total_rows: Set(0),
-            processed_rows: Set(0),
-            imported: Set(0),
-            updated: Set(0),
-            duplicates: Set(0),
-            invalid: Set(0),
-            blank: Set(0),
-            failure: Set(None),
-            cancel_requested: Set(false),
             worker: Set(Some("cli".to_owned())),
             heartbeat_at: Set(Some(now)),
             started_at: Set(Some(now)),
-            finished_at: Set(None),
             created_at: Set(now),
+            ..new_import(
+                id,
+                workspace,
+                file_name,
+                bytes,
+                format,
+                table.sheet.clone(),
+                to_json(&options)?,
+                &detected,
+            )?
         },
     )
     .await?;
-    drop(table);
-    let status = job::run(&svc.db, id).await?;
+    let status = job::run_with(&svc.db, id, Some(table)).await?;
     let row = store::find(&svc.db, workspace, id).await?;
     if status == ImportStatus::Failed {
         return Err(AppError::field(
