@@ -63,6 +63,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/w/:slug") view={Lazy::<WorkspaceRoute>::new()} ssr=ssr.clone()>
                     <Route path=path!("") view={Lazy::<DashboardRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("leads") view={Lazy::<LeadsRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("leads/:id") view={Lazy::<LeadRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("customers") view={Lazy::<CustomersRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("customers/:id") view={Lazy::<CustomerRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("imports") view={Lazy::<ImportsRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("imports/:id") view={Lazy::<ImportRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("members") view={Lazy::<MembersRoute>::new()} ssr=ssr.clone() />

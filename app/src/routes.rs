@@ -72,6 +72,18 @@ lazy_page!(
     LeadsRoute => workspace::leads::LeadsPage, mark_hydrated
 );
 lazy_page!(
+    /// `/w/:slug/leads/:id`
+    LeadRoute => workspace::lead::LeadPage, mark_hydrated
+);
+lazy_page!(
+    /// `/w/:slug/customers`
+    CustomersRoute => workspace::customers::CustomersPage, mark_hydrated
+);
+lazy_page!(
+    /// `/w/:slug/customers/:id`
+    CustomerRoute => workspace::customers::CustomerPage, mark_hydrated
+);
+lazy_page!(
     /// `/w/:slug/imports`
     ImportsRoute => workspace::imports::ImportsPage, mark_hydrated
 );

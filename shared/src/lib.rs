@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod customers;
 pub mod error;
 pub mod ids;
 pub mod imports;

@@ -3,6 +3,7 @@
 //! `ApiError` (an `AppError` inside) and set the HTTP status they stand for.
 
 pub mod account;
+pub mod lead;
 pub mod leads;
 pub mod workspace;
 
@@ -38,6 +39,11 @@ impl FromServerFnError for ApiError {
             ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => Self(AppError::field(
                 "form",
                 format!("The form was incomplete: {m}"),
+            )),
+            // A JSON body that does not fit the arguments (an unknown stage, say).
+            ServerFnErrorErr::Deserialization(m) => Self(AppError::field(
+                "form",
+                format!("The form has a value LeadLoom does not accept: {m}"),
             )),
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self(AppError::field(
                 "form",

@@ -1,6 +1,7 @@
 //! HTTP plumbing and the routes that are not Leptos pages: the router, middleware (CSRF guard,
 //! client address, security headers), health check, workspace logos, spreadsheet uploads and lead exports.
 
+pub mod api_status;
 pub mod csrf;
 pub mod health;
 pub mod imports;

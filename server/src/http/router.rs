@@ -2,7 +2,7 @@
 //! upload, report and export downloads), static assets, and the middleware stack (request id,
 //! tracing, security headers, client address, CSRF guard, sessions); body limits per route.
 
-use super::{csrf, health, imports, logo, meta};
+use super::{api_status, csrf, health, imports, logo, meta};
 use crate::AppState;
 use axum::{
     Router,
@@ -82,7 +82,8 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
-        .layer(RequestBodyLimitLayer::new(options.max_body_bytes));
+        .layer(RequestBodyLimitLayer::new(options.max_body_bytes))
+        .layer(middleware::from_fn(api_status::error_status));
 
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -181,6 +181,79 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "save_settings: {body}");
 
+    // The lead and customer pages: B imports a lead and converts it; A asks for them with B's
+    // workspace id and with its own.
+    let queued = crate::imports::start(&owner_b, &ws_b, &b_preview, "skip").await;
+    let done = crate::imports::finished(&owner_b, &ws_b, queued["id"].as_str().unwrap()).await;
+    assert_eq!(done["imported"], 1, "{done}");
+    let b_leads = crate::imports::leads(&owner_b, &ws_b, crate::imports::empty_filter()).await;
+    let b_lead = b_leads["rows"][0]["id"].as_str().unwrap().to_owned();
+    let (status, b_customer) = owner_b
+        .call("convert_lead", &[("workspace", &ws_b), ("lead", &b_lead)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b_customer}");
+    let b_customer = b_customer["id"].as_str().unwrap().to_owned();
+    for path in [
+        format!("/w/bravo/leads/{b_lead}"),
+        format!("/w/alpha/leads/{b_lead}"),
+        "/w/bravo/customers".to_owned(),
+        format!("/w/bravo/customers/{b_customer}"),
+        format!("/w/alpha/customers/{b_customer}"),
+    ] {
+        assert_eq!(
+            a.get(&path).await.status(),
+            StatusCode::NOT_FOUND,
+            "GET {path}"
+        );
+    }
+    assert_eq!(a.get("/w/alpha/customers").await.status(), StatusCode::OK);
+    for ws in [&ws_a, &ws_b] {
+        let lead_calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+            ("load_lead", vec![("workspace", ws), ("lead", &b_lead)]),
+            (
+                "add_lead_note",
+                vec![("workspace", ws), ("lead", &b_lead), ("body", "x")],
+            ),
+            (
+                "delete_lead_note",
+                vec![("workspace", ws), ("lead", &b_lead), ("note", &nobody)],
+            ),
+            ("convert_lead", vec![("workspace", ws), ("lead", &b_lead)]),
+            ("delete_lead", vec![("workspace", ws), ("lead", &b_lead)]),
+            (
+                "load_customer",
+                vec![("workspace", ws), ("customer", &b_customer)],
+            ),
+        ];
+        for (name, form) in &lead_calls {
+            let (status, body) = a.call(name, form).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{name} on {ws}: {body}");
+        }
+        for (name, body) in [
+            (
+                "update_lead",
+                serde_json::json!({"workspace": ws, "lead": b_lead, "form": {
+                    "name": "x", "phone": "", "email": "", "website": "", "city": "",
+                    "country": "", "category": "", "tags": "", "notes": "", "custom": []}}),
+            ),
+            (
+                "set_lead_stage",
+                serde_json::json!({"workspace": ws, "lead": b_lead, "stage": "lost"}),
+            ),
+        ] {
+            let (status, response) = a.call_json(name, body).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{name} on {ws}: {response}");
+        }
+    }
+    let (status, body) = a.call("load_customers", &[("workspace", &ws_b)]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "load_customers: {body}");
+    let b_lead_now = owner_b
+        .call("load_lead", &[("workspace", &ws_b), ("lead", &b_lead)])
+        .await;
+    assert_eq!(b_lead_now.0, StatusCode::OK);
+    assert_eq!(b_lead_now.1["name"], "A", "B's lead is untouched");
+    assert_eq!(b_lead_now.1["notes_log"], serde_json::json!([]));
+
     // A's own workspace still answers, and B's data is untouched.
     assert_eq!(
         a.call("dashboard", &[("workspace", &ws_a)]).await.0,

@@ -5,6 +5,7 @@
 
 #[cfg(feature = "ssr")]
 mod clean;
+mod detail;
 #[cfg(feature = "ssr")]
 mod detect;
 #[cfg(feature = "ssr")]
@@ -17,6 +18,8 @@ mod phone;
 #[cfg(feature = "ssr")]
 mod read;
 #[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 use std::fmt;
@@ -25,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 pub use clean::{clean_email, clean_website};
+pub use detail::*;
 #[cfg(feature = "ssr")]
 pub use detect::{
     ColumnMapping, ColumnTarget, DetectOptions, Mapping, detect_mapping, parse_override,

@@ -102,6 +102,7 @@ pub fn LeadsPage() -> impl IntoView {
     };
 
     let base = format!("/w/{slug}/leads");
+    let lead_base = StoredValue::new(base.clone());
     let export_base = StoredValue::new(format!("/w/{slug}/leads/export"));
     let imports_link = format!("/w/{slug}/imports");
     view! {
@@ -192,8 +193,8 @@ pub fn LeadsPage() -> impl IntoView {
                                                 </tr>
                                             </thead>
                                             <tbody>
-                                                {page.rows.into_iter().map(lead_row).collect_view()}
-                                                {move || more.get().into_iter().map(lead_row).collect_view()}
+                                                {page.rows.into_iter().map(|r| lead_row(&lead_base.read_value(), r)).collect_view()}
+                                                {move || more.get().into_iter().map(|r| lead_row(&lead_base.read_value(), r)).collect_view()}
                                             </tbody>
                                         </table>
                                     </div>
@@ -213,12 +214,12 @@ pub fn LeadsPage() -> impl IntoView {
     }
 }
 
-fn lead_row(r: LeadRow) -> impl IntoView {
+fn lead_row(base: &str, r: LeadRow) -> impl IntoView + use<> {
     let flagged = r.phone_error.clone();
     view! {
         <tr class:opted-out=r.opted_out>
             <td>
-                <span class="lead-name">{r.name}</span>
+                <a class="lead-name" href=format!("{base}/{}", r.id)>{r.name}</a>
                 {r.email.map(|e| view! { <span class="muted lead-email">{e}</span> })}
             </td>
             <td>

@@ -3,8 +3,10 @@
 
 pub mod account;
 pub mod audit;
+pub mod customers;
 pub mod dashboard;
 pub mod imports;
+pub mod lead;
 pub mod leads;
 pub mod members;
 pub mod settings;
@@ -68,6 +70,7 @@ fn Frame(shell: WorkspaceShell) -> impl IntoView {
         (base.clone(), "Dashboard", "dashboard"),
         (format!("{base}/leads"), "Leads", "leads"),
         (format!("{base}/imports"), "Imports", "import"),
+        (format!("{base}/customers"), "Customers", "customers"),
         (format!("{base}/members"), "Members", "members"),
     ];
     if shell.can(Permission::SettingsManage) {

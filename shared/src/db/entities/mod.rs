@@ -2,11 +2,13 @@
 //! stores; DTOs are what leave.
 
 pub mod audit_log;
+pub mod customer;
 pub mod import;
 pub mod import_row_error;
 pub mod invitation;
 pub mod lead;
 pub mod lead_event;
+pub mod lead_note;
 pub mod lead_tag;
 pub mod membership;
 pub mod notification;

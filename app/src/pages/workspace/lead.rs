@@ -1,0 +1,505 @@
+//! The lead page: every field editable (custom fields and tags too), the stage pipeline, team
+//! notes, the timeline, conversion to a customer (linked both ways) and deletion.
+
+use super::use_shell;
+use crate::api::ApiError;
+use crate::api::lead::{
+    AddLeadNote, ConvertLead, DeleteLead, DeleteLeadNote, SetLeadStage, UpdateLead, load_lead,
+};
+use crate::components::form::{FormAlert, field_error, form_error};
+use crate::components::toast::use_toaster;
+use crate::pages::errors::ErrorPage;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use shared::AppError;
+use shared::leads::{CustomField, LeadDetail, LeadEdit, Stage, TimelineKind};
+use shared::workspaces::Permission;
+use uuid::Uuid;
+
+/// The pipeline's forward path; Lost sits beside it.
+const PIPELINE: [Stage; 5] = [
+    Stage::New,
+    Stage::Contacted,
+    Stage::Replied,
+    Stage::Qualified,
+    Stage::Converted,
+];
+
+#[component]
+pub fn LeadPage() -> impl IntoView {
+    let ctx = use_shell();
+    let workspace = ctx.shell.workspace.id;
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<Uuid>().ok()));
+    let lead = Resource::new(
+        move || id.get(),
+        move |id| async move {
+            match id {
+                Some(id) => load_lead(workspace, id).await,
+                None => Err(ApiError(AppError::NotFound)),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading the lead…"</p> }>
+            {move || Suspend::new(async move {
+                match lead.await {
+                    Ok(detail) => view! { <LeadView detail /> }.into_any(),
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// "2026-11-21 14:05 UTC".
+fn when(at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    view! { <time datetime=at.to_rfc3339()>{at.format("%Y-%m-%d %H:%M UTC").to_string()}</time> }
+}
+
+#[component]
+fn LeadView(detail: LeadDetail) -> impl IntoView {
+    let ctx = use_shell();
+    let workspace = ctx.shell.workspace.id;
+    let slug = ctx.shell.workspace.slug.clone();
+    let can_manage = ctx.shell.can(Permission::LeadsManage);
+    let toaster = use_toaster();
+    let lead_id = detail.id;
+    let current = RwSignal::new(detail);
+
+    let set_stage = ServerAction::<SetLeadStage>::new();
+    let convert = ServerAction::<ConvertLead>::new();
+    let delete = ServerAction::<DeleteLead>::new();
+    Effect::new(move |_| match set_stage.value().get() {
+        Some(Ok(updated)) => {
+            toaster.success(format!("Moved to {}.", updated.stage.label()));
+            current.set(updated);
+        }
+        Some(Err(e)) => toaster.error(e.to_string()),
+        None => {}
+    });
+    let navigate = use_navigate();
+    let customer_base = StoredValue::new(format!("/w/{slug}/customers"));
+    Effect::new(move |_| match convert.value().get() {
+        Some(Ok(customer)) => {
+            toaster.success(format!("\"{}\" is now a customer.", customer.name));
+            navigate(
+                &format!("{}/{}", customer_base.get_value(), customer.id),
+                Default::default(),
+            );
+        }
+        Some(Err(e)) => toaster.error(e.to_string()),
+        None => {}
+    });
+    let navigate = use_navigate();
+    let leads_link = format!("/w/{slug}/leads");
+    let after_delete = leads_link.clone();
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(())) => {
+            toaster.success("Lead deleted.");
+            navigate(&after_delete, Default::default());
+        }
+        Some(Err(e)) => toaster.error(e.to_string()),
+        None => {}
+    });
+    let confirming_delete = RwSignal::new(false);
+
+    let stage_button = move |stage: Stage| {
+        let is_current = move || current.with(|c| c.stage == stage);
+        view! {
+            <li class:current=is_current>
+                <button type="button" class=format!("stage-step stage-{}", stage.as_str())
+                    aria-pressed=move || is_current().to_string()
+                    disabled=move || !can_manage || set_stage.pending().get()
+                    on:click=move |_| { set_stage.dispatch(SetLeadStage { workspace, lead: lead_id, stage }); }>
+                    {stage.label()}
+                </button>
+            </li>
+        }
+    };
+
+    view! {
+        <Title text=move || current.with(|c| c.name.clone()) />
+        <nav class="breadcrumb"><a href=leads_link.clone()>"← Leads"</a></nav>
+        <div class="page-header lead-header">
+            <div>
+                <h1>{move || current.with(|c| c.name.clone())}</h1>
+                <p class="badges">
+                    {move || current.with(|c| view! {
+                        <span class=format!("badge website-{}", c.website_status.as_str().to_lowercase())>{format!("Website: {}", c.website_status.label())}</span>
+                        <span class=format!("badge whatsapp-{}", c.whatsapp_status.as_str().to_lowercase())>{format!("WhatsApp: {}", c.whatsapp_status.label())}</span>
+                        {c.opted_out.then(|| view! { <span class="badge badge-warn">"Opted out"</span> })}
+                    })}
+                </p>
+            </div>
+            <div class="header-actions">
+                {move || current.with(|c| c.customer.clone()).map(|(id, name)| view! {
+                    <a class="btn" href=format!("{}/{id}", customer_base.get_value())>{format!("Customer: {name}")}</a>
+                })}
+                <Show when=move || can_manage && current.with(|c| c.customer.is_none())>
+                    <button type="button" class="btn btn-primary" disabled=move || convert.pending().get()
+                        on:click=move |_| { convert.dispatch(ConvertLead { workspace, lead: lead_id }); }>
+                        {move || if convert.pending().get() { "Converting…" } else { "Convert to customer" }}
+                    </button>
+                </Show>
+                <Show when=move || can_manage>
+                    <button type="button" class="btn btn-danger" on:click=move |_| confirming_delete.set(true)>"Delete"</button>
+                </Show>
+            </div>
+        </div>
+        <Show when=move || confirming_delete.get()>
+            <div class="alert alert-error confirm" role="alertdialog" aria-labelledby="confirm-delete-text">
+                <p id="confirm-delete-text">"Delete this lead with its tags, notes and timeline? This cannot be undone. A customer made from it stays."</p>
+                <div class="confirm-actions">
+                    <button type="button" class="btn btn-danger" disabled=move || delete.pending().get()
+                        on:click=move |_| { delete.dispatch(DeleteLead { workspace, lead: lead_id }); }>"Delete the lead"</button>
+                    <button type="button" class="btn" on:click=move |_| confirming_delete.set(false)>"Cancel"</button>
+                </div>
+            </div>
+        </Show>
+        <section class="card pipeline-card" aria-label="Stage">
+            <h2 class="sr-only">"Stage"</h2>
+            <ol class="pipeline">
+                {PIPELINE.into_iter().map(stage_button).collect_view()}
+            </ol>
+            <ol class="pipeline pipeline-lost">{stage_button(Stage::Lost)}</ol>
+        </section>
+        <div class="lead-grid">
+            <LeadForm current can_manage />
+            <div class="lead-side">
+                <Notes current can_manage />
+                <Timeline current />
+            </div>
+        </div>
+    }
+}
+
+/// One editable custom field row; `id` keys the row in the list.
+#[derive(Clone, Copy)]
+struct CustomRow {
+    id: usize,
+    key: RwSignal<String>,
+    value: RwSignal<String>,
+}
+
+fn custom_rows(fields: &[CustomField]) -> Vec<CustomRow> {
+    fields
+        .iter()
+        .enumerate()
+        .map(|(id, f)| CustomRow {
+            id,
+            key: RwSignal::new(f.key.clone()),
+            value: RwSignal::new(f.value.clone()),
+        })
+        .collect()
+}
+
+/// The form's signals, loaded from a lead.
+#[derive(Clone, Copy)]
+struct FormState {
+    name: RwSignal<String>,
+    phone: RwSignal<String>,
+    email: RwSignal<String>,
+    website: RwSignal<String>,
+    city: RwSignal<String>,
+    country: RwSignal<String>,
+    category: RwSignal<String>,
+    tags: RwSignal<String>,
+    notes: RwSignal<String>,
+    custom: RwSignal<Vec<CustomRow>>,
+    next_row: RwSignal<usize>,
+}
+
+impl FormState {
+    fn new(detail: &LeadDetail) -> Self {
+        let state = FormState {
+            name: RwSignal::new(String::new()),
+            phone: RwSignal::new(String::new()),
+            email: RwSignal::new(String::new()),
+            website: RwSignal::new(String::new()),
+            city: RwSignal::new(String::new()),
+            country: RwSignal::new(String::new()),
+            category: RwSignal::new(String::new()),
+            tags: RwSignal::new(String::new()),
+            notes: RwSignal::new(String::new()),
+            custom: RwSignal::new(Vec::new()),
+            next_row: RwSignal::new(0),
+        };
+        state.load(detail);
+        state
+    }
+
+    fn load(&self, d: &LeadDetail) {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        self.name.set(d.name.clone());
+        self.phone.set(
+            d.phone_raw
+                .clone()
+                .or_else(|| d.phone_e164.clone())
+                .unwrap_or_default(),
+        );
+        self.email.set(text(&d.email));
+        self.website.set(text(&d.website));
+        self.city.set(text(&d.city));
+        self.country.set(text(&d.country));
+        self.category.set(text(&d.category));
+        self.tags.set(d.tags.join(", "));
+        self.notes.set(text(&d.notes));
+        self.custom.set(custom_rows(&d.custom));
+        self.next_row.set(d.custom.len());
+    }
+
+    fn to_edit(self) -> LeadEdit {
+        LeadEdit {
+            name: self.name.get(),
+            phone: self.phone.get(),
+            email: self.email.get(),
+            website: self.website.get(),
+            city: self.city.get(),
+            country: self.country.get(),
+            category: self.category.get(),
+            tags: self.tags.get(),
+            notes: self.notes.get(),
+            custom: self
+                .custom
+                .get()
+                .into_iter()
+                .map(|r| CustomField {
+                    key: r.key.get(),
+                    value: r.value.get(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[component]
+fn LeadForm(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
+    let ctx = use_shell();
+    let workspace = ctx.shell.workspace.id;
+    let toaster = use_toaster();
+    let lead_id = current.with_untracked(|c| c.id);
+    let state = FormState::new(&current.get_untracked());
+    let save = ServerAction::<UpdateLead>::new();
+    let result = save.value();
+    Effect::new(move |_| match result.get() {
+        Some(Ok(updated)) => {
+            toaster.success("Lead saved.");
+            state.load(&updated);
+            current.set(updated);
+        }
+        Some(Err(e)) => toaster.error(e.to_string()),
+        None => {}
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(UpdateLead {
+            workspace,
+            lead: lead_id,
+            form: state.to_edit(),
+        });
+    };
+    let input = move |name: &'static str,
+                      label: &'static str,
+                      kind: &'static str,
+                      value: RwSignal<String>,
+                      hint: Option<Signal<String>>| {
+        let error = field_error(result, name);
+        view! {
+            <div class="field" class:field-invalid=move || error.get().is_some()>
+                <label for=format!("lead-{name}")>{label}</label>
+                <input id=format!("lead-{name}") name=name type=kind prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))
+                    aria-invalid=move || error.get().is_some().to_string()
+                    aria-describedby=format!("lead-{name}-error") />
+                {hint.map(|h| view! { <p class="field-hint">{move || h.get()}</p> })}
+                <p class="field-error" id=format!("lead-{name}-error")>{move || error.get()}</p>
+            </div>
+        }
+    };
+    let phone_hint = Signal::derive(move || {
+        current.with(|c| match (&c.phone_error, &c.phone_e164) {
+            (Some(reason), _) => format!("Flagged: {reason}. Fix it to message this lead."),
+            (None, Some(e164)) => {
+                let kind = c
+                    .phone_kind
+                    .as_deref()
+                    .map(|k| format!(", {}", k.replace('_', " ")))
+                    .unwrap_or_default();
+                let country = c.phone_country.clone().unwrap_or_default();
+                format!("{e164} ({country}{kind})")
+            }
+            (None, None) => "Local numbers are read with the lead's country.".to_owned(),
+        })
+    });
+    let custom_error = field_error(result, "custom");
+    let notes_error = field_error(result, "notes");
+    let add_row = move |_| {
+        let id = state.next_row.get_untracked();
+        state.next_row.set(id + 1);
+        state.custom.update(|rows| {
+            rows.push(CustomRow {
+                id,
+                key: RwSignal::new(String::new()),
+                value: RwSignal::new(String::new()),
+            })
+        });
+    };
+    view! {
+        <form class="card form lead-form" on:submit=submit novalidate>
+            <h2>"Details"</h2>
+            <FormAlert message=form_error(result) />
+            <fieldset disabled=!can_manage>
+                {input("name", "Business name", "text", state.name, None)}
+                <div class="grid-2">
+                    {input("phone", "Phone", "tel", state.phone, Some(phone_hint))}
+                    {input("email", "Email", "email", state.email, None)}
+                </div>
+                {input("website", "Website", "text", state.website, None)}
+                <div class="grid-2">
+                    {input("city", "City", "text", state.city, None)}
+                    {input("country", "Country", "text", state.country, None)}
+                </div>
+                <div class="grid-2">
+                    {input("category", "Category", "text", state.category, None)}
+                    {input("tags", "Tags", "text", state.tags, Some(Signal::derive(|| "Separate tags with commas.".to_owned())))}
+                </div>
+                <div class="field" class:field-invalid=move || notes_error.get().is_some()>
+                    <label for="lead-notes">"Notes"</label>
+                    <textarea id="lead-notes" name="notes" rows="3" prop:value=move || state.notes.get()
+                        on:input=move |ev| state.notes.set(event_target_value(&ev))
+                        aria-describedby="lead-notes-error"></textarea>
+                    <p class="field-error" id="lead-notes-error">{move || notes_error.get()}</p>
+                </div>
+                <fieldset class="custom-fields" aria-describedby="lead-custom-error">
+                    <legend>"Custom fields"</legend>
+                    <Show when=move || state.custom.with(Vec::is_empty)>
+                        <p class="muted">"No custom fields. Columns of your spreadsheet that are not built-in fields appear here."</p>
+                    </Show>
+                    <For each=move || state.custom.get() key=|row| row.id let(row)>
+                        <div class="custom-row">
+                            <input type="text" aria-label="Field name" placeholder="Name" prop:value=move || row.key.get()
+                                on:input=move |ev| row.key.set(event_target_value(&ev)) />
+                            <input type="text" aria-label=move || format!("Value of {}", row.key.get()) placeholder="Value" prop:value=move || row.value.get()
+                                on:input=move |ev| row.value.set(event_target_value(&ev)) />
+                            <button type="button" class="btn btn-small" aria-label=move || format!("Remove {}", row.key.get())
+                                on:click=move |_| state.custom.update(|rows| rows.retain(|r| r.id != row.id))>"Remove"</button>
+                        </div>
+                    </For>
+                    <p class="field-error" id="lead-custom-error">{move || custom_error.get()}</p>
+                    <button type="button" class="btn btn-small" on:click=add_row>"Add a custom field"</button>
+                </fieldset>
+                <div class="form-actions">
+                    <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>
+                        {move || if save.pending().get() { "Saving…" } else { "Save changes" }}
+                    </button>
+                </div>
+            </fieldset>
+        </form>
+    }
+}
+
+#[component]
+fn Notes(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
+    let ctx = use_shell();
+    let workspace = ctx.shell.workspace.id;
+    let toaster = use_toaster();
+    let lead_id = current.with_untracked(|c| c.id);
+    let body = RwSignal::new(String::new());
+    let add = ServerAction::<AddLeadNote>::new();
+    let remove = ServerAction::<DeleteLeadNote>::new();
+    let added = add.value();
+    Effect::new(move |_| match added.get() {
+        Some(Ok(updated)) => {
+            toaster.success("Note added.");
+            body.set(String::new());
+            current.set(updated);
+        }
+        Some(Err(e)) => toaster.error(e.to_string()),
+        None => {}
+    });
+    Effect::new(move |_| match remove.value().get() {
+        Some(Ok(updated)) => {
+            toaster.success("Note deleted.");
+            current.set(updated);
+        }
+        Some(Err(e)) => toaster.error(e.to_string()),
+        None => {}
+    });
+    let error = field_error(added, "body");
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        add.dispatch(AddLeadNote {
+            workspace,
+            lead: lead_id,
+            body: body.get(),
+        });
+    };
+    view! {
+        <section class="card notes" aria-labelledby="notes-title">
+            <h2 id="notes-title">"Team notes"</h2>
+            <Show when=move || can_manage>
+                <form class="form note-form" on:submit=submit novalidate>
+                    <div class="field" class:field-invalid=move || error.get().is_some()>
+                        <label for="note-body" class="sr-only">"New note"</label>
+                        <textarea id="note-body" name="body" rows="2" placeholder="Write a note for the team…"
+                            prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))
+                            aria-describedby="note-body-error"></textarea>
+                        <p class="field-error" id="note-body-error">{move || error.get()}</p>
+                    </div>
+                    <button type="submit" class="btn btn-small btn-primary" disabled=move || add.pending().get()>"Add note"</button>
+                </form>
+            </Show>
+            <ul class="note-list">
+                {move || current.with(|c| {
+                    if c.notes_log.is_empty() {
+                        return view! { <li class="muted">"No notes yet."</li> }.into_any();
+                    }
+                    c.notes_log.iter().cloned().map(|note| {
+                        let note_id = note.id;
+                        view! {
+                            <li class="note">
+                                <p class="note-body">{note.body}</p>
+                                <p class="muted note-meta">
+                                    {note.author.unwrap_or_else(|| "A former member".to_owned())}" · "{when(note.created_at)}
+                                    <Show when=move || can_manage>
+                                        <button type="button" class="btn btn-link btn-small"
+                                            on:click=move |_| { remove.dispatch(DeleteLeadNote { workspace, lead: lead_id, note: note_id }); }>"Delete"</button>
+                                    </Show>
+                                </p>
+                            </li>
+                        }
+                    }).collect_view().into_any()
+                })}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn Timeline(current: RwSignal<LeadDetail>) -> impl IntoView {
+    let imports_base = format!("/w/{}/imports", use_shell().shell.workspace.slug);
+    view! {
+        <section class="card timeline" aria-labelledby="timeline-title">
+            <h2 id="timeline-title">"Timeline"</h2>
+            <ol class="timeline-list">
+                {move || current.with(|c| c.timeline.iter().cloned().map(|entry| {
+                    let import_link = (entry.kind == TimelineKind::Imported)
+                        .then(|| c.import.clone())
+                        .flatten();
+                    view! {
+                        <li class=format!("timeline-entry timeline-{}", entry.kind.as_str())>
+                            <p>
+                                <strong>{entry.kind.label()}</strong>
+                                {(!entry.detail.is_empty() && import_link.is_none()).then(|| view! { " " {entry.detail.clone()} })}
+                                {import_link.map(|(id, file)| view! { " from " <a href=format!("{imports_base}/{id}")>{file}</a> })}
+                            </p>
+                            <p class="muted">{entry.actor.map(|a| format!("{a} · "))}{when(entry.at)}</p>
+                        </li>
+                    }
+                }).collect_view())}
+            </ol>
+        </section>
+    }
+}

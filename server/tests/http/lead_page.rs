@@ -1,0 +1,376 @@
+//! The lead page over HTTP: one lead with its timeline, editing (validation naming each field,
+//! phone re-normalisation, a number another lead has), custom fields and tags, stage changes,
+//! notes, conversion to a customer (linked both ways), deletion, and a viewer's read-only access.
+
+use crate::common::{Browser, TestApp, error_kind};
+use crate::imports::{empty_filter, finished, leads, start};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const LEADS_CSV: &str = "Business,Phone,Website,City,Country,Manager\n\
+Mama Mboga Ltd,0722 000 111,www.mboga.co.ke,Nairobi,Kenya,Wanjiku\n\
+Baraka Hardware,+254 733 123 456,,Mombasa,Kenya,Amara\n";
+
+/// Imports `LEADS_CSV` into the workspace and returns its leads by name.
+async fn imported_leads(browser: &Browser, slug: &str, ws: &str) -> (String, String, String) {
+    let (status, preview) = browser
+        .upload_import(slug, "shops.csv", LEADS_CSV.as_bytes().to_vec())
+        .await;
+    assert_eq!(status, StatusCode::OK, "upload: {preview}");
+    let queued = start(browser, ws, &preview, "skip").await;
+    let import = queued["id"].as_str().unwrap().to_owned();
+    let done = finished(browser, ws, &import).await;
+    assert_eq!(done["imported"], 2, "{done}");
+    let listed = leads(browser, ws, empty_filter()).await;
+    let id_of = |name: &str| {
+        listed["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no lead {name} in {listed}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    (id_of("Mama Mboga Ltd"), id_of("Baraka Hardware"), import)
+}
+
+async fn load(browser: &Browser, ws: &str, lead: &str) -> (StatusCode, Value) {
+    browser
+        .call("load_lead", &[("workspace", ws), ("lead", lead)])
+        .await
+}
+
+fn edit_form(lead: &Value) -> Value {
+    let text = |key: &str| lead[key].as_str().unwrap_or("").to_owned();
+    json!({
+        "name": text("name"),
+        "phone": lead["phone_raw"].as_str().or(lead["phone_e164"].as_str()).unwrap_or(""),
+        "email": text("email"),
+        "website": text("website"),
+        "city": text("city"),
+        "country": text("country"),
+        "category": text("category"),
+        "tags": lead["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect::<Vec<_>>().join(", "),
+        "notes": text("notes"),
+        "custom": lead["custom"],
+    })
+}
+
+async fn update(browser: &Browser, ws: &str, lead: &str, form: Value) -> (StatusCode, Value) {
+    browser
+        .call_json(
+            "update_lead",
+            json!({ "workspace": ws, "lead": lead, "form": form }),
+        )
+        .await
+}
+
+fn field_message(body: &Value, field: &str) -> String {
+    body["Validation"]
+        .as_array()
+        .and_then(|errors| errors.iter().find(|e| e["field"] == field))
+        .and_then(|e| e["message"].as_str())
+        .unwrap_or_else(|| panic!("no error on {field} in {body}"))
+        .to_owned()
+}
+
+async fn lead_page_shows_and_edits_a_lead(app: TestApp) {
+    let (owner, ws) = app
+        .user_with_workspace("Agency", "owner@lead.test", "lead-agency")
+        .await;
+    let (mboga, baraka, import) = imported_leads(&owner, "lead-agency", &ws).await;
+
+    let (status, lead) = load(&owner, &ws, &mboga).await;
+    assert_eq!(status, StatusCode::OK, "{lead}");
+    assert_eq!(lead["phone_e164"], "+254722000111");
+    assert_eq!(lead["phone_kind"], "mobile");
+    assert_eq!(lead["website"], "www.mboga.co.ke");
+    assert_eq!(
+        lead["custom"],
+        json!([{ "key": "Manager", "value": "Wanjiku" }])
+    );
+    assert_eq!(lead["import"][0], import.as_str());
+    assert_eq!(lead["import"][1], "shops.csv");
+    assert_eq!(lead["timeline"][0]["kind"], "imported");
+    assert_eq!(lead["stage"], "new");
+    assert_eq!(lead["customer"], Value::Null);
+
+    // Every bad field is named at once, and nothing is saved.
+    let mut form = edit_form(&lead);
+    form["name"] = json!("  ");
+    form["email"] = json!("not-an-email");
+    form["phone"] = json!("12");
+    form["custom"] = json!([{ "key": "", "value": "orphan" }]);
+    form["tags"] = json!(format!("ok, {}", "t".repeat(61)));
+    let (status, body) = update(&owner, &ws, &mboga, form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(field_message(&body, "name"), "Enter the business name.");
+    assert!(field_message(&body, "email").contains("not-an-email"));
+    assert!(field_message(&body, "phone").contains("\"12\""));
+    assert!(field_message(&body, "custom").contains("needs a name"));
+    assert!(field_message(&body, "tags").contains("longer than 60"));
+    assert_eq!(load(&owner, &ws, &mboga).await.1["name"], "Mama Mboga Ltd");
+
+    // A number another lead already has is refused on the phone field.
+    let mut form = edit_form(&lead);
+    form["phone"] = json!("0733 123 456");
+    let (status, body) = update(&owner, &ws, &mboga, form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(field_message(&body, "phone").contains("Another lead"));
+
+    // A valid edit: a new local number read with the lead's country, a new website, tags and
+    // custom fields; what was learnt about the old number and site is reset.
+    let mut form = edit_form(&lead);
+    form["name"] = json!("Mama Mboga & Sons");
+    form["phone"] = json!("0711 222 333");
+    form["website"] = json!("HTTPS://Mboga.CO.KE/shop");
+    form["tags"] = json!("vip, Nairobi; vip");
+    form["custom"] = json!([
+        { "key": "Manager", "value": "Achieng" },
+        { "key": "Floor", "value": "2" },
+        { "key": "", "value": "" }
+    ]);
+    let (status, edited) = update(&owner, &ws, &mboga, form).await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(edited["name"], "Mama Mboga & Sons");
+    assert_eq!(edited["phone_e164"], "+254711222333");
+    assert_eq!(edited["phone_raw"], "0711 222 333");
+    assert_eq!(edited["whatsapp_status"], "UNCHECKED");
+    assert_eq!(edited["website_status"], "UNCHECKED");
+    assert_eq!(edited["tags"], json!(["Nairobi", "vip"]));
+    assert_eq!(
+        edited["custom"],
+        json!([{ "key": "Floor", "value": "2" }, { "key": "Manager", "value": "Achieng" }])
+    );
+    let entry = &edited["timeline"][0];
+    assert_eq!(entry["kind"], "edited");
+    assert_eq!(entry["actor"], "Agency");
+    let detail = entry["detail"].as_str().unwrap();
+    for field in ["name", "phone", "website", "custom fields", "tags"] {
+        assert!(detail.contains(field), "{detail} names {field}");
+    }
+    assert!(!detail.contains("city"), "{detail}");
+    // The list sees the edit, and the old number is free for another lead.
+    let mut filter = empty_filter();
+    filter["tag"] = json!("vip");
+    let listed = leads(&owner, &ws, filter).await;
+    assert_eq!(listed["total"], 1, "{listed}");
+    let mut form = edit_form(&load(&owner, &ws, &baraka).await.1);
+    form["phone"] = json!("+254 722 000 111");
+    assert_eq!(update(&owner, &ws, &baraka, form).await.0, StatusCode::OK);
+
+    // Saving without changes adds no timeline entry.
+    let before = load(&owner, &ws, &mboga).await.1;
+    let (status, after) = update(&owner, &ws, &mboga, edit_form(&before)).await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_eq!(after["timeline"], before["timeline"]);
+}
+both_backends!(shows_and_edits, lead_page_shows_and_edits_a_lead);
+
+async fn stages_notes_conversion_and_deletion(app: TestApp) {
+    let (owner, ws) = app
+        .user_with_workspace("Agency", "owner@convert.test", "convert")
+        .await;
+    let (mboga, _, _) = imported_leads(&owner, "convert", &ws).await;
+
+    let (status, lead) = owner
+        .call_json(
+            "set_lead_stage",
+            json!({ "workspace": ws, "lead": mboga, "stage": "qualified" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{lead}");
+    assert_eq!(lead["stage"], "qualified");
+    assert_eq!(lead["timeline"][0]["kind"], "stage_changed");
+    assert_eq!(lead["timeline"][0]["detail"], "New → Qualified");
+    let (status, body) = owner
+        .call_json(
+            "set_lead_stage",
+            json!({ "workspace": ws, "lead": mboga, "stage": "won" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(field_message(&body, "form").contains("won"), "{body}");
+
+    // Notes: an empty one is refused on its field; a real one shows its author.
+    let (status, body) = owner
+        .call(
+            "add_lead_note",
+            &[("workspace", &ws), ("lead", &mboga), ("body", "   ")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field_message(&body, "body"), "Write the note first.");
+    let (status, lead) = owner
+        .call(
+            "add_lead_note",
+            &[
+                ("workspace", &ws),
+                ("lead", &mboga),
+                ("body", "Called: wants a quote by Friday."),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{lead}");
+    assert_eq!(
+        lead["notes_log"][0]["body"],
+        "Called: wants a quote by Friday."
+    );
+    assert_eq!(lead["notes_log"][0]["author"], "Agency");
+    let note = lead["notes_log"][0]["id"].as_str().unwrap().to_owned();
+    let (status, lead) = owner
+        .call(
+            "delete_lead_note",
+            &[("workspace", &ws), ("lead", &mboga), ("note", &note)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{lead}");
+    assert_eq!(lead["notes_log"], json!([]));
+    let (status, _) = owner
+        .call(
+            "delete_lead_note",
+            &[("workspace", &ws), ("lead", &mboga), ("note", &note)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Converting makes a customer linked both ways and moves the lead to Converted; converting
+    // again returns the same customer.
+    let (status, customer) = owner
+        .call("convert_lead", &[("workspace", &ws), ("lead", &mboga)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{customer}");
+    assert_eq!(customer["name"], "Mama Mboga Ltd");
+    assert_eq!(customer["phone_e164"], "+254722000111");
+    assert_eq!(customer["lead"][0], mboga.as_str());
+    assert_eq!(customer["created_by"], "Agency");
+    let customer_id = customer["id"].as_str().unwrap().to_owned();
+    let lead = load(&owner, &ws, &mboga).await.1;
+    assert_eq!(lead["customer"][0], customer_id.as_str());
+    assert_eq!(lead["stage"], "converted");
+    let kinds: Vec<&str> = lead["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["converted", "stage_changed", "stage_changed", "imported"]
+    );
+    let again = owner
+        .call("convert_lead", &[("workspace", &ws), ("lead", &mboga)])
+        .await
+        .1;
+    assert_eq!(again["id"], customer_id.as_str());
+    let list = owner.call("load_customers", &[("workspace", &ws)]).await.1;
+    assert_eq!(list["total"], 1, "{list}");
+
+    // The pages render on the server.
+    let page = owner.get(&format!("/w/convert/leads/{mboga}")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Mama Mboga Ltd") && html.contains("Timeline"),
+        "lead page"
+    );
+    let page = owner
+        .get(&format!("/w/convert/customers/{customer_id}"))
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("Lead: Mama Mboga Ltd"));
+    assert_eq!(
+        owner.get("/w/convert/leads/not-a-uuid").await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Deleting the lead keeps the customer, whose link back becomes empty.
+    let (status, _) = owner
+        .call("delete_lead", &[("workspace", &ws), ("lead", &mboga)])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(load(&owner, &ws, &mboga).await.0, StatusCode::NOT_FOUND);
+    let customer = owner
+        .call(
+            "load_customer",
+            &[("workspace", &ws), ("customer", &customer_id)],
+        )
+        .await
+        .1;
+    assert_eq!(customer["lead"], Value::Null, "{customer}");
+    assert_eq!(customer["name"], "Mama Mboga Ltd");
+}
+both_backends!(
+    stages_notes_conversion,
+    stages_notes_conversion_and_deletion
+);
+
+async fn viewers_read_but_do_not_change(app: TestApp) {
+    let (owner, ws) = app
+        .user_with_workspace("Owner", "owner@viewer-lead.test", "viewer-lead")
+        .await;
+    let (mboga, _, _) = imported_leads(&owner, "viewer-lead", &ws).await;
+    let (_, invited) = owner
+        .call(
+            "invite",
+            &[
+                ("workspace", &ws),
+                ("email", "viv@viewer-lead.test"),
+                ("role", "viewer"),
+            ],
+        )
+        .await;
+    let token = invited["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let viewer = app.client();
+    viewer.register("Viv", "viv@viewer-lead.test").await;
+    assert_eq!(
+        viewer
+            .call("accept_invitation", &[("token", &token)])
+            .await
+            .0,
+        StatusCode::OK
+    );
+
+    let (status, lead) = load(&viewer, &ws, &mboga).await;
+    assert_eq!(status, StatusCode::OK, "{lead}");
+    let mut form = edit_form(&lead);
+    form["name"] = json!("Renamed");
+    let refused: [(StatusCode, Value); 5] = [
+        update(&viewer, &ws, &mboga, form).await,
+        viewer
+            .call_json(
+                "set_lead_stage",
+                json!({ "workspace": ws, "lead": mboga, "stage": "lost" }),
+            )
+            .await,
+        viewer
+            .call(
+                "add_lead_note",
+                &[("workspace", &ws), ("lead", &mboga), ("body", "hi")],
+            )
+            .await,
+        viewer
+            .call("convert_lead", &[("workspace", &ws), ("lead", &mboga)])
+            .await,
+        viewer
+            .call("delete_lead", &[("workspace", &ws), ("lead", &mboga)])
+            .await,
+    ];
+    for (status, body) in refused {
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(error_kind(&body), "Forbidden");
+    }
+    let lead = load(&owner, &ws, &mboga).await.1;
+    assert_eq!(lead["name"], "Mama Mboga Ltd");
+    assert_eq!(lead["stage"], "new");
+    assert_eq!(lead["notes_log"], json!([]));
+}
+both_backends!(viewers_read_only, viewers_read_but_do_not_change);
