@@ -3,6 +3,7 @@
 
 pub mod audit_log;
 pub mod import;
+pub mod import_file;
 pub mod import_row_error;
 pub mod invitation;
 pub mod lead;
