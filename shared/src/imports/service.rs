@@ -12,7 +12,7 @@ use crate::services::Services;
 use crate::workspaces::{Permission, service::TenantCtx};
 use crate::{AppError, FieldError, WorkspaceId};
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, Set};
+use sea_orm::{DatabaseConnection, Set, TransactionTrait};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -142,24 +142,23 @@ pub async fn upload(
     let (preview, detected) =
         build_preview(svc, tenant.workspace_id, id, file_name, &table, &options).await?;
     options.headers_signature = detected.header_row.map(|_| detected.signature.clone());
-    store::insert(
-        &svc.db,
-        import::ActiveModel {
-            created_by: Set(Some(tenant.user_id.0)),
-            total_rows: Set(preview.total_rows as i32),
-            ..new_import(
-                id,
-                tenant.workspace_id,
-                file_name,
-                bytes,
-                format,
-                table.sheet.clone(),
-                to_json(&options)?,
-                &detected,
-            )?
-        },
-    )
-    .await?;
+    let model = import::ActiveModel {
+        created_by: Set(Some(tenant.user_id.0)),
+        total_rows: Set(preview.total_rows as i32),
+        ..new_import(
+            id,
+            tenant.workspace_id,
+            file_name,
+            bytes.len(),
+            format,
+            table.sheet.clone(),
+            to_json(&options)?,
+            &detected,
+        )?
+    };
+    let txn = svc.db.begin().await?;
+    store::insert(&txn, model, bytes).await?;
+    txn.commit().await?;
     Ok(preview)
 }
 
@@ -230,13 +229,14 @@ pub async fn preview(
     Ok(preview)
 }
 
-/// A new import row: a draft holding the upload and its detected mapping, counters at zero.
+/// A new import row: a draft with its detected mapping, counters at zero (the upload itself is
+/// stored beside it by [`store::insert`]).
 #[allow(clippy::too_many_arguments)]
 fn new_import(
     id: Uuid,
     workspace: WorkspaceId,
     file_name: &str,
-    bytes: Vec<u8>,
+    file_size: usize,
     format: String,
     sheet: Option<String>,
     options: String,
@@ -247,9 +247,8 @@ fn new_import(
         workspace_id: Set(workspace.0),
         created_by: Set(None),
         file_name: Set(file_name.chars().take(255).collect()),
-        file_size: Set(bytes.len() as i64),
+        file_size: Set(file_size as i64),
         file_format: Set(format),
-        file_data: Set(Some(bytes)),
         sheet: Set(sheet),
         options: Set(options),
         mapping: Set(Some(to_json(&detected.columns)?)),
@@ -547,27 +546,27 @@ pub async fn import_now(
     };
     let id = Uuid::now_v7();
     let now = Utc::now();
-    store::insert(
-        &svc.db,
-        import::ActiveModel {
-            status: Set(ImportStatus::Running.as_str().to_owned()),
-            worker: Set(Some("cli".to_owned())),
-            heartbeat_at: Set(Some(now)),
-            started_at: Set(Some(now)),
-            created_at: Set(now),
-            ..new_import(
-                id,
-                workspace,
-                file_name,
-                bytes,
-                format,
-                table.sheet.clone(),
-                to_json(&options)?,
-                &detected,
-            )?
-        },
-    )
-    .await?;
+    let model = import::ActiveModel {
+        status: Set(ImportStatus::Running.as_str().to_owned()),
+        worker: Set(Some("cli".to_owned())),
+        heartbeat_at: Set(Some(now)),
+        started_at: Set(Some(now)),
+        created_at: Set(now),
+        ..new_import(
+            id,
+            workspace,
+            file_name,
+            bytes.len(),
+            format,
+            table.sheet.clone(),
+            to_json(&options)?,
+            &detected,
+        )?
+    };
+    // The file is kept like an upload's: if this process dies, a worker resumes the job.
+    let txn = svc.db.begin().await?;
+    store::insert(&txn, model, bytes).await?;
+    txn.commit().await?;
     let status = job::run_with(&svc.db, id, Some(table)).await?;
     let row = store::find(&svc.db, workspace, id).await?;
     if status == ImportStatus::Failed {

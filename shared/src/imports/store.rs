@@ -4,7 +4,7 @@
 
 use super::job::Tally;
 use super::{ColumnMapping, ImportDto, ImportStatus, RowError, pace};
-use crate::db::entities::{import, import_row_error, lead, saved_mapping, workspace};
+use crate::db::entities::{import, import_file, import_row_error, lead, saved_mapping, workspace};
 use crate::plans::Limit;
 use crate::{AppError, WorkspaceId};
 use chrono::{DateTime, Duration, Utc};
@@ -15,44 +15,23 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-/// Columns of `imports` without the uploaded file, for everything that only reads counters.
-fn without_file() -> sea_orm::Select<import::Entity> {
-    import::Entity::find()
-        .select_only()
-        .columns([
-            import::Column::Id,
-            import::Column::WorkspaceId,
-            import::Column::CreatedBy,
-            import::Column::FileName,
-            import::Column::FileSize,
-            import::Column::FileFormat,
-            import::Column::Sheet,
-            import::Column::Options,
-            import::Column::Mapping,
-            import::Column::HeaderRow,
-            import::Column::Status,
-            import::Column::TotalRows,
-            import::Column::ProcessedRows,
-            import::Column::Imported,
-            import::Column::Updated,
-            import::Column::Duplicates,
-            import::Column::Invalid,
-            import::Column::Blank,
-            import::Column::Failure,
-            import::Column::CancelRequested,
-            import::Column::Worker,
-            import::Column::HeartbeatAt,
-            import::Column::StartedAt,
-            import::Column::FinishedAt,
-            import::Column::CreatedAt,
-        ])
-        .expr_as(Expr::value(Option::<Vec<u8>>::None), "file_data")
-}
-
-pub async fn insert(db: &impl ConnectionTrait, model: import::ActiveModel) -> Result<(), AppError> {
+/// Stores a new import and its uploaded file (call inside a transaction: both or neither).
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    model: import::ActiveModel,
+    file: Vec<u8>,
+) -> Result<(), AppError> {
+    let (id, workspace_id) = (model.id.clone(), model.workspace_id.clone());
     import::Entity::insert(model)
         .exec_without_returning(db)
         .await?;
+    import_file::Entity::insert(import_file::ActiveModel {
+        import_id: id,
+        workspace_id,
+        data: Set(file),
+    })
+    .exec_without_returning(db)
+    .await?;
     Ok(())
 }
 
@@ -62,7 +41,7 @@ pub async fn find(
     workspace: WorkspaceId,
     id: Uuid,
 ) -> Result<import::Model, AppError> {
-    without_file()
+    import::Entity::find()
         .filter(import::Column::WorkspaceId.eq(workspace.0))
         .filter(import::Column::Id.eq(id))
         .one(db)
@@ -70,19 +49,27 @@ pub async fn find(
         .ok_or(AppError::NotFound)
 }
 
-/// The uploaded file of a draft import of the workspace.
+/// The uploaded file of an import of the workspace (`None` once the job has ended).
 pub async fn file(
     db: &impl ConnectionTrait,
     workspace: WorkspaceId,
     id: Uuid,
 ) -> Result<Option<Vec<u8>>, AppError> {
-    Ok(import::Entity::find()
-        .filter(import::Column::WorkspaceId.eq(workspace.0))
-        .filter(import::Column::Id.eq(id))
+    Ok(import_file::Entity::find()
+        .filter(import_file::Column::WorkspaceId.eq(workspace.0))
+        .filter(import_file::Column::ImportId.eq(id))
         .one(db)
         .await?
-        .ok_or(AppError::NotFound)?
-        .file_data)
+        .map(|f| f.data))
+}
+
+/// Drops the uploaded file of an import (the job has ended or will never run).
+async fn drop_file(db: &impl ConnectionTrait, id: Uuid) -> Result<(), AppError> {
+    import_file::Entity::delete_many()
+        .filter(import_file::Column::ImportId.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn update(
@@ -106,7 +93,7 @@ pub async fn list(
     workspace: WorkspaceId,
     limit: u64,
 ) -> Result<Vec<ImportDto>, AppError> {
-    let rows = without_file()
+    let rows = import::Entity::find()
         .filter(import::Column::WorkspaceId.eq(workspace.0))
         .filter(import::Column::Status.ne(ImportStatus::Draft.as_str()))
         .order_by_desc(import::Column::CreatedAt)
@@ -365,15 +352,11 @@ pub async fn finish(
             import::Column::Failure,
             Expr::value(failure.map(|f| f.chars().take(500).collect::<String>())),
         )
-        .col_expr(
-            import::Column::FileData,
-            Expr::value(Option::<Vec<u8>>::None),
-        )
         .col_expr(import::Column::FinishedAt, Expr::value(Utc::now()))
         .filter(import::Column::Id.eq(id))
         .exec(db)
         .await?;
-    Ok(())
+    drop_file(db, id).await
 }
 
 /// How many more leads the workspace's plan allows, with the message for rows over it.
@@ -437,14 +420,10 @@ pub async fn request_cancel(
         Some(ImportStatus::Queued) => {
             flag_cancel(db, workspace, id).await?;
             // Nobody holds a queued job: end it here (the worker re-checks the status).
-            import::Entity::update_many()
+            let ended = import::Entity::update_many()
                 .col_expr(
                     import::Column::Status,
                     Expr::value(ImportStatus::Cancelled.as_str()),
-                )
-                .col_expr(
-                    import::Column::FileData,
-                    Expr::value(Option::<Vec<u8>>::None),
                 )
                 .col_expr(import::Column::FinishedAt, Expr::value(Utc::now()))
                 .filter(import::Column::WorkspaceId.eq(workspace.0))
@@ -452,6 +431,9 @@ pub async fn request_cancel(
                 .filter(import::Column::Status.eq(ImportStatus::Queued.as_str()))
                 .exec(db)
                 .await?;
+            if ended.rows_affected == 1 {
+                drop_file(db, id).await?;
+            }
         }
         Some(ImportStatus::Running) => {
             flag_cancel(db, workspace, id).await?;

@@ -196,12 +196,16 @@ pub async fn page(
         query = match (sort, name) {
             (LeadSort::Newest, _) => query.filter(lead::Column::Id.lt(id)),
             (LeadSort::Oldest, _) => query.filter(lead::Column::Id.gt(id)),
+            // A row-value comparison, not `name > ? OR (name = ? AND id > ?)`: both databases
+            // turn it into a range on the (workspace, name, id) index, so a page deep in the
+            // list costs what the first one does; the OR form made them walk the index from
+            // the start.
             (LeadSort::Name, Some(name)) => query.filter(
-                Condition::any().add(lead::Column::Name.gt(name)).add(
-                    Condition::all()
-                        .add(lead::Column::Name.eq(name))
-                        .add(lead::Column::Id.gt(id)),
-                ),
+                Expr::tuple([
+                    Expr::col((lead::Entity, lead::Column::Name)),
+                    Expr::col((lead::Entity, lead::Column::Id)),
+                ])
+                .gt(Expr::tuple([Expr::val(name), Expr::val(id)])),
             ),
             (LeadSort::Name, None) => return Err(bad_cursor()),
         };

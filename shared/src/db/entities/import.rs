@@ -1,4 +1,5 @@
-//! `imports`: one spreadsheet import job — its upload, options, live progress and totals.
+//! `imports`: one spreadsheet import job — its options, live progress and totals (its upload is
+//! in `import_files`).
 
 use sea_orm::entity::prelude::*;
 
@@ -12,7 +13,6 @@ pub struct Model {
     pub file_name: String,
     pub file_size: i64,
     pub file_format: String,
-    pub file_data: Option<Vec<u8>>,
     pub sheet: Option<String>,
     pub options: String,
     pub mapping: Option<String>,

@@ -4,6 +4,7 @@
 pub mod audit_log;
 pub mod customer;
 pub mod import;
+pub mod import_file;
 pub mod import_row_error;
 pub mod invitation;
 pub mod lead;
