@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod leads;
+pub mod segments;
 pub mod workspace;
 
 use serde::{Deserialize, Serialize};
@@ -34,11 +35,12 @@ impl FromServerFnError for ApiError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            // Bad or missing arguments are the client's fault, not a crash.
-            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => Self(AppError::field(
-                "form",
-                format!("The form was incomplete: {m}"),
-            )),
+            // Bad or missing arguments are the client's fault, not a crash. On the server a
+            // body that does not decode (an unknown stage, say) is one too; in the browser the
+            // same variant means a response that did not, which stays internal.
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => Self::bad_arguments(m),
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(m) => Self::bad_arguments(m),
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self(AppError::field(
                 "form",
                 "Could not reach LeadLoom. Check your connection and try again.",
@@ -49,6 +51,19 @@ impl FromServerFnError for ApiError {
 }
 
 impl ApiError {
+    /// A 422 on `form` naming what could not be read. The function body never ran, so
+    /// `ctx::respond` cannot set the status; it is set here, on the server.
+    fn bad_arguments(message: String) -> Self {
+        #[cfg(feature = "ssr")]
+        if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            options.set_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        Self(AppError::field(
+            "form",
+            format!("The form was incomplete: {message}"),
+        ))
+    }
+
     pub fn field_message(&self, field: &str) -> Option<String> {
         self.0.field_message(field).map(str::to_owned)
     }

@@ -19,7 +19,12 @@ MAMA MBOGA LTD;0722000111;;;Nairobi;Wanjiku\n\
 Kilima Salon;12345;-;;Arusha;Amara\n\
 =HYPERLINK(\"http://evil\");0712 345 678;;;Kisumu;Tiago\n";
 
-async fn start(browser: &Browser, workspace: &str, preview: &Value, policy: &str) -> Value {
+pub(crate) async fn start(
+    browser: &Browser,
+    workspace: &str,
+    preview: &Value,
+    policy: &str,
+) -> Value {
     let (status, body) = browser
         .call_json(
             "confirm_import",
@@ -39,7 +44,7 @@ async fn start(browser: &Browser, workspace: &str, preview: &Value, policy: &str
 }
 
 /// Polls the import until it has finished (the worker runs it in the background).
-async fn finished(browser: &Browser, workspace: &str, import: &str) -> Value {
+pub(crate) async fn finished(browser: &Browser, workspace: &str, import: &str) -> Value {
     for _ in 0..200 {
         let (status, body) = browser
             .call(
@@ -66,7 +71,7 @@ fn target_of(preview: &Value, header: &str) -> Value {
         .clone()
 }
 
-async fn leads(browser: &Browser, workspace: &str, filter: Value) -> Value {
+pub(crate) async fn leads(browser: &Browser, workspace: &str, filter: Value) -> Value {
     let (status, body) = browser
         .call_json(
             "leads",
@@ -77,7 +82,7 @@ async fn leads(browser: &Browser, workspace: &str, filter: Value) -> Value {
     body
 }
 
-fn empty_filter() -> Value {
+pub(crate) fn empty_filter() -> Value {
     json!({
         "search": null, "website_status": [], "whatsapp_status": [], "stage": [],
         "country": null, "city": null, "category": null, "tag": null, "import_id": null,

@@ -10,5 +10,6 @@ mod common;
 mod accounts;
 mod imports;
 mod isolation;
+mod leads;
 mod platform;
 mod workspaces;
