@@ -123,7 +123,8 @@ pub async fn export_leads(
 /// The form the lead list posts to export the rows it has ticked.
 #[derive(Debug, Deserialize)]
 pub struct SelectedLeads {
-    /// Comma-separated lead ids.
+    /// Comma-separated lead ids (missing reads as none, which `validate_selection` names).
+    #[serde(default)]
     pub ids: String,
 }
 

@@ -243,6 +243,19 @@ async fn bulk_actions_on_selections_and_filters(app: TestApp) {
     let csv = export.text().await.unwrap();
     assert_eq!(csv.lines().count(), 3, "header and two leads: {csv}");
     assert!(csv.contains("Chai Corner") && csv.contains("Fundi Motors"));
+    for form in [vec![], vec![("ids", "not-an-id".to_owned())]] {
+        let refused = owner
+            .http
+            .post(format!("{}/w/bulk/leads/export/leads.csv", app.base))
+            .header("Origin", &app.base)
+            .form(&form)
+            .send()
+            .await
+            .expect("export");
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = refused.text().await.unwrap();
+        assert!(body.contains("selection") || body.contains("ids"), "{body}");
+    }
     let response = owner
         .get("/w/bulk/leads/export/leads.csv?city=Mombasa&stage=new,qualified")
         .await;
