@@ -52,7 +52,7 @@ test('a lead is edited, moved along the pipeline, noted, converted and deleted',
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect(page.getByText('Lead saved.')).toBeVisible();
     await expect(page.getByText('+254711222333 (KE, mobile)')).toBeVisible();
-    await expect(page.locator('.timeline-entry').first()).toContainText('Changed phone, tags, custom fields');
+    await expect(page.locator('.timeline-entry').first()).toContainText('Changed phone, custom fields, tags');
   });
 
   await test.step('stage and note', async () => {

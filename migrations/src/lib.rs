@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_foundation;
 mod m20261121_000002_leads;
 mod m20261121_000003_lead_details;
+mod m20261121_000004_segments;
 mod m20261121_000005_import_files;
 
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_foundation::Migration),
             Box::new(m20261121_000002_leads::Migration),
             Box::new(m20261121_000003_lead_details::Migration),
+            Box::new(m20261121_000004_segments::Migration),
             Box::new(m20261121_000005_import_files::Migration),
         ]
     }

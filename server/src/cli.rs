@@ -150,9 +150,14 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         website_status: statuses,
         ..Default::default()
     };
-    let bytes = shared::leads::export::export(&svc.db, workspace, &filter, format)
-        .await
-        .map_err(explain)?;
+    let bytes = shared::leads::export::export(
+        &svc.db,
+        workspace,
+        &shared::leads::LeadSelection::Filter(filter),
+        format,
+    )
+    .await
+    .map_err(explain)?;
     std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
     eprintln!("wrote {} ({} bytes)", args.out.display(), bytes.len());
     Ok(())

@@ -10,6 +10,7 @@ pub mod imports;
 pub mod leads;
 pub mod notifications;
 pub mod plans;
+pub mod segments;
 pub mod url;
 pub mod validate;
 pub mod workspaces;

@@ -1,12 +1,13 @@
 //! Server functions for imports and leads: the import preview (sheet choice), confirming the
 //! mapping, progress, cancelling, the report, the list of imports and the lead list. The file
 //! itself is uploaded to `/w/{slug}/imports/upload` (multipart), not through a server function.
+//! Bulk actions (tag, untag, set stage, delete) on ticked leads or a whole filter.
 
 use super::ApiResult;
 use leptos::prelude::*;
 use server_fn::codec::Json;
 use shared::imports::{ImportDto, ImportPreview, ImportReport, StartImport};
-use shared::leads::{LeadFilter, LeadPage, LeadSort};
+use shared::leads::{BulkAction, BulkOutcome, LeadFilter, LeadPage, LeadSelection, LeadSort};
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
@@ -119,6 +120,22 @@ pub async fn leads(
                 LEADS_PER_PAGE,
             )
             .await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "bulk_leads", input = Json)]
+pub async fn bulk_leads(
+    workspace: Uuid,
+    selection: LeadSelection,
+    action: BulkAction,
+) -> ApiResult<BulkOutcome> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            let meta = ctx::meta().await;
+            Ok(shared::leads::bulk::apply(&svc, &tenant, &selection, &action, &meta).await?)
         }
         .await,
     )

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod lead;
 pub mod leads;
+pub mod segments;
 pub mod workspace;
 
 use serde::{Deserialize, Serialize};
@@ -35,16 +36,12 @@ impl FromServerFnError for ApiError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            // Bad or missing arguments are the client's fault, not a crash.
-            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => Self(AppError::field(
-                "form",
-                format!("The form was incomplete: {m}"),
-            )),
-            // A JSON body that does not fit the arguments (an unknown stage, say).
-            ServerFnErrorErr::Deserialization(m) => Self(AppError::field(
-                "form",
-                format!("The form has a value LeadLoom does not accept: {m}"),
-            )),
+            // Bad or missing arguments are the client's fault, not a crash. On the server a
+            // body that does not decode (an unknown stage, say) is one too; in the browser the
+            // same variant means a response that did not, which stays internal.
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => Self::bad_arguments(m),
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(m) => Self::bad_arguments(m),
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self(AppError::field(
                 "form",
                 "Could not reach LeadLoom. Check your connection and try again.",
@@ -55,6 +52,16 @@ impl FromServerFnError for ApiError {
 }
 
 impl ApiError {
+    /// A validation error on `form` naming what could not be read. The function body never
+    /// ran, so `ctx::respond` cannot set the status: the server's `api_status` layer turns the
+    /// error back into its 422.
+    fn bad_arguments(message: String) -> Self {
+        Self(AppError::field(
+            "form",
+            format!("The form was incomplete: {message}"),
+        ))
+    }
+
     pub fn field_message(&self, field: &str) -> Option<String> {
         self.0.field_message(field).map(str::to_owned)
     }

@@ -5,7 +5,7 @@ use super::tenant::Tenant;
 use crate::AppState;
 use axum::{
     Json,
-    extract::{Multipart, Path, Query, State},
+    extract::{Form, Multipart, Path, Query, State},
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
@@ -14,8 +14,9 @@ use shared::AppError;
 use shared::imports::ImportPreview;
 use shared::imports::service as imports;
 use shared::leads::export::{ExportFormat, export};
-use shared::leads::{LeadFilter, WebsiteStatus};
+use shared::leads::{LeadQuery, LeadSelection, WebsiteStatus};
 use shared::workspaces::Permission;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// `POST /w/{slug}/imports/upload`: the `file` part (and optionally `sheet`) → the preview.
@@ -84,42 +85,14 @@ pub async fn report_csv(
     ))
 }
 
-/// The lead filter as query parameters (`website_status` may repeat).
-#[derive(Debug, Default, Deserialize)]
-pub struct ExportQuery {
-    #[serde(default)]
-    pub q: Option<String>,
-    #[serde(default)]
-    pub website_status: Option<String>,
-    #[serde(default)]
-    pub import: Option<Uuid>,
-    #[serde(default)]
-    pub tag: Option<String>,
-    #[serde(default)]
-    pub stage: Option<String>,
-}
-
-fn statuses(list: &str) -> Result<Vec<WebsiteStatus>, AppError> {
-    list.split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| {
-            WebsiteStatus::parse(s).ok_or_else(|| {
-                AppError::field(
-                    "website_status",
-                    format!("\"{s}\" is not a website status."),
-                )
-            })
-        })
-        .collect()
-}
-
-/// `GET /w/{slug}/leads/export/{file}`: `leads.csv` / `leads.xlsx` for the filter in the query,
-/// `with_website.csv` (WORKING) and `without_website.csv` (NO_WEBSITE and NOT_WORKING).
+/// `GET /w/{slug}/leads/export/{file}`: `leads.csv` / `leads.xlsx` for the filter in the query
+/// (the lead list's own parameters, `LeadQuery`), `with_website.csv` (WORKING) and
+/// `without_website.csv` (NO_WEBSITE and NOT_WORKING).
 pub async fn export_leads(
     State(state): State<AppState>,
     Tenant(ctx): Tenant,
     Path((_, file)): Path<(String, String)>,
-    Query(query): Query<ExportQuery>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     ctx.require(Permission::LeadsExport)?;
     let (format, filter) = match file.as_str() {
@@ -136,22 +109,51 @@ pub async fn export_leads(
         ),
         "leads.csv" | "leads.xlsx" => (
             ExportFormat::from_path(file.as_ref())?,
-            LeadFilter {
-                search: query.q.filter(|q| !q.trim().is_empty()),
-                website_status: statuses(query.website_status.as_deref().unwrap_or(""))?,
-                import_id: query.import,
-                tag: query.tag.filter(|t| !t.trim().is_empty()),
-                stage: query
-                    .stage
-                    .as_deref()
-                    .and_then(shared::leads::Stage::parse)
-                    .into_iter()
-                    .collect(),
-                ..LeadFilter::default()
-            },
+            LeadQuery::read(|key| query.get(key).cloned())
+                .to_filter()?
+                .0,
         ),
         _ => return Err(AppError::NotFound),
     };
-    let bytes = export(&state.services.db, ctx.workspace_id, &filter, format).await?;
+    let selection = LeadSelection::Filter(filter);
+    let bytes = export(&state.services.db, ctx.workspace_id, &selection, format).await?;
+    Ok(attachment(bytes, format.content_type(), &file))
+}
+
+/// The form the lead list posts to export the rows it has ticked.
+#[derive(Debug, Deserialize)]
+pub struct SelectedLeads {
+    /// Comma-separated lead ids (missing reads as none, which `validate_selection` names).
+    #[serde(default)]
+    pub ids: String,
+}
+
+/// `POST /w/{slug}/leads/export/{leads.csv|leads.xlsx}` with `ids=<id>,<id>,…`: exactly those
+/// leads (ids of other workspaces match nothing).
+pub async fn export_selected_leads(
+    State(state): State<AppState>,
+    Tenant(ctx): Tenant,
+    Path((_, file)): Path<(String, String)>,
+    Form(form): Form<SelectedLeads>,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::LeadsExport)?;
+    let format = match file.as_str() {
+        "leads.csv" | "leads.xlsx" => ExportFormat::from_path(file.as_ref())?,
+        _ => return Err(AppError::NotFound),
+    };
+    let ids = form
+        .ids
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            id.parse::<Uuid>().map_err(|_| {
+                AppError::field("ids", "The selection holds an id that is not a lead's.")
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let selection = LeadSelection::Ids(ids);
+    shared::leads::bulk::validate_selection(&selection)?;
+    let bytes = export(&state.services.db, ctx.workspace_id, &selection, format).await?;
     Ok(attachment(bytes, format.content_type(), &file))
 }

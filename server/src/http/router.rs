@@ -71,7 +71,11 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
             "/w/{slug}/imports/{id}/report.csv",
             get(imports::report_csv),
         )
-        .route("/w/{slug}/leads/export/{file}", get(imports::export_leads));
+        .route(
+            "/w/{slug}/leads/export/{file}",
+            // GET exports a filter; POST (a form of ticked ids, at most 10,000) a selection.
+            get(imports::export_leads).post(imports::export_selected_leads),
+        );
 
     // Pages and server functions take small bodies; the routes above set their own limits.
     let pages = Router::new()

@@ -253,6 +253,122 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
     assert_eq!(b_lead_now.0, StatusCode::OK);
     assert_eq!(b_lead_now.1["name"], "A", "B's lead is untouched");
     assert_eq!(b_lead_now.1["notes_log"], serde_json::json!([]));
+    // Leads and segments: B has a lead and a segment; A reaches neither with B's workspace, nor
+    // with A's own workspace and B's ids.
+    crate::leads::import(
+        &owner_b,
+        "bravo",
+        &ws_b,
+        "name,phone\nBravo Lead,+254722000999\n",
+    )
+    .await;
+    // B now has two leads (the converted one above and this one).
+    let b_leads = crate::imports::leads(&owner_b, &ws_b, crate::imports::empty_filter()).await;
+    let bravo_lead = |leads: &serde_json::Value| {
+        leads["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "Bravo Lead")
+            .cloned()
+            .unwrap_or_else(|| panic!("no Bravo Lead in {leads}"))
+    };
+    let b_lead = bravo_lead(&b_leads)["id"].as_str().unwrap().to_owned();
+    let (status, b_segment) = owner_b
+        .call_json(
+            "create_segment",
+            serde_json::json!({"workspace": ws_b, "form": {"name": "B's", "filter": {}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b_segment}");
+    let b_segment = b_segment["id"].as_str().unwrap().to_owned();
+    let by_id = serde_json::json!({ "ids": [b_lead] });
+    let everything = serde_json::json!({ "filter": {} });
+    for (name, body) in [
+        (
+            "bulk_leads",
+            serde_json::json!({"workspace": ws_b, "selection": by_id, "action": "delete"}),
+        ),
+        (
+            "bulk_leads",
+            serde_json::json!({"workspace": ws_b, "selection": everything, "action": {"tag": "x"}}),
+        ),
+        (
+            "create_segment",
+            serde_json::json!({"workspace": ws_b, "form": {"name": "x", "filter": {}}}),
+        ),
+        (
+            "update_segment",
+            serde_json::json!({"workspace": ws_b, "segment": b_segment, "form": {"name": "x", "filter": {}}}),
+        ),
+        (
+            "update_segment",
+            serde_json::json!({"workspace": ws_a, "segment": b_segment, "form": {"name": "x", "filter": {}}}),
+        ),
+    ] {
+        let (status, response) = a.call_json(name, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name}: {response}");
+    }
+    for form in [
+        vec![("workspace", ws_b.as_str())],
+        vec![
+            ("workspace", ws_b.as_str()),
+            ("segment", b_segment.as_str()),
+        ],
+        vec![
+            ("workspace", ws_a.as_str()),
+            ("segment", b_segment.as_str()),
+        ],
+    ] {
+        let name = if form.len() == 1 {
+            "segments"
+        } else {
+            "delete_segment"
+        };
+        let (status, body) = a.call(name, &form).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name} {form:?}: {body}");
+    }
+    // B's lead ids under A's own workspace match nothing of B's.
+    for action in [
+        serde_json::json!("delete"),
+        serde_json::json!({"tag": "stolen"}),
+        serde_json::json!({"set_stage": "lost"}),
+    ] {
+        let (status, outcome) = a
+            .call_json(
+                "bulk_leads",
+                serde_json::json!({"workspace": ws_a, "selection": by_id, "action": action}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{outcome}");
+        assert_eq!(outcome["changed"], 0, "{action}");
+    }
+    let export = a
+        .http
+        .post(format!("{}/w/bravo/leads/export/leads.csv", app.base))
+        .header("Origin", &app.base)
+        .form(&[("ids", b_lead.as_str())])
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(export.status(), StatusCode::NOT_FOUND, "POST export to B");
+    let export = a
+        .http
+        .post(format!("{}/w/alpha/leads/export/leads.csv", app.base))
+        .header("Origin", &app.base)
+        .form(&[("ids", b_lead.as_str())])
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(export.status(), StatusCode::OK);
+    let csv = export.text().await.unwrap();
+    assert!(!csv.contains("Bravo Lead"), "B's lead in A's export: {csv}");
+    let b_after = crate::imports::leads(&owner_b, &ws_b, crate::imports::empty_filter()).await;
+    assert_eq!(b_after["total"], 2);
+    assert_eq!(bravo_lead(&b_after)["stage"], "new");
+    assert_eq!(bravo_lead(&b_after)["tags"], serde_json::json!([]));
+    let (_, b_segments) = owner_b.call("segments", &[("workspace", &ws_b)]).await;
+    assert_eq!(b_segments[0]["name"], "B's");
 
     // A's own workspace still answers, and B's data is untouched.
     assert_eq!(

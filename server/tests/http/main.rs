@@ -11,5 +11,6 @@ mod accounts;
 mod imports;
 mod isolation;
 mod lead_page;
+mod leads;
 mod platform;
 mod workspaces;

@@ -24,10 +24,17 @@ pub enum AuditAction {
     RoleChanged,
     MemberRemoved,
     PlanChanged,
+    LeadsTagged,
+    LeadsUntagged,
+    LeadStagesChanged,
+    LeadsDeleted,
+    SegmentCreated,
+    SegmentUpdated,
+    SegmentDeleted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 21] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -42,6 +49,13 @@ impl AuditAction {
         Self::RoleChanged,
         Self::MemberRemoved,
         Self::PlanChanged,
+        Self::LeadsTagged,
+        Self::LeadsUntagged,
+        Self::LeadStagesChanged,
+        Self::LeadsDeleted,
+        Self::SegmentCreated,
+        Self::SegmentUpdated,
+        Self::SegmentDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +74,13 @@ impl AuditAction {
             Self::RoleChanged => "role_changed",
             Self::MemberRemoved => "member_removed",
             Self::PlanChanged => "plan_changed",
+            Self::LeadsTagged => "leads_tagged",
+            Self::LeadsUntagged => "leads_untagged",
+            Self::LeadStagesChanged => "lead_stages_changed",
+            Self::LeadsDeleted => "leads_deleted",
+            Self::SegmentCreated => "segment_created",
+            Self::SegmentUpdated => "segment_updated",
+            Self::SegmentDeleted => "segment_deleted",
         }
     }
 
@@ -83,6 +104,13 @@ impl AuditAction {
             Self::RoleChanged => "Changed a role",
             Self::MemberRemoved => "Removed a member",
             Self::PlanChanged => "Changed plan",
+            Self::LeadsTagged => "Tagged leads",
+            Self::LeadsUntagged => "Untagged leads",
+            Self::LeadStagesChanged => "Changed lead stages",
+            Self::LeadsDeleted => "Deleted leads",
+            Self::SegmentCreated => "Saved a segment",
+            Self::SegmentUpdated => "Changed a segment",
+            Self::SegmentDeleted => "Deleted a segment",
         }
     }
 }

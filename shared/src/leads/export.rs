@@ -3,8 +3,9 @@
 //! formula injection. Leads are read in keyset pages so a million-lead export stays flat in
 //! memory on the database side.
 
-use super::LeadFilter;
-use super::store::{filtered, tags_of};
+use super::bulk::scopes;
+use super::store::tags_of;
+use super::{LeadFilter, LeadSelection};
 use crate::db::entities::lead;
 use crate::export::{csv_cell, safe_cell};
 use crate::{AppError, WorkspaceId};
@@ -106,16 +107,28 @@ fn custom_fields(model: &lead::Model) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-/// Reads every matching lead (in pages) with its tags and custom fields.
+/// Reads every selected lead (in pages, in id order) with its tags and custom fields.
 async fn collect(
     db: &impl ConnectionTrait,
     workspace: WorkspaceId,
-    filter: &LeadFilter,
+    selection: &LeadSelection,
 ) -> Result<Vec<(lead::Model, Vec<String>, BTreeMap<String, String>)>, AppError> {
     let mut out = Vec::new();
+    for scope in scopes(workspace, selection) {
+        collect_scope(db, workspace, scope, &mut out).await?;
+    }
+    Ok(out)
+}
+
+async fn collect_scope(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    scope: sea_orm::Select<lead::Entity>,
+    out: &mut Vec<(lead::Model, Vec<String>, BTreeMap<String, String>)>,
+) -> Result<(), AppError> {
     let mut after: Option<uuid::Uuid> = None;
     loop {
-        let mut query = filtered(workspace, filter);
+        let mut query = scope.clone();
         if let Some(after) = after {
             query = query.filter(lead::Column::Id.gt(after));
         }
@@ -138,17 +151,17 @@ async fn collect(
             break;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-/// The export file's bytes.
+/// The export file's bytes: exactly the selected leads of the workspace.
 pub async fn export(
     db: &impl ConnectionTrait,
     workspace: WorkspaceId,
-    filter: &LeadFilter,
+    selection: &LeadSelection,
     format: ExportFormat,
 ) -> Result<Vec<u8>, AppError> {
-    let leads = collect(db, workspace, filter).await?;
+    let leads = collect(db, workspace, selection).await?;
     let custom: Vec<String> = leads
         .iter()
         .flat_map(|(_, _, c)| c.keys().cloned())

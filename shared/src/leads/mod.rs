@@ -1,8 +1,11 @@
 //! Leads: their fields and states, filters and list rows (everywhere), and behind `ssr` the
 //! import core — reads an uploaded CSV/TSV or workbook into rows of text, finds the header row
 //! and maps columns to lead fields, and cleans phones, websites and e-mails (pure and
-//! synchronous; callers run it on the blocking pool) — plus the lead store and exports.
+//! synchronous; callers run it on the blocking pool) — plus the lead store, bulk actions and
+//! exports. The list's URL parameters (`LeadQuery`) compile everywhere.
 
+#[cfg(feature = "ssr")]
+pub mod bulk;
 #[cfg(feature = "ssr")]
 mod clean;
 mod detail;
@@ -15,6 +18,7 @@ pub mod export;
 mod model;
 #[cfg(feature = "ssr")]
 mod phone;
+mod query;
 #[cfg(feature = "ssr")]
 mod read;
 #[cfg(feature = "ssr")]
@@ -38,6 +42,7 @@ pub use error::ImportError;
 pub use model::*;
 #[cfg(feature = "ssr")]
 pub use phone::{NormalizedPhone, PhoneError, PhoneKind, normalize_phone};
+pub use query::LeadQuery;
 #[cfg(feature = "ssr")]
 pub use read::{FileFormat, ReadOptions, SourceRow, SourceTable, read_table};
 

@@ -149,7 +149,9 @@ impl Stage {
 }
 
 /// Which leads a list, a count, a bulk action or an export covers. Empty parts match all.
+/// Missing fields read as empty, so filters saved in segments keep working as fields are added.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LeadFilter {
     /// Matches name, phone (as typed or E.164) and email, case-insensitively.
     pub search: Option<String>,
@@ -167,6 +169,120 @@ pub struct LeadFilter {
     pub created_from: Option<chrono::NaiveDate>,
     /// Created on or before this day (UTC).
     pub created_to: Option<chrono::NaiveDate>,
+}
+
+impl LeadFilter {
+    /// True when the filter matches every lead.
+    pub fn is_empty(&self) -> bool {
+        self.summary().is_empty()
+    }
+
+    /// The filter in words, part by part ("stage Qualified, city "Nairobi""); empty when the
+    /// filter matches every lead. Shown under segments and written to the audit log.
+    pub fn summary(&self) -> String {
+        fn text(value: &Option<String>) -> Option<&str> {
+            value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
+        fn labels<T: Copy>(values: &[T], label: fn(T) -> &'static str) -> String {
+            values
+                .iter()
+                .map(|v| label(*v))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        }
+        let mut parts = Vec::new();
+        if let Some(search) = text(&self.search) {
+            parts.push(format!("search \"{search}\""));
+        }
+        if !self.website_status.is_empty() {
+            parts.push(format!(
+                "website {}",
+                labels(&self.website_status, WebsiteStatus::label)
+            ));
+        }
+        if !self.whatsapp_status.is_empty() {
+            parts.push(format!(
+                "WhatsApp {}",
+                labels(&self.whatsapp_status, WhatsappStatus::label)
+            ));
+        }
+        if !self.stage.is_empty() {
+            parts.push(format!("stage {}", labels(&self.stage, Stage::label)));
+        }
+        for (name, value) in [
+            ("country", &self.country),
+            ("city", &self.city),
+            ("category", &self.category),
+            ("tag", &self.tag),
+        ] {
+            if let Some(value) = text(value) {
+                parts.push(format!("{name} \"{value}\""));
+            }
+        }
+        if self.import_id.is_some() {
+            parts.push("from one import".to_owned());
+        }
+        match self.opted_out {
+            Some(true) => parts.push("opted out".to_owned()),
+            Some(false) => parts.push("not opted out".to_owned()),
+            None => {}
+        }
+        if let Some(from) = self.created_from {
+            parts.push(format!("created from {from}"));
+        }
+        if let Some(to) = self.created_to {
+            parts.push(format!("created to {to}"));
+        }
+        parts.join(", ")
+    }
+}
+
+/// The leads a bulk action or an export works on: the ones the user ticked, or every lead
+/// matching a filter (however many pages it spans).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadSelection {
+    Ids(Vec<uuid::Uuid>),
+    Filter(LeadFilter),
+}
+
+impl LeadSelection {
+    /// The most leads a selection by id may name; a larger set is sent as a filter.
+    pub const MAX_IDS: usize = 10_000;
+}
+
+/// What a bulk action does to every selected lead.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkAction {
+    Tag(String),
+    Untag(String),
+    SetStage(Stage),
+    Delete,
+}
+
+impl BulkAction {
+    /// The outcome in words for `changed` leads ("Tagged 3 leads "vip"").
+    pub fn outcome(&self, changed: u64) -> String {
+        let leads = if changed == 1 { "lead" } else { "leads" };
+        match self {
+            Self::Tag(tag) => format!("Tagged {changed} {leads} \"{tag}\"."),
+            Self::Untag(tag) => format!("Removed the tag \"{tag}\" from {changed} {leads}."),
+            Self::SetStage(stage) => {
+                format!("Moved {changed} {leads} to {}.", stage.label())
+            }
+            Self::Delete => format!("Deleted {changed} {leads}."),
+        }
+    }
+}
+
+/// What a bulk action did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    /// Leads that changed (already tagged, already at that stage and so on do not count).
+    pub changed: u64,
+    /// `changed` in words, for a toast.
+    pub message: String,
 }
 
 /// A lead as the list shows it.
@@ -254,5 +370,44 @@ mod tests {
             Some(WebsiteStatus::Working)
         );
         assert_eq!(Stage::parse("won"), None);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn filters_read_back_from_older_json_and_describe_themselves() {
+        let filter: LeadFilter = serde_json::from_str(r#"{"city":"Nairobi","stage":["new"]}"#)
+            .expect("missing fields default");
+        assert_eq!(filter.summary(), "stage New, city \"Nairobi\"");
+        assert!(!filter.is_empty());
+        assert!(LeadFilter::default().is_empty());
+        let blank = LeadFilter {
+            search: Some("  ".into()),
+            ..LeadFilter::default()
+        };
+        assert!(blank.is_empty(), "blank text matches everything");
+        let filter = LeadFilter {
+            website_status: vec![WebsiteStatus::NoWebsite, WebsiteStatus::NotWorking],
+            opted_out: Some(false),
+            ..LeadFilter::default()
+        };
+        assert_eq!(
+            filter.summary(),
+            "website No website or Not working, not opted out"
+        );
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn selections_and_actions_have_stable_wire_names() {
+        let json = serde_json::to_value(LeadSelection::Ids(vec![])).unwrap();
+        assert_eq!(json, serde_json::json!({ "ids": [] }));
+        let json = serde_json::to_value(BulkAction::SetStage(Stage::Qualified)).unwrap();
+        assert_eq!(json, serde_json::json!({ "set_stage": "qualified" }));
+        assert_eq!(serde_json::to_value(BulkAction::Delete).unwrap(), "delete");
+        assert_eq!(BulkAction::Delete.outcome(1), "Deleted 1 lead.");
+        assert_eq!(
+            BulkAction::Tag("vip".into()).outcome(2),
+            "Tagged 2 leads \"vip\"."
+        );
     }
 }

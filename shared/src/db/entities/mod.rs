@@ -15,6 +15,7 @@ pub mod membership;
 pub mod notification;
 pub mod plan;
 pub mod saved_mapping;
+pub mod segment;
 pub mod session;
 pub mod sign_in_attempt;
 pub mod user;

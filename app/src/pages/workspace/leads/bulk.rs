@@ -1,0 +1,229 @@
+//! Selecting leads and acting on them: the ticked rows (or every lead matching the filter),
+//! and the bar of bulk actions — tag, untag, set stage, delete (after a confirmation), export.
+
+use super::super::imports::grouped;
+use crate::api::leads::BulkLeads;
+use crate::components::confirm::ConfirmDialog;
+use leptos::prelude::*;
+use shared::leads::{BulkAction, LeadFilter, LeadSelection, Stage};
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+/// Which leads are selected, shared by the rows, the header checkbox and the bar.
+#[derive(Clone, Copy)]
+pub struct Selection {
+    /// Rows ticked by hand.
+    pub ticked: RwSignal<BTreeSet<Uuid>>,
+    /// Every lead matching the filter, on every page.
+    pub all_matching: RwSignal<bool>,
+    /// The rows on screen (first page and "Load more"), in order.
+    pub visible: RwSignal<Vec<Uuid>>,
+    /// Leads matching the filter.
+    pub total: RwSignal<u64>,
+}
+
+impl Selection {
+    pub fn new() -> Self {
+        Self {
+            ticked: RwSignal::new(BTreeSet::new()),
+            all_matching: RwSignal::new(false),
+            visible: RwSignal::new(Vec::new()),
+            total: RwSignal::new(0),
+        }
+    }
+
+    pub fn clear(&self) {
+        self.ticked.set(BTreeSet::new());
+        self.all_matching.set(false);
+    }
+
+    /// How many leads an action would touch.
+    pub fn count(&self) -> u64 {
+        if self.all_matching.get() {
+            self.total.get()
+        } else {
+            self.ticked.with(|t| t.len() as u64)
+        }
+    }
+
+    pub fn is_ticked(&self, id: Uuid) -> bool {
+        self.all_matching.get() || self.ticked.with(|t| t.contains(&id))
+    }
+
+    pub fn set_ticked(&self, id: Uuid, on: bool) {
+        self.ticked.update(|t| {
+            if on {
+                t.insert(id);
+            } else {
+                t.remove(&id);
+            }
+        });
+    }
+
+    /// Every row on screen is ticked.
+    pub fn page_ticked(&self) -> bool {
+        self.all_matching.get()
+            || self
+                .visible
+                .with(|v| !v.is_empty() && self.ticked.with(|t| v.iter().all(|id| t.contains(id))))
+    }
+
+    pub fn tick_page(&self, on: bool) {
+        let visible = self.visible.get_untracked();
+        self.ticked.update(|t| {
+            for id in visible {
+                if on {
+                    t.insert(id);
+                } else {
+                    t.remove(&id);
+                }
+            }
+        });
+        if !on {
+            self.all_matching.set(false);
+        }
+    }
+
+    /// The selection as the server takes it.
+    pub fn wire_selection(&self, filter: LeadFilter) -> LeadSelection {
+        if self.all_matching.get_untracked() {
+            LeadSelection::Filter(filter)
+        } else {
+            LeadSelection::Ids(self.ticked.get_untracked().into_iter().collect())
+        }
+    }
+}
+
+/// The "select all N matching" offer once a whole page is ticked, and its undo.
+#[component]
+pub fn SelectAllBanner(selection: Selection) -> impl IntoView {
+    let more_than_page = move || selection.total.get() > selection.visible.with(|v| v.len() as u64);
+    view! {
+        <Show when=move || selection.page_ticked() && more_than_page()>
+            <div class="select-all-banner" role="status">
+                {move || if selection.all_matching.get() {
+                    view! {
+                        <span>{format!("All {} leads matching the filter are selected.", grouped(selection.total.get()))}</span>
+                        <button type="button" class="btn btn-link btn-small" on:click=move |_| selection.clear()>"Clear selection"</button>
+                    }.into_any()
+                } else {
+                    view! {
+                        <span>{move || format!("All {} leads on screen are selected.", selection.visible.with(Vec::len))}</span>
+                        <button type="button" class="btn btn-link btn-small" on:click=move |_| selection.all_matching.set(true)>
+                            {move || format!("Select all {} leads matching the filter", grouped(selection.total.get()))}
+                        </button>
+                    }.into_any()
+                }}
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+pub fn BulkBar(
+    workspace: Uuid,
+    selection: Selection,
+    /// The filter in the URL (what "all matching" means).
+    filter: Signal<LeadFilter>,
+    /// `/w/{slug}/leads/export`.
+    export_base: String,
+    /// The filter as a query string, for exporting every matching lead.
+    query_string: Signal<String>,
+    action: ServerAction<BulkLeads>,
+    can_manage: bool,
+    can_export: bool,
+) -> impl IntoView {
+    let tag = RwSignal::new(String::new());
+    let stage = RwSignal::new(Stage::Qualified.as_str().to_owned());
+    let confirm_delete = RwSignal::new(false);
+    let run = move |act: BulkAction| {
+        action.dispatch(BulkLeads {
+            workspace,
+            selection: selection.wire_selection(filter.get_untracked()),
+            action: act,
+        });
+    };
+    let tag_error = Signal::derive(move || {
+        action.value().with(|r| match r {
+            Some(Err(e)) => e.field_message("tag"),
+            _ => None,
+        })
+    });
+    let export_base = StoredValue::new(export_base);
+    let ids = move || {
+        selection
+            .ticked
+            .with(|t| t.iter().map(Uuid::to_string).collect::<Vec<_>>().join(","))
+    };
+    let count_text = move || {
+        let n = selection.count();
+        format!("{} selected", grouped(n))
+    };
+    view! {
+        <Show when=move || { selection.count() > 0 }>
+            <div class="bulk-bar card" role="region" aria-label="Bulk actions">
+                <strong class="bulk-count">{count_text}</strong>
+                {can_manage.then(|| view! {
+                    <form class="bulk-group" on:submit=move |ev| {
+                        ev.prevent_default();
+                        run(BulkAction::Tag(tag.get_untracked()));
+                    }>
+                        <label class="sr-only" for="bulk-tag">"Tag"</label>
+                        <input id="bulk-tag" name="tag" type="text" placeholder="Tag" maxlength="60"
+                            class:input-invalid=move || tag_error.get().is_some()
+                            aria-invalid=move || tag_error.get().is_some().to_string()
+                            prop:value=move || tag.get() on:input=move |ev| tag.set(event_target_value(&ev)) />
+                        <button type="submit" class="btn btn-small" disabled=move || action.pending().get()>"Tag"</button>
+                        <button type="button" class="btn btn-small" disabled=move || action.pending().get()
+                            on:click=move |_| run(BulkAction::Untag(tag.get_untracked()))>"Untag"</button>
+                    </form>
+                    <form class="bulk-group" on:submit=move |ev| {
+                        ev.prevent_default();
+                        if let Some(s) = Stage::parse(&stage.get_untracked()) {
+                            run(BulkAction::SetStage(s));
+                        }
+                    }>
+                        <label class="sr-only" for="bulk-stage">"Stage"</label>
+                        <select id="bulk-stage" prop:value=move || stage.get() on:change=move |ev| stage.set(event_target_value(&ev))>
+                            {Stage::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                        </select>
+                        <button type="submit" class="btn btn-small" disabled=move || action.pending().get()>"Set stage"</button>
+                    </form>
+                    <button type="button" class="btn btn-small btn-danger" disabled=move || action.pending().get()
+                        on:click=move |_| confirm_delete.set(true)>"Delete"</button>
+                })}
+                {can_export.then(|| view! {
+                    {move || if selection.all_matching.get() {
+                        view! {
+                            <span class="bulk-group">
+                                <a class="btn btn-small" download="" href=move || format!("{}/leads.csv?{}", export_base.get_value(), query_string.get())>"Export CSV"</a>
+                                <a class="btn btn-small" download="" href=move || format!("{}/leads.xlsx?{}", export_base.get_value(), query_string.get())>"Export Excel"</a>
+                            </span>
+                        }.into_any()
+                    } else {
+                        // A plain POST form: the browser downloads the file and stays on the page.
+                        view! {
+                            <form class="bulk-group" method="post" action=move || format!("{}/leads.csv", export_base.get_value())>
+                                <input type="hidden" name="ids" prop:value=ids />
+                                <button type="submit" class="btn btn-small">"Export CSV"</button>
+                                <button type="submit" class="btn btn-small" formaction=move || format!("{}/leads.xlsx", export_base.get_value())>"Export Excel"</button>
+                            </form>
+                        }.into_any()
+                    }}
+                })}
+                <button type="button" class="btn btn-link btn-small" on:click=move |_| selection.clear()>"Clear selection"</button>
+                <p class="field-error bulk-error" role="alert">{move || tag_error.get()}</p>
+            </div>
+        </Show>
+        <ConfirmDialog
+            open=confirm_delete
+            title=Signal::derive(move || {
+                let n = selection.count();
+                format!("Delete {} {}?", grouped(n), if n == 1 { "lead" } else { "leads" })
+            })
+            message=String::from("Their tags and timeline go with them. This cannot be undone.")
+            confirm_label="Delete"
+            on_confirm=Callback::new(move |()| run(BulkAction::Delete))
+        />
+    }
+}

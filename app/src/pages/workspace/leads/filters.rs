@@ -1,0 +1,110 @@
+//! The lead list's filter form: a GET form, so the filter lives in the URL (shareable,
+//! reloadable, and what segments link to). The common filters are always shown; the rest
+//! fold away under "More filters" and open by themselves when one is set.
+
+use leptos::prelude::*;
+use leptos_router::components::Form;
+use shared::leads::{LeadQuery, LeadSort, Stage, WebsiteStatus, WhatsappStatus};
+
+/// A text input bound to one of the query's parameters.
+fn text_field(
+    current: Memo<LeadQuery>,
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    get: fn(&LeadQuery) -> String,
+) -> impl IntoView {
+    let id = format!("filter-{name}");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input id=id name=name type=kind prop:value=move || current.with(get) />
+        </div>
+    }
+}
+
+#[component]
+pub fn FilterForm(
+    /// The list's own URL, `/w/{slug}/leads`.
+    base: String,
+    /// The parameters in the URL now.
+    current: Memo<LeadQuery>,
+) -> impl IntoView {
+    let more_set = move || {
+        current.with(|c| {
+            [
+                &c.whatsapp_status,
+                &c.country,
+                &c.category,
+                &c.opted_out,
+                &c.created_from,
+                &c.created_to,
+            ]
+            .iter()
+            .any(|v| !v.trim().is_empty())
+        })
+    };
+    view! {
+        <Form method="GET" action=base.clone()>
+            <div class="card filters">
+                <div class="filter-row">
+                    <div class="field grow">
+                        <label for="q">"Search"</label>
+                        <input id="q" name="q" type="search" placeholder="Name, phone or email" prop:value=move || current.with(|c| c.q.clone()) />
+                    </div>
+                    <div class="field">
+                        <label for="website_status">"Website"</label>
+                        <select id="website_status" name="website_status" prop:value=move || current.with(|c| c.website_status.clone())>
+                            <option value="">"Any"</option>
+                            {WebsiteStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="stage">"Stage"</label>
+                        <select id="stage" name="stage" prop:value=move || current.with(|c| c.stage.clone())>
+                            <option value="">"Any"</option>
+                            {Stage::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    {text_field(current, "tag", "Tag", "text", |c| c.tag.clone())}
+                    {text_field(current, "city", "City", "text", |c| c.city.clone())}
+                    <div class="field">
+                        <label for="sort">"Sort"</label>
+                        <select id="sort" name="sort" prop:value=move || current.with(|c| LeadSort::parse(&c.sort).unwrap_or_default().as_str())>
+                            {LeadSort::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                </div>
+                <details class="more-filters" prop:open=more_set>
+                    <summary>"More filters"</summary>
+                    <div class="filter-row">
+                        <div class="field">
+                            <label for="whatsapp_status">"WhatsApp"</label>
+                            <select id="whatsapp_status" name="whatsapp_status" prop:value=move || current.with(|c| c.whatsapp_status.clone())>
+                                <option value="">"Any"</option>
+                                {WhatsappStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                            </select>
+                        </div>
+                        {text_field(current, "country", "Country", "text", |c| c.country.clone())}
+                        {text_field(current, "category", "Category", "text", |c| c.category.clone())}
+                        <div class="field">
+                            <label for="opted_out">"Opted out"</label>
+                            <select id="opted_out" name="opted_out" prop:value=move || current.with(|c| c.opted_out.clone())>
+                                <option value="">"Any"</option>
+                                <option value="no">"Not opted out"</option>
+                                <option value="yes">"Opted out"</option>
+                            </select>
+                        </div>
+                        {text_field(current, "created_from", "Created from", "date", |c| c.created_from.clone())}
+                        {text_field(current, "created_to", "Created to", "date", |c| c.created_to.clone())}
+                    </div>
+                </details>
+                <input type="hidden" name="import" prop:value=move || current.with(|c| c.import.clone()) />
+                <div class="filter-actions">
+                    <button type="submit" class="btn btn-primary">"Apply"</button>
+                    <a class="btn btn-link" href=base>"Clear"</a>
+                </div>
+            </div>
+        </Form>
+    }
+}

@@ -1,0 +1,274 @@
+//! The lead list: search and filters (kept in the URL so a view can be shared or reloaded),
+//! sort, keyset "Load more" paging, row selection with bulk actions, segments (saved filters
+//! with live counts) and exports of exactly what is shown or selected.
+
+mod bulk;
+mod filters;
+mod segments;
+
+use super::imports::grouped;
+use super::use_shell;
+use crate::api::leads::{BulkLeads, leads};
+use crate::api::segments::{
+    CreateSegment, DeleteSegment, UpdateSegment, segments as load_segments,
+};
+use crate::api::{ApiError, AppError};
+use crate::components::toast::use_toaster;
+use crate::pages::errors::ErrorPage;
+use bulk::{BulkBar, SelectAllBanner, Selection};
+use filters::FilterForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use segments::{SegmentActions, SegmentsPanel};
+use shared::leads::{LeadQuery, LeadRow};
+use shared::workspaces::Permission;
+
+#[component]
+pub fn LeadsPage() -> impl IntoView {
+    let ctx = use_shell();
+    let workspace = ctx.shell.workspace.id;
+    let slug = ctx.shell.workspace.slug.clone();
+    let can_export = ctx.shell.can(Permission::LeadsExport);
+    let can_manage = ctx.shell.can(Permission::LeadsManage);
+    let toaster = use_toaster();
+    let query = use_query_map();
+    let current = Memo::new(move |_| LeadQuery::read(|key| query.read().get(key)));
+    // A URL with a bad parameter still shows the list (unfiltered by it) under the message.
+    let parsed = Memo::new(move |_| current.with(LeadQuery::to_filter));
+    let filter_and_sort = Signal::derive(move || parsed.get().unwrap_or_default());
+    let filter = Signal::derive(move || filter_and_sort.get().0);
+
+    let bulk = ServerAction::<BulkLeads>::new();
+    let segment_actions = SegmentActions {
+        create: ServerAction::<CreateSegment>::new(),
+        update: ServerAction::<UpdateSegment>::new(),
+        delete: ServerAction::<DeleteSegment>::new(),
+    };
+
+    // Every resource here, at the top of the page, awaited together below.
+    let first = Resource::new(
+        move || (parsed.get(), bulk.version().get()),
+        move |(parsed, _)| async move {
+            let (filter, sort) = parsed.map_err(ApiError)?;
+            leads(workspace, filter, sort, None).await
+        },
+    );
+    let segment_list = Resource::new(
+        move || {
+            (
+                bulk.version().get(),
+                segment_actions.create.version().get(),
+                segment_actions.update.version().get(),
+                segment_actions.delete.version().get(),
+            )
+        },
+        move |_| load_segments(workspace),
+    );
+
+    let selection = Selection::new();
+    // A new filter is a new list: what was ticked in the old one is no longer on screen.
+    Effect::new(move |_| {
+        current.track();
+        selection.clear();
+    });
+    Effect::new(move |_| match bulk.value().get() {
+        Some(Ok(outcome)) => {
+            toaster.success(outcome.message);
+            selection.clear();
+        }
+        Some(Err(e)) if e.field_message("tag").is_none() => toaster.error(e.to_string()),
+        _ => {}
+    });
+    for (done, value) in [
+        ("Segment saved.", segment_actions.create.value()),
+        ("Segment renamed.", segment_actions.update.value()),
+    ] {
+        Effect::new(move |_| match value.get() {
+            Some(Ok(_)) => toaster.success(done),
+            Some(Err(e)) if e.field_message("name").is_none() => toaster.error(e.to_string()),
+            _ => {}
+        });
+    }
+    Effect::new(move |_| match segment_actions.delete.value().get() {
+        Some(Ok(())) => toaster.success("Segment deleted."),
+        Some(Err(e)) => toaster.error(e.to_string()),
+        None => {}
+    });
+
+    let more = RwSignal::new(Vec::<LeadRow>::new());
+    let next = RwSignal::new(None::<String>);
+    let loading = RwSignal::new(false);
+    let load_more = move |_| {
+        let Some(after) = next.get_untracked() else {
+            return;
+        };
+        loading.set(true);
+        let (filter, sort) = filter_and_sort.get_untracked();
+        leptos::task::spawn_local(async move {
+            match leads(workspace, filter, sort, Some(after)).await {
+                Ok(page) => {
+                    selection
+                        .visible
+                        .update(|v| v.extend(page.rows.iter().map(|r| r.id)));
+                    more.update(|m| m.extend(page.rows));
+                    next.set(page.next);
+                }
+                Err(e) => toaster.error(e.to_string()),
+            }
+            loading.set(false);
+        });
+    };
+
+    let base = format!("/w/{slug}/leads");
+    let export_base = format!("/w/{slug}/leads/export");
+    let export_links = StoredValue::new(export_base.clone());
+    let query_string = Signal::derive(move || current.with(LeadQuery::query_string));
+    let imports_link = format!("/w/{slug}/imports");
+    let lead_base = StoredValue::new(base.clone());
+    let row = move |r: LeadRow| {
+        lead_row(
+            r,
+            lead_base.get_value(),
+            selection,
+            can_manage || can_export,
+        )
+    };
+    view! {
+        <Title text="Leads" />
+        <div class="page-header">
+            <h1>"Leads"</h1>
+            {can_manage.then(|| view! { <a class="btn btn-primary" href=imports_link.clone()>"Import leads"</a> })}
+        </div>
+        <FilterForm base=base.clone() current=current />
+        {move || parsed.get().err().map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
+        <Show when=move || can_export>
+            <div class="export-bar">
+                <span class="muted">"Export:"</span>
+                <a class="btn btn-small" download="" href=move || format!("{}/leads.csv?{}", export_links.get_value(), query_string.get())>"This list (CSV)"</a>
+                <a class="btn btn-small" download="" href=move || format!("{}/leads.xlsx?{}", export_links.get_value(), query_string.get())>"This list (Excel)"</a>
+                <a class="btn btn-small" download="" href=move || format!("{}/with_website.csv", export_links.get_value())>"with_website.csv"</a>
+                <a class="btn btn-small" download="" href=move || format!("{}/without_website.csv", export_links.get_value())>"without_website.csv"</a>
+            </div>
+        </Show>
+        <Transition fallback=|| view! { <p class="loading">"Loading leads…"</p> }>
+            {move || {
+                let imports_link = imports_link.clone();
+                let base = base.clone();
+                let export_base = export_base.clone();
+                Suspend::new(async move {
+                    let page = first.await;
+                    let segment_list = segment_list.await;
+                    let panel = match segment_list {
+                        Ok(list) => view! {
+                            <SegmentsPanel workspace=workspace segments=list base=base
+                                current=filter_and_sort actions=segment_actions can_manage=can_manage />
+                        }.into_any(),
+                        Err(e) => view! { <aside class="card segments"><p class="alert alert-error">{e.to_string()}</p></aside> }.into_any(),
+                    };
+                    let list = match page {
+                        Ok(page) => {
+                            more.set(Vec::new());
+                            next.set(page.next.clone());
+                            selection.total.set(page.total);
+                            selection.visible.set(page.rows.iter().map(|r| r.id).collect());
+                            if page.rows.is_empty() {
+                                view! {
+                                    <div class="card empty">
+                                        <p>"No leads match."</p>
+                                        <p class="muted">"Import a spreadsheet to add leads, or clear the filters."</p>
+                                        <a class="btn btn-primary" href=imports_link>"Import leads"</a>
+                                    </div>
+                                }.into_any()
+                            } else {
+                                let selectable = can_manage || can_export;
+                                view! {
+                                    <BulkBar workspace=workspace selection=selection filter=filter export_base=export_base
+                                        query_string=query_string action=bulk can_manage=can_manage can_export=can_export />
+                                    <section class="card">
+                                        <p class="muted list-count">{format!("{} leads", grouped(page.total))}</p>
+                                        <SelectAllBanner selection=selection />
+                                        <div class="table-wrap">
+                                            <table class="table leads">
+                                                <thead>
+                                                    <tr>
+                                                        {selectable.then(|| view! {
+                                                            <th scope="col" class="select-col">
+                                                                <input type="checkbox" aria-label="Select all leads on screen"
+                                                                    prop:checked=move || selection.page_ticked()
+                                                                    on:change=move |ev| selection.tick_page(event_target_checked(&ev)) />
+                                                            </th>
+                                                        })}
+                                                        <th scope="col">"Business"</th>
+                                                        <th scope="col">"Phone"</th>
+                                                        <th scope="col">"Website"</th>
+                                                        <th scope="col">"City"</th>
+                                                        <th scope="col">"Category"</th>
+                                                        <th scope="col">"Stage"</th>
+                                                        <th scope="col">"Tags"</th>
+                                                    </tr>
+                                                </thead>
+                                                <tbody>
+                                                    {page.rows.into_iter().map(row).collect_view()}
+                                                    {move || more.get().into_iter().map(row).collect_view()}
+                                                </tbody>
+                                            </table>
+                                        </div>
+                                        <Show when=move || next.get().is_some()>
+                                            <button class="btn load-more" on:click=load_more disabled=move || loading.get()>
+                                                {move || if loading.get() { "Loading…" } else { "Load more" }}
+                                            </button>
+                                        </Show>
+                                    </section>
+                                }.into_any()
+                            }
+                        }
+                        Err(ApiError(AppError::Validation(_))) => view! { <div class="card empty"><p>"Fix the filter above to see leads."</p></div> }.into_any(),
+                        Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                    };
+                    view! {
+                        <div class="leads-layout">
+                            <div class="leads-main">{list}</div>
+                            {panel}
+                        </div>
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+fn lead_row(r: LeadRow, base: String, selection: Selection, selectable: bool) -> impl IntoView {
+    let flagged = r.phone_error.clone();
+    let id = r.id;
+    let href = format!("{base}/{id}");
+    let label = format!("Select {}", r.name);
+    view! {
+        <tr class:opted-out=r.opted_out class:selected=move || selection.is_ticked(id)>
+            {selectable.then(|| view! {
+                <td class="select-col">
+                    <input type="checkbox" aria-label=label
+                        prop:checked=move || selection.is_ticked(id)
+                        disabled=move || selection.all_matching.get()
+                        on:change=move |ev| selection.set_ticked(id, event_target_checked(&ev)) />
+                </td>
+            })}
+            <td>
+                <a class="lead-name" href=href>{r.name}</a>
+                {r.email.map(|e| view! { <span class="muted lead-email">{e}</span> })}
+            </td>
+            <td>
+                <span class:flagged=flagged.is_some() title=flagged.clone().unwrap_or_default()>{r.phone.unwrap_or_default()}</span>
+                {flagged.map(|reason| view! { <span class="badge badge-warn" title=reason>"check"</span> })}
+            </td>
+            <td>
+                {r.website.map(|w| view! { <span class="lead-site">{w}</span> })}
+                <span class=format!("badge website-{}", r.website_status.as_str().to_lowercase())>{r.website_status.label()}</span>
+            </td>
+            <td>{r.city.unwrap_or_default()}</td>
+            <td>{r.category.unwrap_or_default()}</td>
+            <td><span class=format!("badge stage-{}", r.stage.as_str())>{r.stage.label()}</span></td>
+            <td>{r.tags.into_iter().map(|t| view! { <span class="tag">{t}</span> }).collect_view()}</td>
+        </tr>
+    }
+}
