@@ -8,19 +8,11 @@
 //! workspace happen before the clock starts. `.ci/bench-import` runs both; figures are in
 //! `docs/benchmarks.md`.
 
-use sea_orm::{ConnectionTrait, Database};
 use shared::imports::{ImportOptions, OnDuplicate};
-use shared::services::{RequestMeta, Services, Settings};
-use std::sync::Arc;
 use std::time::Instant;
 
-/// Peak resident set size of this process so far, in MiB (Linux `VmHWM`).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
+#[path = "support/mod.rs"]
+mod support;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -45,73 +37,15 @@ async fn main() -> anyhow::Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
 
-    let dir = tempfile::tempdir()?;
-    let database = format!("leadloom_bench_{}", uuid::Uuid::new_v4().simple());
-    let (url, backend) = match &postgres {
-        Some(admin) => {
-            Database::connect(admin)
-                .await?
-                .execute_unprepared(&format!("CREATE DATABASE \"{database}\""))
-                .await?;
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-            (format!("{base}/{database}"), "PostgreSQL")
-        }
-        None => (
-            format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
-            "SQLite",
-        ),
-    };
-    let db =
-        server::serve::connect_and_migrate(&server::config::DatabaseArgs { database_url: url })
-            .await?;
-    let svc = Services {
-        db: db.clone(),
-        mailer: None,
-        settings: Arc::new(Settings {
-            public_url: String::new(),
-            invitation_ttl_days: 7,
-            max_import_bytes: 200 * 1024 * 1024,
-        }),
-        import_wakeup: Arc::default(),
-    };
-    let meta = RequestMeta::default();
-    let owner = shared::accounts::service::register(
-        &svc,
-        shared::accounts::Registration {
-            name: "Bench".into(),
-            email: "bench@example.com".into(),
-            password: shared::accounts::password::generate(),
-        },
-        &meta,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let ws = shared::workspaces::service::create(
-        &svc,
-        owner,
-        shared::workspaces::NewWorkspace {
-            name: "Bench".into(),
-            slug: "bench".into(),
-            timezone: "Africa/Nairobi".into(),
-            use_case: "agency".into(),
-        },
-        &meta,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let workspace = shared::WorkspaceId(ws.id);
-    shared::workspaces::service::bootstrap_settings(
-        &db,
-        workspace,
-        Some("KE".into()),
-        "enterprise",
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bench = support::BenchDb::create(postgres).await?;
+    let (svc, db, workspace, backend) = (&bench.svc, &bench.db, bench.workspace, bench.backend);
+    shared::workspaces::service::bootstrap_settings(db, workspace, Some("KE".into()), "enterprise")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
 
     let started = Instant::now();
     let (_, report) = shared::imports::service::import_now(
-        &svc,
+        svc,
         workspace,
         &file_name,
         bytes,
@@ -149,18 +83,9 @@ async fn main() -> anyhow::Result<()> {
             "invalid": report.invalid,
             "seconds": (seconds * 1000.0).round() / 1000.0,
             "rows_per_second": (f64::from(rows) / seconds).round(),
-            "peak_rss_mib": peak_rss_mib().map(|m| m.round()),
+            "peak_rss_mib": support::peak_rss_mib().map(|m| m.round()),
         })
     );
-    drop(db);
-    drop(svc);
-    if let Some(admin) = postgres {
-        Database::connect(&admin)
-            .await?
-            .execute_unprepared(&format!(
-                "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-            ))
-            .await?;
-    }
+    bench.finish().await?;
     Ok(())
 }

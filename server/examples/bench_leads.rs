@@ -10,12 +10,14 @@
 //! `.ci/bench-leads` runs both backends; figures are in `docs/benchmarks.md`.
 
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait};
 use shared::WorkspaceId;
 use shared::db::entities::{lead, lead_tag};
+use shared::imports::job::LEAD_COLUMNS;
 use shared::leads::{LeadFilter, LeadSort, WebsiteStatus};
-use shared::services::{RequestMeta, Services, Settings};
-use std::sync::Arc;
+
+#[path = "support/mod.rs"]
+mod support;
 use std::time::{Duration, Instant};
 
 /// A small deterministic generator (xorshift64*): the same data every run.
@@ -59,39 +61,6 @@ const KINDS: [&str; 12] = [
 ];
 const CITIES: [&str; 8] = [
     "Nairobi", "Mombasa", "Kisumu", "Nakuru", "Eldoret", "Lagos", "Accra", "Kampala",
-];
-
-/// Peak resident set size of this process so far, in MiB (Linux `VmHWM`).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
-const LEAD_COLUMNS: [lead::Column; 22] = [
-    lead::Column::Id,
-    lead::Column::WorkspaceId,
-    lead::Column::Name,
-    lead::Column::PhoneRaw,
-    lead::Column::PhoneE164,
-    lead::Column::PhoneCountry,
-    lead::Column::PhoneKind,
-    lead::Column::PhoneError,
-    lead::Column::Email,
-    lead::Column::Website,
-    lead::Column::WebsiteStatus,
-    lead::Column::WhatsappStatus,
-    lead::Column::City,
-    lead::Column::Country,
-    lead::Column::Category,
-    lead::Column::Notes,
-    lead::Column::CustomFields,
-    lead::Column::Stage,
-    lead::Column::OptedOut,
-    lead::Column::ImportId,
-    lead::Column::CreatedAt,
-    lead::Column::UpdatedAt,
 ];
 
 /// One seeded lead's values. Website statuses are spread as after a verification run (about a
@@ -242,61 +211,8 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
-    let dir = tempfile::tempdir()?;
-    let database = format!("leadloom_bench_{}", uuid::Uuid::new_v4().simple());
-    let (url, backend) = match &postgres {
-        Some(admin) => {
-            Database::connect(admin)
-                .await?
-                .execute_unprepared(&format!("CREATE DATABASE \"{database}\""))
-                .await?;
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-            (format!("{base}/{database}"), "PostgreSQL")
-        }
-        None => (
-            format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
-            "SQLite",
-        ),
-    };
-    let db =
-        server::serve::connect_and_migrate(&server::config::DatabaseArgs { database_url: url })
-            .await?;
-    let svc = Services {
-        db: db.clone(),
-        mailer: None,
-        settings: Arc::new(Settings {
-            public_url: String::new(),
-            invitation_ttl_days: 7,
-            max_import_bytes: 200 * 1024 * 1024,
-        }),
-        import_wakeup: Arc::default(),
-    };
-    let meta = RequestMeta::default();
-    let owner = shared::accounts::service::register(
-        &svc,
-        shared::accounts::Registration {
-            name: "Bench".into(),
-            email: "bench@example.com".into(),
-            password: shared::accounts::password::generate(),
-        },
-        &meta,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let ws = shared::workspaces::service::create(
-        &svc,
-        owner,
-        shared::workspaces::NewWorkspace {
-            name: "Bench".into(),
-            slug: "bench".into(),
-            timezone: "Africa/Nairobi".into(),
-            use_case: "agency".into(),
-        },
-        &meta,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let workspace = WorkspaceId(ws.id);
+    let bench = support::BenchDb::create(postgres).await?;
+    let (db, workspace, backend) = (bench.db.clone(), bench.workspace, bench.backend);
 
     let seeding = Instant::now();
     seed(&db, workspace, leads).await?;
@@ -458,18 +374,10 @@ async fn main() -> anyhow::Result<()> {
     }
     eprintln!(
         "{backend}: peak RSS {:.0} MiB",
-        peak_rss_mib().unwrap_or_default()
+        support::peak_rss_mib().unwrap_or_default()
     );
     drop(db);
-    drop(svc);
-    if let Some(admin) = postgres {
-        Database::connect(&admin)
-            .await?
-            .execute_unprepared(&format!(
-                "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-            ))
-            .await?;
-    }
+    bench.finish().await?;
     Ok(())
 }
 

@@ -280,7 +280,7 @@ fn merge_into(existing: &mut lead::Model, draft: &LeadDraft, policy: OnDuplicate
 }
 
 /// The `leads` columns a new lead is inserted with, in the order [`new_lead_values`] gives.
-const LEAD_COLUMNS: [lead::Column; 22] = [
+pub const LEAD_COLUMNS: [lead::Column; 22] = [
     lead::Column::Id,
     lead::Column::WorkspaceId,
     lead::Column::Name,

@@ -291,6 +291,19 @@ struct PhoneColumns {
     error: Option<String>,
 }
 
+impl PhoneColumns {
+    /// What the lead has stored.
+    fn of(lead: &lead::Model) -> Self {
+        PhoneColumns {
+            raw: lead.phone_raw.clone(),
+            e164: lead.phone_e164.clone(),
+            country: lead.phone_country.clone(),
+            kind: lead.phone_kind.clone(),
+            error: lead.phone_error.clone(),
+        }
+    }
+}
+
 /// The phone as typed, normalised; an unchanged phone keeps what is stored (an imported number
 /// flagged as invalid must not block saving the lead's other fields).
 fn edited_phone(
@@ -304,13 +317,7 @@ fn edited_phone(
         .flatten()
         .any(|stored| stored == typed);
     if unchanged {
-        return Ok(PhoneColumns {
-            raw: current.phone_raw.clone(),
-            e164: current.phone_e164.clone(),
-            country: current.phone_country.clone(),
-            kind: current.phone_kind.clone(),
-            error: current.phone_error.clone(),
-        });
+        return Ok(PhoneColumns::of(current));
     }
     if typed.is_empty() {
         return Ok(PhoneColumns {
@@ -451,14 +458,7 @@ pub async fn update(
         changed.push("name");
         active.name = Set(name);
     }
-    let current_phone = PhoneColumns {
-        raw: current.phone_raw.clone(),
-        e164: current.phone_e164.clone(),
-        country: current.phone_country.clone(),
-        kind: current.phone_kind.clone(),
-        error: current.phone_error.clone(),
-    };
-    if phone != current_phone {
+    if phone != PhoneColumns::of(&current) {
         changed.push("phone");
         if phone.e164 != current.phone_e164 {
             // A different number: what was learnt about the old one no longer applies.
