@@ -84,6 +84,10 @@ lazy_page!(
     CustomerRoute => workspace::customers::CustomerPage, mark_hydrated
 );
 lazy_page!(
+    /// `/w/:slug/websites`
+    WebsitesRoute => workspace::websites::WebsitesPage, mark_hydrated
+);
+lazy_page!(
     /// `/w/:slug/imports`
     ImportsRoute => workspace::imports::ImportsPage, mark_hydrated
 );

@@ -8,6 +8,7 @@ mod m20261121_000002_leads;
 mod m20261121_000003_lead_details;
 mod m20261121_000004_segments;
 mod m20261121_000005_import_files;
+mod m20261121_000006_website_checks;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_lead_details::Migration),
             Box::new(m20261121_000004_segments::Migration),
             Box::new(m20261121_000005_import_files::Migration),
+            Box::new(m20261121_000006_website_checks::Migration),
         ]
     }
 }

@@ -1,8 +1,12 @@
-//! The administrative subcommands: `import`, `leads export` and `workspace create`. Each
-//! connects (migrating first), does its work through the same services the web app uses and
-//! prints a result; a bad input ends with the service's own message and a non-zero exit.
+//! The administrative subcommands: `import`, `leads export`, `workspace create`, `verify` and
+//! `verify-url`. Each (but `verify-url`, which needs no database) connects (migrating first),
+//! does its work through the same services the web app uses and prints a result; a bad input
+//! ends with the service's own message and a non-zero exit.
 
-use crate::config::{DatabaseArgs, DuplicatePolicy, ExportArgs, ImportArgs, WorkspaceCreateArgs};
+use crate::config::{
+    DatabaseArgs, DuplicatePolicy, ExportArgs, ImportArgs, VerifyUrlArgs, VerifyWorkspaceArgs,
+    WorkspaceCreateArgs,
+};
 use crate::serve::connect_and_migrate;
 use anyhow::Context;
 use shared::imports::{ImportOptions, ImportReport, OnDuplicate};
@@ -21,6 +25,7 @@ async fn services(database: &DatabaseArgs, max_import_bytes: usize) -> anyhow::R
             max_import_bytes,
         }),
         import_wakeup: Arc::default(),
+        verify_wakeup: Arc::default(),
     })
 }
 
@@ -215,4 +220,167 @@ pub async fn create_workspace(args: WorkspaceCreateArgs) -> anyhow::Result<()> {
         .map_err(explain)?;
     println!("{}", summary.slug);
     Ok(())
+}
+
+/// One `verify-url` output line.
+#[derive(serde::Serialize)]
+struct VerifyLine<'a> {
+    input: &'a str,
+    status: &'static str,
+    reason: &'static str,
+    http_status: Option<u16>,
+    final_url: Option<&'a str>,
+    redirects: u32,
+    ms: u32,
+    title: Option<&'a str>,
+}
+
+/// Checks the cells concurrently and prints each result as soon as it is known. At most a few
+/// times the engine's concurrency are in flight (the engine's own permits decide who fetches;
+/// the extra ones wait for busy hosts without idling a global slot), so any number of cells
+/// runs in bounded memory.
+pub async fn verify_url(args: VerifyUrlArgs) -> anyhow::Result<()> {
+    let verifier = shared::websites::engine::Verifier::new(args.engine.engine_config()?)?;
+    let in_flight = verifier.concurrency().saturating_mul(4);
+    let mut cells = args.cells.into_iter();
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        while running.len() < in_flight {
+            let Some(cell) = cells.next() else { break };
+            let verifier = verifier.clone();
+            running.spawn(async move {
+                let check = verifier.check(&cell).await;
+                (cell, check)
+            });
+        }
+        let Some(finished) = running.join_next().await else {
+            return Ok(());
+        };
+        let (cell, check) = finished.context("a website check stopped unexpectedly")?;
+        let line = VerifyLine {
+            input: &cell,
+            status: check.status.as_str(),
+            reason: check.reason.as_str(),
+            http_status: check.http_status,
+            final_url: check.final_url.as_deref(),
+            redirects: check.redirects,
+            ms: check.ms,
+            title: check.title.as_deref(),
+        };
+        println!("{}", serde_json::to_string(&line)?);
+    }
+}
+
+/// `leadloom verify`: queues a job over the workspace's leads (all, or the stale ones) and runs
+/// it in this process with the same engine and job as the web app, so the results, the leads'
+/// statuses and their timelines are the same. Progress goes to stderr, a JSON summary to
+/// stdout. A job already running in the workspace (from the web app) is refused.
+pub async fn verify_workspace(args: VerifyWorkspaceArgs) -> anyhow::Result<()> {
+    use shared::leads::{LeadFilter, LeadSelection};
+    use shared::websites::{CheckScope, engine::Verifier, job, store};
+    let svc = services(&args.database, shared::services::DEFAULT_MAX_IMPORT_BYTES).await?;
+    let workspace = workspace_id(&svc, &args.workspace).await?;
+    let verifier =
+        Verifier::new(args.verify.engine_config()?).context("setting up website verification")?;
+    let scope = match args.stale_days {
+        Some(days) => CheckScope::Stale { days },
+        None => CheckScope::Selection(LeadSelection::Filter(LeadFilter::default())),
+    };
+    if store::active(&svc.db, workspace)
+        .await
+        .map_err(explain)?
+        .is_some()
+    {
+        anyhow::bail!(
+            "a website check is already running in \"{}\"; wait for it or cancel it first",
+            args.workspace
+        );
+    }
+    let txn = sea_orm::TransactionTrait::begin(&svc.db).await?;
+    let (id, total) = store::create_job(&txn, workspace, None, &scope)
+        .await
+        .map_err(explain)?;
+    if total == 0 {
+        // Nothing stale is a normal night for a scheduled run: say so and succeed, leaving no
+        // empty job behind (the transaction is dropped).
+        drop(txn);
+        eprintln!("nothing to check: {}", scope.describe());
+        println!(
+            "{}",
+            serde_json::json!({"status": "done", "total": 0, "checked": 0, "working": 0,
+                "not_working": 0, "no_website": 0, "error": 0, "per_second": null})
+        );
+        return Ok(());
+    }
+    txn.commit().await?;
+    let worker = format!("cli-{}", std::process::id());
+    // Claim this very job before a web worker does (the same conditional update they use).
+    if !store::claim(&svc.db, id, &worker).await.map_err(explain)? {
+        anyhow::bail!("a running LeadLoom server took this check over; follow it in the web app");
+    }
+    eprintln!(
+        "checking {total} websites in \"{}\" ({})",
+        args.workspace,
+        scope.describe()
+    );
+    let progress = {
+        let db = svc.db.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if let Ok(job) = store::job(&db, id).await {
+                    eprintln!("{}", progress_line(&store::to_dto(job)));
+                }
+            }
+        })
+    };
+    let outcome = job::run(&svc.db, &verifier, id).await;
+    progress.abort();
+    let status = match outcome {
+        Ok(status) => status,
+        Err(e) => {
+            let _ = store::finish(
+                &svc.db,
+                id,
+                shared::websites::VerifyJobStatus::Failed,
+                Some("stopped by an error"),
+            )
+            .await;
+            return Err(explain(e));
+        }
+    };
+    let dto = store::to_dto(store::job(&svc.db, id).await.map_err(explain)?);
+    eprintln!("{}", progress_line(&dto));
+    println!(
+        "{}",
+        serde_json::json!({
+            "status": status.as_str(),
+            "total": dto.total,
+            "checked": dto.processed,
+            "working": dto.counts.working,
+            "not_working": dto.counts.not_working,
+            "no_website": dto.counts.no_website,
+            "error": dto.counts.error,
+            "per_second": dto.per_second,
+        })
+    );
+    Ok(())
+}
+
+/// One line of `leadloom verify`'s progress on stderr.
+fn progress_line(dto: &shared::websites::VerifyJobDto) -> String {
+    format!(
+        "{}/{} ({}%) · working {} · not working {} · no website {} · error {}{}",
+        dto.processed,
+        dto.total,
+        dto.percent(),
+        dto.counts.working,
+        dto.counts.not_working,
+        dto.counts.no_website,
+        dto.counts.error,
+        dto.per_second
+            .map(|r| format!(" · {r:.1}/s"))
+            .unwrap_or_default()
+    )
 }

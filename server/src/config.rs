@@ -1,8 +1,11 @@
 //! The one typed configuration: command-line flags, each also readable from the environment
 //! (and from `.env`, loaded at start). `leadloom --help` documents every field.
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use shared::websites::engine::EngineConfig;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// Where the SQLite database lives when no `DATABASE_URL` is given.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/leadloom.db?mode=rwc";
@@ -42,6 +45,28 @@ pub enum Command {
     /// Administer workspaces.
     #[command(subcommand)]
     Workspace(WorkspaceCommand),
+    /// Check websites as written in a spreadsheet's cells and print one JSON object per line
+    /// as each check finishes (no database needed).
+    VerifyUrl(VerifyUrlArgs),
+    /// Verify a workspace's lead websites, with progress on stderr and a JSON summary.
+    Verify(VerifyWorkspaceArgs),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct VerifyWorkspaceArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// The workspace's slug.
+    #[arg(long)]
+    pub workspace: String,
+
+    /// Only leads never checked or checked more than this many days ago (default: every lead).
+    #[arg(long, value_name = "N")]
+    pub stale_days: Option<u32>,
+
+    #[command(flatten)]
+    pub verify: VerifyArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,6 +237,113 @@ pub struct ServeArgs {
     /// Largest spreadsheet an import accepts, in bytes (default 25 MB).
     #[arg(long, env = "LEADLOOM_MAX_IMPORT_BYTES", default_value_t = shared::services::DEFAULT_MAX_IMPORT_BYTES)]
     pub max_import_bytes: usize,
+
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct VerifyUrlArgs {
+    #[command(flatten)]
+    pub engine: VerifyArgs,
+
+    /// The cells to check, exactly as a spreadsheet holds them: `acme.com`,
+    /// `https://acme.com/shop`, `facebook.com/acme`, `n/a`, …
+    #[arg(required = true, value_name = "CELL")]
+    pub cells: Vec<String>,
+}
+
+/// The website verification engine's settings, shared by `serve` (the verification job) and
+/// `verify-url`. [`VerifyArgs::engine_config`] turns them into the engine's configuration.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Website verification")]
+pub struct VerifyArgs {
+    /// Website checks fetching at the same time, across all hosts.
+    #[arg(
+        long = "verify-concurrency",
+        visible_alias = "concurrency",
+        env = "LEADLOOM_VERIFY_CONCURRENCY",
+        default_value_t = EngineConfig::default().concurrency
+    )]
+    pub concurrency: usize,
+
+    /// Website checks fetching from one host (its name without `www.`) at the same time.
+    #[arg(
+        long = "verify-per-host",
+        visible_alias = "per-host",
+        env = "LEADLOOM_VERIFY_PER_HOST",
+        default_value_t = EngineConfig::default().per_host
+    )]
+    pub per_host: usize,
+
+    /// Seconds to wait for a connection (DNS, TCP and TLS handshake) per request.
+    #[arg(
+        long = "verify-connect-timeout",
+        visible_alias = "connect-timeout",
+        env = "LEADLOOM_VERIFY_CONNECT_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = EngineConfig::default().connect_timeout.as_secs_f64()
+    )]
+    pub connect_timeout: f64,
+
+    /// Seconds one request may take from start to the end of its body; every redirect hop,
+    /// the one retry after a 5xx and the HTTP fallback each get their own.
+    #[arg(
+        long = "verify-timeout",
+        visible_alias = "timeout",
+        env = "LEADLOOM_VERIFY_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = EngineConfig::default().timeout.as_secs_f64()
+    )]
+    pub timeout: f64,
+
+    /// Networks the SSRF guard lets checks reach anyway, e.g. `10.20.0.0/16` for an intranet
+    /// (loopback, private, link-local, CGNAT, multicast … are refused otherwise). Repeat the
+    /// flag or separate with commas.
+    #[arg(
+        long = "verify-allow-net",
+        visible_alias = "allow-net",
+        env = "LEADLOOM_VERIFY_ALLOW_NETS",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    pub allow_nets: Vec<ipnet::IpNet>,
+
+    /// PEM files of root certificates to trust beside the operating system's store (a private
+    /// CA). Repeat the flag or separate with commas.
+    #[arg(
+        long = "verify-extra-root-cert",
+        env = "LEADLOOM_VERIFY_EXTRA_ROOT_CERTS",
+        value_name = "PEM_FILE",
+        value_delimiter = ','
+    )]
+    pub extra_root_certs: Vec<std::path::PathBuf>,
+}
+
+impl VerifyArgs {
+    /// The engine's configuration (reads the extra root certificate files).
+    pub fn engine_config(&self) -> anyhow::Result<EngineConfig> {
+        let seconds = |value: f64, name: &str| {
+            Duration::try_from_secs_f64(value)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .with_context(|| format!("{name} must be a positive number of seconds"))
+        };
+        let extra_root_certs_pem = self
+            .extra_root_certs
+            .iter()
+            .map(|path| std::fs::read(path).with_context(|| format!("reading {}", path.display())))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(EngineConfig {
+            concurrency: self.concurrency,
+            per_host: self.per_host,
+            connect_timeout: seconds(self.connect_timeout, "the connect timeout")?,
+            timeout: seconds(self.timeout, "the timeout")?,
+            allow_nets: self.allow_nets.clone(),
+            extra_root_certs_pem,
+            hosts: Vec::new(),
+        })
+    }
 }
 
 impl ServeArgs {

@@ -27,8 +27,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate(args) => server::serve::migrate(args).await,
         Command::Import(args) => server::cli::import(args).await,
         Command::Leads(LeadsCommand::Export(args)) => server::cli::export(args).await,
+        Command::Verify(args) => server::cli::verify_workspace(args).await,
         Command::Workspace(WorkspaceCommand::Create(args)) => {
             server::cli::create_workspace(args).await
         }
+        Command::VerifyUrl(args) => server::cli::verify_url(args).await,
     }
 }

@@ -61,6 +61,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     leptos_options.site_addr = args.bind;
     let public_url = args.public_url();
     let import_wakeup = Arc::new(tokio::sync::Notify::new());
+    let verify_wakeup = Arc::new(tokio::sync::Notify::new());
+    let verifier = shared::websites::engine::Verifier::new(args.verify.engine_config()?)
+        .context("setting up website verification")?;
     let state = AppState {
         leptos_options,
         services: Services {
@@ -72,6 +75,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 max_import_bytes: args.max_import_bytes,
             }),
             import_wakeup: import_wakeup.clone(),
+            verify_wakeup: verify_wakeup.clone(),
         },
         trust_proxy: args.trust_proxy,
         public_origin: public_url.clone(),
@@ -86,6 +90,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
     );
     tokio::spawn(crate::worker::run_imports(db.clone(), import_wakeup));
+    tokio::spawn(crate::worker::run_verifications(
+        db.clone(),
+        verifier,
+        verify_wakeup,
+    ));
     tokio::spawn(housekeeping(db));
 
     let listener = tokio::net::TcpListener::bind(args.bind)

@@ -1,6 +1,7 @@
-//! The background import worker inside `leadloom serve`: claims queued imports one at a time
-//! (safely across instances), runs them, and puts jobs abandoned by a crashed instance back in
-//! the queue so they resume from their last committed batch.
+//! The background workers inside `leadloom serve`: imports (one at a time) and website
+//! verification (a few jobs at once, sharing the engine's global limit). Both claim queued jobs
+//! safely across instances and put jobs abandoned by a crashed instance back in the queue, so
+//! they resume from what they last committed.
 
 use chrono::Duration as ChronoDuration;
 use sea_orm::DatabaseConnection;
@@ -57,6 +58,66 @@ pub async fn run_imports(db: DatabaseConnection, wakeup: Arc<Notify>) {
         tokio::select! {
             () = wakeup.notified() => {}
             () = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
+
+/// Verification jobs one process runs at once: enough that a huge job in one workspace does
+/// not hold up the others, while the engine's global limit bounds the requests in flight.
+const PARALLEL_VERIFICATIONS: usize = 4;
+
+/// Runs until the process ends.
+pub async fn run_verifications(
+    db: DatabaseConnection,
+    verifier: shared::websites::engine::Verifier,
+    wakeup: Arc<Notify>,
+) {
+    use shared::websites::{VerifyJobStatus, job, store};
+    let worker = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        match store::requeue_stale(&db, ChronoDuration::minutes(STALE_AFTER_MINUTES)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                jobs = n,
+                "re-queued website checks abandoned by a stopped worker"
+            ),
+            Err(e) => tracing::warn!(error = %e, "checking for abandoned website checks failed"),
+        }
+        while running.len() < PARALLEL_VERIFICATIONS {
+            match store::claim_next(&db, &worker).await {
+                Ok(Some(id)) => {
+                    let (db, verifier) = (db.clone(), verifier.clone());
+                    running.spawn(async move {
+                        tracing::info!(job = %id, "website check started");
+                        match job::run(&db, &verifier, id).await {
+                            Ok(status) => {
+                                tracing::info!(job = %id, status = status.as_str(), "website check ended")
+                            }
+                            Err(e) => {
+                                tracing::error!(job = %id, error = %e, "website check failed");
+                                let _ = store::finish(
+                                    &db,
+                                    id,
+                                    VerifyJobStatus::Failed,
+                                    Some("The check stopped because of a problem on our side. The results stored so far are kept; check the remaining leads again."),
+                                )
+                                .await;
+                            }
+                        }
+                    });
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming a website check failed");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            () = wakeup.notified() => {}
+            () = tokio::time::sleep(POLL) => {}
+            Some(_) = running.join_next(), if !running.is_empty() => {}
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod plans;
 pub mod segments;
 pub mod url;
 pub mod validate;
+pub mod websites;
 pub mod workspaces;
 
 #[cfg(feature = "ssr")]

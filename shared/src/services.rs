@@ -29,6 +29,8 @@ pub struct Services {
     /// Wakes this process's import worker when an import is queued (other instances find it
     /// on their next poll).
     pub import_wakeup: Arc<tokio::sync::Notify>,
+    /// Wakes this process's verification worker when a website check is queued.
+    pub verify_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Services {

@@ -58,6 +58,7 @@ impl BenchDb {
                 max_import_bytes: 200 * 1024 * 1024,
             }),
             import_wakeup: Arc::default(),
+            verify_wakeup: Arc::default(),
         };
         let meta = RequestMeta::default();
         let owner = shared::accounts::service::register(

@@ -5,7 +5,8 @@ use super::tenant::Tenant;
 use crate::AppState;
 use axum::{
     Json,
-    extract::{Form, Multipart, Path, Query, State},
+    body::Body,
+    extract::{Form, FromRequest, Multipart, Path, Query, Request, State},
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
@@ -16,24 +17,44 @@ use shared::imports::service as imports;
 use shared::leads::export::{ExportFormat, export};
 use shared::leads::{LeadQuery, LeadSelection, WebsiteStatus};
 use shared::workspaces::Permission;
+use futures::StreamExt;
 use std::collections::HashMap;
+use std::time::Duration;
 use uuid::Uuid;
+
+/// Room the multipart envelope (boundaries, part headers, the sheet name) takes around the file.
+pub const MULTIPART_ENVELOPE_BYTES: usize = 64 * 1024;
+
+/// How long an oversized upload is read and discarded before the refusal is sent.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `POST /w/{slug}/imports/upload`: the `file` part (and optionally `sheet`) → the preview.
 pub async fn upload(
     State(state): State<AppState>,
     Tenant(ctx): Tenant,
-    mut multipart: Multipart,
+    request: Request,
 ) -> Result<Json<ImportPreview>, AppError> {
+    let max_bytes = state.services.settings.max_import_bytes;
     let too_big = || {
         AppError::field(
             "file",
             format!(
                 "The upload was cut short or is larger than {} MB.",
-                state.services.settings.max_import_bytes / 1_048_576
+                max_bytes / 1_048_576
             ),
         )
     };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > max_bytes + MULTIPART_ENVELOPE_BYTES) {
+        drain(request.into_body(), 2 * max_bytes).await;
+        return Err(too_big());
+    }
+    let mut multipart = Multipart::from_request(request, &state)
+        .await
+        .map_err(|_| too_big())?;
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut sheet: Option<String> = None;
     while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
@@ -56,6 +77,24 @@ pub async fn upload(
     Ok(Json(
         imports::upload(&state.services, &ctx, &name, bytes, sheet).await?,
     ))
+}
+
+/// Reads and discards an upload that is refused for its declared size, so the client gets the
+/// refusal: a server that answers and closes with the request half-read makes the peer's TCP stack
+/// reset the connection, and browsers then show a network error instead of the message. Past
+/// `cap` bytes or [`DRAIN_TIMEOUT`] the connection is dropped anyway.
+async fn drain(body: Body, cap: usize) {
+    let mut chunks = body.into_data_stream();
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
+        let mut seen = 0usize;
+        while let Some(Ok(chunk)) = chunks.next().await {
+            seen += chunk.len();
+            if seen > cap {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 fn attachment(bytes: Vec<u8>, content_type: &str, file_name: &str) -> Response {

@@ -63,9 +63,9 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
     let file_routes = Router::new()
         .route(
             "/w/{slug}/imports/upload",
-            // The multipart envelope adds a little to the file itself.
-            post(imports::upload)
-                .layer(DefaultBodyLimit::max(options.max_import_bytes + 64 * 1024)),
+            post(imports::upload).layer(DefaultBodyLimit::max(
+                options.max_import_bytes + imports::MULTIPART_ENVELOPE_BYTES,
+            )),
         )
         .route(
             "/w/{slug}/imports/{id}/report.csv",

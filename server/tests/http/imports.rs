@@ -338,7 +338,7 @@ both_backends!(
     duplicates_follow_the_policy_and_mappings_are_reused
 );
 
-fn leadloom(app: &TestApp, args: &[&str]) -> std::process::Output {
+pub(crate) fn leadloom(app: &TestApp, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_leadloom"))
         .args(args)
         .env("DATABASE_URL", &app.database_url)

@@ -22,6 +22,7 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
         "/w/bravo/account",
         "/w/bravo/leads",
         "/w/bravo/imports",
+        "/w/bravo/websites",
         "/w/bravo/logo",
     ] {
         let response = a.get(path).await;
@@ -369,6 +370,74 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
     assert_eq!(bravo_lead(&b_after)["tags"], serde_json::json!([]));
     let (_, b_segments) = owner_b.call("segments", &[("workspace", &ws_b)]).await;
     assert_eq!(b_segments[0]["name"], "B's");
+
+    // Website checks: B runs one; A reaches neither the job nor the results, and B's lead ids
+    // under A's own workspace give A nothing to check.
+    let (status, b_job) = owner_b
+        .call_json(
+            "start_website_check",
+            serde_json::json!({"workspace": ws_b, "scope": {"selection": {"filter": {}}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b_job}");
+    let b_job = b_job["id"].as_str().unwrap().to_owned();
+    for (name, form) in [
+        (
+            "website_check",
+            vec![("workspace", ws_b.as_str()), ("job", b_job.as_str())],
+        ),
+        (
+            "website_check",
+            vec![("workspace", ws_a.as_str()), ("job", b_job.as_str())],
+        ),
+        (
+            "cancel_website_check",
+            vec![("workspace", ws_b.as_str()), ("job", b_job.as_str())],
+        ),
+        (
+            "cancel_website_check",
+            vec![("workspace", ws_a.as_str()), ("job", b_job.as_str())],
+        ),
+        ("active_website_check", vec![("workspace", ws_b.as_str())]),
+    ] {
+        let (status, body) = a.call(name, &form).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name} {form:?}: {body}");
+    }
+    for (name, body) in [
+        (
+            "start_website_check",
+            serde_json::json!({"workspace": ws_b, "scope": {"stale": {"days": 0}}}),
+        ),
+        (
+            "load_website_results",
+            serde_json::json!({"workspace": ws_b, "query": {"status": [], "reason": null, "after": null}}),
+        ),
+    ] {
+        let (status, response) = a.call_json(name, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name}: {response}");
+    }
+    let (status, response) = a
+        .call_json(
+            "start_website_check",
+            serde_json::json!({"workspace": ws_a, "scope": {"selection": by_id}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{response}");
+    let (_, a_results) = a
+        .call_json(
+            "load_website_results",
+            serde_json::json!({"workspace": ws_a, "query": {"status": [], "reason": null, "after": null}}),
+        )
+        .await;
+    assert_eq!(a_results["rows"], serde_json::json!([]), "{a_results}");
+    let (status, b_check) = owner_b
+        .call("website_check", &[("workspace", &ws_b), ("job", &b_job)])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        b_check["cancel_requested"], false,
+        "A could not cancel B's check"
+    );
 
     // A's own workspace still answers, and B's data is untouched.
     assert_eq!(

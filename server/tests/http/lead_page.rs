@@ -312,32 +312,8 @@ async fn viewers_read_but_do_not_change(app: TestApp) {
         .user_with_workspace("Owner", "owner@viewer-lead.test", "viewer-lead")
         .await;
     let (mboga, _, _) = imported_leads(&owner, "viewer-lead", &ws).await;
-    let (_, invited) = owner
-        .call(
-            "invite",
-            &[
-                ("workspace", &ws),
-                ("email", "viv@viewer-lead.test"),
-                ("role", "viewer"),
-            ],
-        )
-        .await;
-    let token = invited["link"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let viewer = app.client();
-    viewer.register("Viv", "viv@viewer-lead.test").await;
-    assert_eq!(
-        viewer
-            .call("accept_invitation", &[("token", &token)])
-            .await
-            .0,
-        StatusCode::OK
-    );
+    let viewer =
+        crate::common::join_as(&app, &owner, &ws, "Viv", "viv@viewer-lead.test", "viewer").await;
 
     let (status, lead) = load(&viewer, &ws, &mboga).await;
     assert_eq!(status, StatusCode::OK, "{lead}");

@@ -13,4 +13,5 @@ mod isolation;
 mod lead_page;
 mod leads;
 mod platform;
+mod websites;
 mod workspaces;

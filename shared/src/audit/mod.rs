@@ -31,10 +31,12 @@ pub enum AuditAction {
     SegmentCreated,
     SegmentUpdated,
     SegmentDeleted,
+    WebsiteCheckStarted,
+    WebsiteCheckCancelled,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 23] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -56,6 +58,8 @@ impl AuditAction {
         Self::SegmentCreated,
         Self::SegmentUpdated,
         Self::SegmentDeleted,
+        Self::WebsiteCheckStarted,
+        Self::WebsiteCheckCancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,6 +85,8 @@ impl AuditAction {
             Self::SegmentCreated => "segment_created",
             Self::SegmentUpdated => "segment_updated",
             Self::SegmentDeleted => "segment_deleted",
+            Self::WebsiteCheckStarted => "website_check_started",
+            Self::WebsiteCheckCancelled => "website_check_cancelled",
         }
     }
 
@@ -111,6 +117,8 @@ impl AuditAction {
             Self::SegmentCreated => "Saved a segment",
             Self::SegmentUpdated => "Changed a segment",
             Self::SegmentDeleted => "Deleted a segment",
+            Self::WebsiteCheckStarted => "Started a website check",
+            Self::WebsiteCheckCancelled => "Cancelled a website check",
         }
     }
 }

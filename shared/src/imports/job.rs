@@ -156,7 +156,7 @@ pub fn draft_from_row(
                         }
                     }
                 }
-                LeadField::Website => match leads::clean_website(value) {
+                LeadField::Website => match leads::website_cell(value) {
                     Some(site) if site.chars().count() <= 2048 => draft.website = Some(site),
                     Some(_) => {
                         flags.push("website is longer than 2,048 characters: left empty".into())
@@ -981,6 +981,7 @@ mod tests {
             email: None,
             website: Some("old.example".into()),
             website_status: "UNCHECKED".into(),
+            social_url: None,
             whatsapp_status: "UNCHECKED".into(),
             city: None,
             country: None,

@@ -1,5 +1,7 @@
 //! Cleaning of website and e-mail cells: placeholders people type for "none" become `None`,
-//! hosts are lower-cased, and anything that cannot be an address is dropped rather than stored.
+//! hosts are lower-cased. An e-mail that cannot be one is dropped (and flagged); a website cell
+//! that is not an address is kept as typed, so verification can label it (ERROR: not a web
+//! address) instead of the lead silently losing what its list said.
 
 /// What people type in a spreadsheet cell to mean "no value", in the languages we serve.
 const PLACEHOLDERS: &[&str] = &[
@@ -24,6 +26,15 @@ const PLACEHOLDERS: &[&str] = &[
     "sin sitio",
     "pas de site",
     "x",
+    "no website",
+    "no site",
+    "no web",
+    "not available",
+    "sin web",
+    "sin página",
+    "sem website",
+    "pas de site web",
+    "hakuna tovuti",
 ];
 
 fn is_placeholder(value: &str) -> bool {
@@ -67,6 +78,16 @@ pub fn clean_website(raw: &str) -> Option<String> {
     })
 }
 
+/// A website cell as the lead keeps it: `None` for an empty cell or a placeholder, the cleaned
+/// address when it is one (`clean_website`), otherwise the cell trimmed, as typed.
+pub fn website_cell(raw: &str) -> Option<String> {
+    let value = raw.trim();
+    if value.is_empty() || is_placeholder(value) {
+        return None;
+    }
+    Some(clean_website(value).unwrap_or_else(|| value.to_owned()))
+}
+
 /// A host name (with an optional port): dotted labels of letters, digits and hyphens, a
 /// top-level label that is not all digits (so "3.5" is not a website).
 fn valid_host(host: &str) -> bool {
@@ -75,6 +96,15 @@ fn valid_host(host: &str) -> bool {
         Some(_) => return false,
         None => host,
     };
+    // An address literal is an address (whether it may be fetched is the SSRF guard's call).
+    if name.parse::<std::net::Ipv4Addr>().is_ok()
+        || name
+            .strip_prefix('[')
+            .and_then(|n| n.strip_suffix(']'))
+            .is_some_and(|n| n.parse::<std::net::Ipv6Addr>().is_ok())
+    {
+        return true;
+    }
     let labels: Vec<&str> = name.split('.').collect();
     labels.len() >= 2
         && labels.iter().all(|label| {
@@ -168,6 +198,40 @@ mod tests {
         ] {
             assert_eq!(clean_website(junk), None, "{junk:?}");
         }
+    }
+
+    #[test]
+    fn website_cells_keep_what_is_not_a_placeholder() {
+        assert_eq!(website_cell(" n/a "), None);
+        assert_eq!(website_cell("No website"), None);
+        assert_eq!(website_cell(""), None);
+        assert_eq!(
+            website_cell("WWW.Shop.com/").as_deref(),
+            Some("www.shop.com")
+        );
+        // Kept as typed for verification to label (not a web address).
+        assert_eq!(
+            website_cell(" info@shop.co.ke ").as_deref(),
+            Some("info@shop.co.ke")
+        );
+        assert_eq!(
+            website_cell("javascript:alert(1)").as_deref(),
+            Some("javascript:alert(1)")
+        );
+    }
+
+    #[test]
+    fn address_literals_are_websites() {
+        assert_eq!(
+            clean_website("http://127.0.0.1:8080/").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(clean_website("10.0.0.7").as_deref(), Some("10.0.0.7"));
+        assert_eq!(
+            clean_website("http://[::1]:81/a").as_deref(),
+            Some("http://[::1]:81/a")
+        );
+        assert_eq!(clean_website("1.2.3"), None);
     }
 
     #[test]

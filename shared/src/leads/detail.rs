@@ -47,6 +47,10 @@ pub struct LeadDetail {
     pub email: Option<String>,
     pub website: Option<String>,
     pub website_status: WebsiteStatus,
+    /// The latest website check with its evidence, if the current address was checked.
+    pub website_check: Option<crate::websites::WebsiteCheck>,
+    /// A social or chat profile the website cell held instead of a site.
+    pub social_url: Option<String>,
     pub whatsapp_status: WhatsappStatus,
     pub city: Option<String>,
     pub country: Option<String>,

@@ -31,7 +31,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-pub use clean::{clean_email, clean_website};
+pub use clean::{clean_email, clean_website, website_cell};
 pub use detail::*;
 #[cfg(feature = "ssr")]
 pub use detect::{

@@ -8,7 +8,7 @@ use super::detail::{
 };
 use super::{
     CustomField, LeadDetail, LeadEdit, LeadNote, Stage, TimelineEntry, TimelineKind, WebsiteStatus,
-    WhatsappStatus, clean_email, clean_website, normalize_phone, store,
+    WhatsappStatus, clean_email, normalize_phone, store, website_cell,
 };
 use crate::customers::{CustomerDto, service as customers};
 use crate::db::entities::{
@@ -162,6 +162,7 @@ pub async fn detail(
         actor: None,
         at: model.created_at,
     });
+    let website_check = crate::websites::store::lead_check(db, workspace, &model).await?;
     Ok(LeadDetail {
         id: model.id,
         name: model.name,
@@ -174,6 +175,8 @@ pub async fn detail(
         website: model.website,
         website_status: WebsiteStatus::parse(&model.website_status)
             .unwrap_or(WebsiteStatus::Unchecked),
+        website_check,
+        social_url: model.social_url,
         whatsapp_status: WhatsappStatus::parse(&model.whatsapp_status)
             .unwrap_or(WhatsappStatus::Unchecked),
         city: model.city,
@@ -410,8 +413,9 @@ pub async fn update(
     let website = match form.website.trim() {
         "" => None,
         typed => {
-            // A placeholder ("-", "n/a") cleans to nothing, as on import.
-            let cleaned = clean_website(typed);
+            // A placeholder ("-", "n/a") cleans to nothing, as on import; anything else is kept
+            // (verification tells the user when it is not a web address).
+            let cleaned = website_cell(typed);
             if cleaned.as_ref().is_some_and(|w| w.chars().count() > 2048) {
                 errors.push(FieldError::new(
                     "website",
@@ -474,7 +478,8 @@ pub async fn update(
         changed.push("email");
         active.email = Set(email);
     }
-    if website != current.website {
+    let website_changed = website != current.website;
+    if website_changed {
         changed.push("website");
         active.website_status = Set(WebsiteStatus::Unchecked.as_str().to_owned());
         active.website = Set(website);
@@ -517,6 +522,10 @@ pub async fn update(
         "phone",
         "Another lead of this workspace already has this phone number.",
     )?;
+    if website_changed {
+        // The evidence was about the old address.
+        crate::websites::store::forget_check(&txn, workspace, id).await?;
+    }
     if tags_changed {
         lead_tag::Entity::delete_many()
             .filter(lead_tag::Column::WorkspaceId.eq(workspace.0))

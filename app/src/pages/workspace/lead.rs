@@ -1,5 +1,6 @@
 //! The lead page: every field editable (custom fields and tags too), the stage pipeline, team
-//! notes, the timeline, conversion to a customer (linked both ways) and deletion.
+//! notes, the timeline, the website check with its evidence (and "check now"), conversion to a
+//! customer (linked both ways) and deletion.
 
 use super::use_shell;
 use crate::api::ApiError;
@@ -168,6 +169,7 @@ fn LeadView(detail: LeadDetail) -> impl IntoView {
         <div class="lead-grid">
             <LeadForm current can_manage />
             <div class="lead-side">
+                <WebsiteCard current can_manage />
                 <Notes current can_manage />
                 <Timeline current />
             </div>
@@ -475,6 +477,97 @@ fn Notes(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
             </ul>
         </section>
     }
+}
+
+/// The lead's website check: outcome, evidence, social link, and a button to check it now.
+#[component]
+fn WebsiteCard(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
+    use crate::api::websites::{start_website_check, website_check};
+    use shared::leads::LeadSelection;
+    use shared::websites::CheckScope;
+    let workspace = use_shell().shell.workspace.id;
+    let toaster = use_toaster();
+    let checking = RwSignal::new(false);
+    let check_now = move |_| {
+        let lead = current.with_untracked(|c| c.id);
+        checking.set(true);
+        leptos::task::spawn_local(async move {
+            let scope = CheckScope::Selection(LeadSelection::Ids(vec![lead]));
+            match start_website_check(workspace, scope).await {
+                Ok(mut job) => {
+                    // One lead takes seconds at most (the engine's timeouts bound it).
+                    while job.status.is_active() {
+                        sleep_ms(700).await;
+                        match website_check(workspace, job.id).await {
+                            Ok(fresh) => job = fresh,
+                            Err(e) => {
+                                toaster.error(e.to_string());
+                                break;
+                            }
+                        }
+                    }
+                    if let Ok(fresh) = load_lead(workspace, lead).await {
+                        toaster.info(format!("Website: {}", fresh.website_status.label()));
+                        current.set(fresh);
+                    }
+                }
+                Err(e) => toaster.error(
+                    e.field_message("selection")
+                        .unwrap_or_else(|| e.to_string()),
+                ),
+            }
+            checking.set(false);
+        });
+    };
+    view! {
+        <section class="card website-card" aria-labelledby="website-title">
+            <h2 id="website-title">"Website"</h2>
+            {move || current.with(|c| match &c.website_check {
+                Some(check) => view! {
+                    <p>
+                        <span class=format!("badge website-{}", check.status.as_str().to_lowercase())>{check.status.label()}</span>
+                        " "<span class="reason">{check.reason.label()}</span>
+                    </p>
+                    <p class="evidence muted small">{super::websites::evidence(check)}</p>
+                    {check.final_url.clone().map(|url| {
+                        let shown = url.clone();
+                        view! { <p class="url-cell">"Ended at "<a href=url rel="noopener noreferrer nofollow" target="_blank">{shown}</a></p> }
+                    })}
+                    <p class="muted small">"Checked "{when(check.checked_at)}</p>
+                    <p class="muted small">{format!("Pitch: {}", shared::websites::Offer::for_status(check.status).label())}</p>
+                }.into_any(),
+                None => view! {
+                    <p class="muted">{if c.website.is_some() { "Not checked yet." } else { "No website given." }}</p>
+                }.into_any(),
+            })}
+            {move || current.with(|c| c.social_url.clone()).map(|url| {
+                let shown = url.clone();
+                view! { <p class="url-cell">"Social profile: "<a href=url rel="noopener noreferrer nofollow" target="_blank">{shown}</a></p> }
+            })}
+            {can_manage.then(|| view! {
+                <button type="button" class="btn btn-small" on:click=check_now disabled=move || checking.get()>
+                    {move || if checking.get() { "Checking…" } else { "Check now" }}
+                </button>
+            })}
+        </section>
+    }
+}
+
+/// Waits `ms` milliseconds in the browser (a no-op on the server, where this never runs).
+async fn sleep_ms(ms: u32) {
+    #[cfg(feature = "hydrate")]
+    {
+        let (tx, rx) = futures::channel::oneshot::channel::<()>();
+        set_timeout(
+            move || {
+                let _ = tx.send(());
+            },
+            std::time::Duration::from_millis(u64::from(ms)),
+        );
+        let _ = rx.await;
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ms;
 }
 
 #[component]

@@ -10,6 +10,7 @@ pub mod lead;
 pub mod leads;
 pub mod members;
 pub mod settings;
+pub mod websites;
 
 use crate::api::account::Logout;
 use crate::api::workspace::{MarkNotificationsRead, WorkspaceShell, load_shell, notifications};
@@ -70,6 +71,7 @@ fn Frame(shell: WorkspaceShell) -> impl IntoView {
         (base.clone(), "Dashboard", "dashboard"),
         (format!("{base}/leads"), "Leads", "leads"),
         (format!("{base}/imports"), "Imports", "import"),
+        (format!("{base}/websites"), "Websites", "websites"),
         (format!("{base}/customers"), "Customers", "customers"),
         (format!("{base}/members"), "Members", "members"),
     ];

@@ -170,6 +170,7 @@ impl TestApp {
             .site_addr(addr)
             .build();
         let import_wakeup = Arc::new(tokio::sync::Notify::new());
+        let verify_wakeup = Arc::new(tokio::sync::Notify::new());
         let state = AppState {
             leptos_options,
             services: Services {
@@ -181,6 +182,7 @@ impl TestApp {
                     max_import_bytes: TEST_MAX_IMPORT_BYTES,
                 }),
                 import_wakeup: import_wakeup.clone(),
+                verify_wakeup: verify_wakeup.clone(),
             },
             trust_proxy: false,
             public_origin: base.clone(),
@@ -195,6 +197,11 @@ impl TestApp {
             },
         );
         tokio::spawn(server::worker::run_imports(db.clone(), import_wakeup));
+        tokio::spawn(server::worker::run_verifications(
+            db.clone(),
+            shared::websites::engine::Verifier::new(test_engine_config()).expect("verifier"),
+            verify_wakeup,
+        ));
         tokio::spawn(async move {
             axum::serve(
                 listener,
@@ -249,6 +256,48 @@ impl TestApp {
             browser,
             ws.1["id"].as_str().expect("workspace id").to_owned(),
         )
+    }
+}
+
+/// Invites `email` to the workspace with `role` (by `owner`) and returns that person's browser,
+/// registered and joined.
+pub async fn join_as(
+    app: &TestApp,
+    owner: &Browser,
+    workspace: &str,
+    name: &str,
+    email: &str,
+    role: &str,
+) -> Browser {
+    let (status, invited) = owner
+        .call(
+            "invite",
+            &[("workspace", workspace), ("email", email), ("role", role)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "invite: {invited}");
+    let token = invited["link"]
+        .as_str()
+        .and_then(|link| link.rsplit('/').next())
+        .expect("invitation link")
+        .to_owned();
+    let member = app.client();
+    member.register(name, email).await;
+    let (status, body) = member.call("accept_invitation", &[("token", &token)]).await;
+    assert_eq!(status, StatusCode::OK, "accept_invitation: {body}");
+    member
+}
+
+/// The verification engine as tests use it: loopback allowed (the test sites run there), short
+/// timeouts so a slow site costs little, a few checks at a time.
+pub fn test_engine_config() -> shared::websites::engine::EngineConfig {
+    shared::websites::engine::EngineConfig {
+        concurrency: 4,
+        per_host: 4,
+        connect_timeout: std::time::Duration::from_secs(2),
+        timeout: std::time::Duration::from_secs(5),
+        allow_nets: vec!["127.0.0.0/8".parse().expect("loopback network")],
+        ..shared::websites::engine::EngineConfig::default()
     }
 }
 

@@ -17,6 +17,8 @@ pub struct Model {
     pub email: Option<String>,
     pub website: Option<String>,
     pub website_status: String,
+    /// A social or chat profile the website cell held instead of a site.
+    pub social_url: Option<String>,
     pub whatsapp_status: String,
     pub city: Option<String>,
     pub country: Option<String>,

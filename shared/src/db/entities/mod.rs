@@ -19,4 +19,7 @@ pub mod segment;
 pub mod session;
 pub mod sign_in_attempt;
 pub mod user;
+pub mod verify_job;
+pub mod verify_job_item;
+pub mod website_check;
 pub mod workspace;

@@ -1,5 +1,6 @@
 //! Selecting leads and acting on them: the ticked rows (or every lead matching the filter),
-//! and the bar of bulk actions — tag, untag, set stage, delete (after a confirmation), export.
+//! and the bar of bulk actions — verify websites, tag, untag, set stage, delete (after a
+//! confirmation), export.
 
 use super::super::imports::grouped;
 use crate::api::leads::BulkLeads;
@@ -132,6 +133,8 @@ pub fn BulkBar(
     action: ServerAction<BulkLeads>,
     can_manage: bool,
     can_export: bool,
+    /// Starts a website check of the selection (the page follows its progress).
+    on_verify: Callback<LeadSelection>,
 ) -> impl IntoView {
     let tag = RwSignal::new(String::new());
     let stage = RwSignal::new(Stage::Qualified.as_str().to_owned());
@@ -164,6 +167,10 @@ pub fn BulkBar(
             <div class="bulk-bar card" role="region" aria-label="Bulk actions">
                 <strong class="bulk-count">{count_text}</strong>
                 {can_manage.then(|| view! {
+                    <button type="button" class="btn btn-small btn-primary"
+                        on:click=move |_| on_verify.run(selection.wire_selection(filter.get_untracked()))>
+                        "Verify websites"
+                    </button>
                     <form class="bulk-group" on:submit=move |ev| {
                         ev.prevent_default();
                         run(BulkAction::Tag(tag.get_untracked()));

@@ -8,10 +8,12 @@ mod segments;
 
 use super::imports::grouped;
 use super::use_shell;
+use super::websites::progress::{CheckProgress, CheckProgressModal};
 use crate::api::leads::{BulkLeads, leads};
 use crate::api::segments::{
     CreateSegment, DeleteSegment, UpdateSegment, segments as load_segments,
 };
+use crate::api::websites::{active_website_check, start_website_check};
 use crate::api::{ApiError, AppError};
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
@@ -21,7 +23,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use segments::{SegmentActions, SegmentsPanel};
-use shared::leads::{LeadQuery, LeadRow};
+use shared::leads::{LeadQuery, LeadRow, LeadSelection};
+use shared::websites::CheckScope;
 use shared::workspaces::Permission;
 
 #[component]
@@ -46,10 +49,12 @@ pub fn LeadsPage() -> impl IntoView {
         delete: ServerAction::<DeleteSegment>::new(),
     };
 
+    // Bumped when a followed website check ends, so the list shows the new statuses.
+    let checks_done = RwSignal::new(0u32);
     // Every resource here, at the top of the page, awaited together below.
     let first = Resource::new(
-        move || (parsed.get(), bulk.version().get()),
-        move |(parsed, _)| async move {
+        move || (parsed.get(), bulk.version().get(), checks_done.get()),
+        move |(parsed, _, _)| async move {
             let (filter, sort) = parsed.map_err(ApiError)?;
             leads(workspace, filter, sort, None).await
         },
@@ -65,6 +70,21 @@ pub fn LeadsPage() -> impl IntoView {
         },
         move |_| load_segments(workspace),
     );
+
+    // A website check running in this workspace (started here, elsewhere, or before a reload).
+    let active_check = Resource::new(|| (), move |()| active_website_check(workspace));
+    let progress = CheckProgress::new();
+    let verify = Callback::new(move |selection: LeadSelection| {
+        leptos::task::spawn_local(async move {
+            match start_website_check(workspace, CheckScope::Selection(selection)).await {
+                Ok(job) => progress.follow(job),
+                Err(e) => toaster.error(
+                    e.field_message("selection")
+                        .unwrap_or_else(|| e.to_string()),
+                ),
+            }
+        });
+    });
 
     let selection = Selection::new();
     // A new filter is a new list: what was ticked in the old one is no longer on screen.
@@ -125,6 +145,7 @@ pub fn LeadsPage() -> impl IntoView {
     let export_links = StoredValue::new(export_base.clone());
     let query_string = Signal::derive(move || current.with(LeadQuery::query_string));
     let imports_link = format!("/w/{slug}/imports");
+    let results_href = format!("/w/{slug}/websites");
     let lead_base = StoredValue::new(base.clone());
     let row = move |r: LeadRow| {
         lead_row(
@@ -140,6 +161,8 @@ pub fn LeadsPage() -> impl IntoView {
             <h1>"Leads"</h1>
             {can_manage.then(|| view! { <a class="btn btn-primary" href=imports_link.clone()>"Import leads"</a> })}
         </div>
+        <CheckProgressModal workspace=workspace progress=progress results_href=results_href can_manage=can_manage
+            on_end=Callback::new(move |_| checks_done.update(|n| *n += 1)) />
         <FilterForm base=base.clone() current=current />
         {move || parsed.get().err().map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
         <Show when=move || can_export>
@@ -159,6 +182,11 @@ pub fn LeadsPage() -> impl IntoView {
                 Suspend::new(async move {
                     let page = first.await;
                     let segment_list = segment_list.await;
+                    if let Ok(Some(job)) = active_check.await
+                        && progress.job.with_untracked(Option::is_none)
+                    {
+                        progress.follow(job);
+                    }
                     let panel = match segment_list {
                         Ok(list) => view! {
                             <SegmentsPanel workspace=workspace segments=list base=base
@@ -184,7 +212,8 @@ pub fn LeadsPage() -> impl IntoView {
                                 let selectable = can_manage || can_export;
                                 view! {
                                     <BulkBar workspace=workspace selection=selection filter=filter export_base=export_base
-                                        query_string=query_string action=bulk can_manage=can_manage can_export=can_export />
+                                        query_string=query_string action=bulk can_manage=can_manage can_export=can_export
+                                        on_verify=verify />
                                     <section class="card">
                                         <p class="muted list-count">{format!("{} leads", grouped(page.total))}</p>
                                         <SelectAllBanner selection=selection />
