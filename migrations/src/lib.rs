@@ -9,6 +9,7 @@ mod m20261121_000003_lead_details;
 mod m20261121_000004_segments;
 mod m20261121_000005_import_files;
 mod m20261121_000006_website_checks;
+mod m20261122_000007_whatsapp;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_segments::Migration),
             Box::new(m20261121_000005_import_files::Migration),
             Box::new(m20261121_000006_website_checks::Migration),
+            Box::new(m20261122_000007_whatsapp::Migration),
         ]
     }
 }

@@ -26,6 +26,12 @@ async fn services(database: &DatabaseArgs, max_import_bytes: usize) -> anyhow::R
         }),
         import_wakeup: Arc::default(),
         verify_wakeup: Arc::default(),
+        // These commands never open provider credentials: a throwaway key keeps them from
+        // creating a key file as a side effect.
+        whatsapp: Arc::new(shared::whatsapp::channel::Channel::new(
+            shared::crypto::SecretBox::ephemeral(),
+            Vec::new(),
+        )),
     })
 }
 

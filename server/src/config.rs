@@ -50,6 +50,9 @@ pub enum Command {
     VerifyUrl(VerifyUrlArgs),
     /// Verify a workspace's lead websites, with progress on stderr and a JSON summary.
     Verify(VerifyWorkspaceArgs),
+    /// Run the WhatsApp session-gateway simulator: a real HTTP server that answers sends and
+    /// number checks, posts delivery and read webhooks, and misbehaves on demand.
+    SimulateGateway(crate::simulator::SimulatorArgs),
 }
 
 #[derive(Clone, Debug, Args)]
@@ -240,6 +243,58 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub verify: VerifyArgs,
+
+    #[command(flatten)]
+    pub whatsapp: WhatsappArgs,
+}
+
+/// WhatsApp settings: the key provider credentials are encrypted with, and which private
+/// networks provider calls may reach.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "WhatsApp")]
+pub struct WhatsappArgs {
+    /// The key that encrypts provider credentials at rest: 64 hex characters (32 bytes), e.g.
+    /// from `openssl rand -hex 32`. Without it, the key is read from (or, the first time,
+    /// generated into) `--secret-key-file`. Keep it: credentials saved under one key cannot be
+    /// read under another.
+    #[arg(long, env = "LEADLOOM_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// Where the generated key lives when `LEADLOOM_SECRET_KEY` is not set (created readable by
+    /// its owner only).
+    #[arg(
+        long,
+        env = "LEADLOOM_SECRET_KEY_FILE",
+        default_value = "data/secret.key"
+    )]
+    pub secret_key_file: std::path::PathBuf,
+
+    /// Private networks provider calls may reach, e.g. `127.0.0.1/32` for a gateway (or the
+    /// simulator) on this host or `10.0.0.0/8` for one on the LAN. Like website checks,
+    /// provider calls refuse loopback, private and link-local addresses otherwise. Repeat the
+    /// flag or separate with commas.
+    #[arg(
+        long = "provider-allow-net",
+        env = "LEADLOOM_PROVIDER_ALLOW_NETS",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    pub provider_allow_nets: Vec<ipnet::IpNet>,
+}
+
+impl WhatsappArgs {
+    /// The WhatsApp channel these settings describe.
+    pub fn channel(&self) -> anyhow::Result<shared::whatsapp::channel::Channel> {
+        let secrets = match &self.secret_key {
+            Some(key) => shared::crypto::SecretBox::from_hex(key).context("LEADLOOM_SECRET_KEY")?,
+            None => shared::crypto::SecretBox::from_key_file(&self.secret_key_file)
+                .context("LEADLOOM_SECRET_KEY_FILE")?,
+        };
+        Ok(shared::whatsapp::channel::Channel::new(
+            secrets,
+            self.provider_allow_nets.clone(),
+        ))
+    }
 }
 
 #[derive(Clone, Debug, Args)]

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod serve;
+pub mod simulator;
 pub mod state;
 pub mod worker;
 

@@ -28,6 +28,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Import(args) => server::cli::import(args).await,
         Command::Leads(LeadsCommand::Export(args)) => server::cli::export(args).await,
         Command::Verify(args) => server::cli::verify_workspace(args).await,
+        Command::SimulateGateway(args) => server::simulator::run(args).await,
         Command::Workspace(WorkspaceCommand::Create(args)) => {
             server::cli::create_workspace(args).await
         }

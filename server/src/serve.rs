@@ -76,6 +76,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             }),
             import_wakeup: import_wakeup.clone(),
             verify_wakeup: verify_wakeup.clone(),
+            whatsapp: Arc::new(args.whatsapp.channel()?),
         },
         trust_proxy: args.trust_proxy,
         public_origin: public_url.clone(),

@@ -14,8 +14,11 @@ pub mod segments;
 pub mod url;
 pub mod validate;
 pub mod websites;
+pub mod whatsapp;
 pub mod workspaces;
 
+#[cfg(feature = "ssr")]
+pub mod crypto;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]

@@ -31,6 +31,8 @@ pub struct Services {
     pub import_wakeup: Arc<tokio::sync::Notify>,
     /// Wakes this process's verification worker when a website check is queued.
     pub verify_wakeup: Arc<tokio::sync::Notify>,
+    /// WhatsApp: the credential key, the guarded outbound client.
+    pub whatsapp: Arc<crate::whatsapp::channel::Channel>,
 }
 
 impl std::fmt::Debug for Services {

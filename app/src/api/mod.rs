@@ -7,6 +7,7 @@ pub mod lead;
 pub mod leads;
 pub mod segments;
 pub mod websites;
+pub mod whatsapp;
 pub mod workspace;
 
 use serde::{Deserialize, Serialize};

@@ -59,6 +59,10 @@ impl BenchDb {
             }),
             import_wakeup: Arc::default(),
             verify_wakeup: Arc::default(),
+            whatsapp: Arc::new(shared::whatsapp::channel::Channel::new(
+                shared::crypto::SecretBox::ephemeral(),
+                Vec::new(),
+            )),
         };
         let meta = RequestMeta::default();
         let owner = shared::accounts::service::register(

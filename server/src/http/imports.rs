@@ -10,6 +10,7 @@ use axum::{
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
+use futures::StreamExt;
 use serde::Deserialize;
 use shared::AppError;
 use shared::imports::ImportPreview;
@@ -17,7 +18,6 @@ use shared::imports::service as imports;
 use shared::leads::export::{ExportFormat, export};
 use shared::leads::{LeadQuery, LeadSelection, WebsiteStatus};
 use shared::workspaces::Permission;
-use futures::StreamExt;
 use std::collections::HashMap;
 use std::time::Duration;
 use uuid::Uuid;

@@ -1,5 +1,5 @@
 //! HTTP plumbing and the routes that are not Leptos pages: the router, middleware (CSRF guard,
-//! client address, security headers), health check, workspace logos, spreadsheet uploads and lead exports.
+//! client address, security headers), health check, workspace logos, spreadsheet uploads, lead exports and provider webhooks.
 
 pub mod api_status;
 pub mod csrf;
@@ -9,5 +9,6 @@ pub mod logo;
 pub mod meta;
 pub mod router;
 pub mod tenant;
+pub mod webhooks;
 
 pub use router::router;

@@ -2,7 +2,7 @@
 //! upload, report and export downloads), static assets, and the middleware stack (request id,
 //! tracing, security headers, client address, CSRF guard, sessions); body limits per route.
 
-use super::{api_status, csrf, health, imports, logo, meta};
+use super::{api_status, csrf, health, imports, logo, meta, webhooks};
 use crate::AppState;
 use axum::{
     Router,
@@ -89,8 +89,18 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .layer(RequestBodyLimitLayer::new(options.max_body_bytes))
         .layer(middleware::from_fn(api_status::error_status));
 
+    // Provider webhooks: signed by the provider, not by a browser session.
+    let webhook_routes = Router::new()
+        .route("/webhooks/gateway/{sender}", post(webhooks::gateway))
+        .route(
+            "/webhooks/cloud/{sender}",
+            get(webhooks::cloud_verify).post(webhooks::cloud),
+        )
+        .layer(DefaultBodyLimit::max(1024 * 1024));
+
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(webhook_routes)
         .merge(logo_routes)
         .merge(file_routes)
         .merge(pages)

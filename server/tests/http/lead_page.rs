@@ -12,7 +12,11 @@ Mama Mboga Ltd,0722 000 111,www.mboga.co.ke,Nairobi,Kenya,Wanjiku\n\
 Baraka Hardware,+254 733 123 456,,Mombasa,Kenya,Amara\n";
 
 /// Imports `LEADS_CSV` into the workspace and returns its leads by name.
-async fn imported_leads(browser: &Browser, slug: &str, ws: &str) -> (String, String, String) {
+pub(crate) async fn imported_leads(
+    browser: &Browser,
+    slug: &str,
+    ws: &str,
+) -> (String, String, String) {
     let (status, preview) = browser
         .upload_import(slug, "shops.csv", LEADS_CSV.as_bytes().to_vec())
         .await;

@@ -14,4 +14,5 @@ mod lead_page;
 mod leads;
 mod platform;
 mod websites;
+mod whatsapp;
 mod workspaces;

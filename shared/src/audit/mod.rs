@@ -33,10 +33,16 @@ pub enum AuditAction {
     SegmentDeleted,
     WebsiteCheckStarted,
     WebsiteCheckCancelled,
+    SenderAdded,
+    SenderUpdated,
+    SenderRemoved,
+    SenderPaused,
+    SenderResumed,
+    OptOutSettingsChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 29] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -60,6 +66,12 @@ impl AuditAction {
         Self::SegmentDeleted,
         Self::WebsiteCheckStarted,
         Self::WebsiteCheckCancelled,
+        Self::SenderAdded,
+        Self::SenderUpdated,
+        Self::SenderRemoved,
+        Self::SenderPaused,
+        Self::SenderResumed,
+        Self::OptOutSettingsChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +99,12 @@ impl AuditAction {
             Self::SegmentDeleted => "segment_deleted",
             Self::WebsiteCheckStarted => "website_check_started",
             Self::WebsiteCheckCancelled => "website_check_cancelled",
+            Self::SenderAdded => "sender_added",
+            Self::SenderUpdated => "sender_updated",
+            Self::SenderRemoved => "sender_removed",
+            Self::SenderPaused => "sender_paused",
+            Self::SenderResumed => "sender_resumed",
+            Self::OptOutSettingsChanged => "opt_out_settings_changed",
         }
     }
 
@@ -119,6 +137,12 @@ impl AuditAction {
             Self::SegmentDeleted => "Deleted a segment",
             Self::WebsiteCheckStarted => "Started a website check",
             Self::WebsiteCheckCancelled => "Cancelled a website check",
+            Self::SenderAdded => "Added a sender",
+            Self::SenderUpdated => "Changed a sender",
+            Self::SenderRemoved => "Removed a sender",
+            Self::SenderPaused => "Paused a sender",
+            Self::SenderResumed => "Resumed a sender",
+            Self::OptOutSettingsChanged => "Changed opt-out settings",
         }
     }
 }

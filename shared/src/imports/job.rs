@@ -983,6 +983,7 @@ mod tests {
             website_status: "UNCHECKED".into(),
             social_url: None,
             whatsapp_status: "UNCHECKED".into(),
+            whatsapp_checked_at: None,
             city: None,
             country: None,
             category: None,

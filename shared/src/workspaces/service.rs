@@ -181,6 +181,8 @@ pub async fn create(
             working_hours_start: Set(9 * 60),
             working_hours_end: Set(18 * 60),
             working_days: Set(i32::from(WorkingDays::DEFAULT.0)),
+            opt_out_keywords: Set(None),
+            opt_out_reply: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         },

@@ -9,6 +9,7 @@ pub mod imports;
 pub mod lead;
 pub mod leads;
 pub mod members;
+pub mod senders;
 pub mod settings;
 pub mod websites;
 
@@ -72,6 +73,7 @@ fn Frame(shell: WorkspaceShell) -> impl IntoView {
         (format!("{base}/leads"), "Leads", "leads"),
         (format!("{base}/imports"), "Imports", "import"),
         (format!("{base}/websites"), "Websites", "websites"),
+        (format!("{base}/senders"), "Senders", "senders"),
         (format!("{base}/customers"), "Customers", "customers"),
         (format!("{base}/members"), "Members", "members"),
     ];

@@ -183,6 +183,7 @@ impl TestApp {
                 }),
                 import_wakeup: import_wakeup.clone(),
                 verify_wakeup: verify_wakeup.clone(),
+                whatsapp: Arc::new(test_channel()),
             },
             trust_proxy: false,
             public_origin: base.clone(),
@@ -302,6 +303,19 @@ pub fn test_engine_config() -> shared::websites::engine::EngineConfig {
 }
 
 /// Imports in tests accept up to 2 MB, so the too-large path is cheap to exercise.
+/// The WhatsApp channel for tests: a fixed key (so tests can decrypt what they stored) and
+/// loopback allowed, where the simulator and the Cloud API test server listen.
+pub fn test_channel() -> shared::whatsapp::channel::Channel {
+    shared::whatsapp::channel::Channel::new(
+        shared::crypto::SecretBox::from_hex(TEST_SECRET_KEY).expect("test key"),
+        vec!["127.0.0.0/8".parse().expect("loopback")],
+    )
+}
+
+/// The key the test servers encrypt credentials with.
+pub const TEST_SECRET_KEY: &str =
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
 pub const TEST_MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024;
 
 pub const PASSWORD: &str = "violet-tractor-sunrise-42";

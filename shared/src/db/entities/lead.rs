@@ -20,6 +20,8 @@ pub struct Model {
     /// A social or chat profile the website cell held instead of a site.
     pub social_url: Option<String>,
     pub whatsapp_status: String,
+    /// When the number was last checked on WhatsApp.
+    pub whatsapp_checked_at: Option<DateTimeUtc>,
     pub city: Option<String>,
     pub country: Option<String>,
     pub category: Option<String>,

@@ -25,6 +25,10 @@ pub struct Model {
     pub working_hours_end: i32,
     /// Bit set, bit 0 = Monday.
     pub working_days: i32,
+    /// Inbound texts that opt a lead out, one per line; `None` means the defaults.
+    pub opt_out_keywords: Option<String>,
+    /// Sent once to a lead who opts out, when set.
+    pub opt_out_reply: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -13,12 +13,11 @@ mod probe;
 #[cfg(test)]
 mod tests;
 
-pub use guard::{Guard, is_refused};
+pub use guard::{Guard, GuardedResolver, is_refused};
 pub use input::{ParsedCell, Target, is_social, parse_cell};
 pub use probe::RETRY_DELAY;
 
 use crate::websites::WebsiteCheck;
-use guard::GuardedResolver;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

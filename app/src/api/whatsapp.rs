@@ -1,0 +1,122 @@
+//! Server functions for the WhatsApp channel: senders (list, add, edit, pause, remove, status,
+//! test message) and a lead's conversation (read, send one-to-one).
+
+use super::ApiResult;
+use leptos::prelude::*;
+use server_fn::codec::Json;
+use shared::whatsapp::{MessageDto, SenderCreated, SenderDto, SenderInput};
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use {
+    super::ctx,
+    shared::whatsapp::{messages, senders},
+};
+
+#[server(endpoint = "senders")]
+pub async fn load_senders(workspace: Uuid) -> ApiResult<Vec<SenderDto>> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(senders::list(&svc, &tenant).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "add_sender", input = Json)]
+pub async fn add_sender(workspace: Uuid, input: SenderInput) -> ApiResult<SenderCreated> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(senders::create(&svc, &tenant, &input, &ctx::meta().await).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "update_sender", input = Json)]
+pub async fn update_sender(
+    workspace: Uuid,
+    sender: Uuid,
+    input: SenderInput,
+) -> ApiResult<SenderDto> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(senders::update(&svc, &tenant, sender, &input, &ctx::meta().await).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "delete_sender")]
+pub async fn delete_sender(workspace: Uuid, sender: Uuid) -> ApiResult<()> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(senders::delete(&svc, &tenant, sender, &ctx::meta().await).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "pause_sender")]
+pub async fn pause_sender(workspace: Uuid, sender: Uuid, paused: bool) -> ApiResult<SenderDto> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(senders::set_paused(&svc, &tenant, sender, paused, &ctx::meta().await).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "refresh_sender")]
+pub async fn refresh_sender(workspace: Uuid, sender: Uuid) -> ApiResult<SenderDto> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(senders::refresh(&svc, &tenant, sender).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "test_sender")]
+pub async fn test_sender(workspace: Uuid, sender: Uuid, to: String) -> ApiResult<String> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(senders::send_test(&svc, &tenant, sender, &to).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "conversation")]
+pub async fn load_conversation(workspace: Uuid, lead: Uuid) -> ApiResult<Vec<MessageDto>> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(messages::conversation(&svc, &tenant, lead).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "send_message")]
+pub async fn send_message(
+    workspace: Uuid,
+    lead: Uuid,
+    sender: Option<Uuid>,
+    body: String,
+) -> ApiResult<MessageDto> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(messages::send_to_lead(&svc, &tenant, lead, sender, &body).await?)
+        }
+        .await,
+    )
+}

@@ -1,0 +1,36 @@
+//! `messages`: every WhatsApp message in or out, with a timestamp per delivery state.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "messages")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub lead_id: Option<Uuid>,
+    pub sender_id: Option<Uuid>,
+    /// `out` or `in`.
+    pub direction: String,
+    pub peer_phone: String,
+    pub body: String,
+    pub attachment_path: Option<String>,
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    pub provider_message_id: Option<String>,
+    pub status: String,
+    pub error_code: Option<String>,
+    pub error_text: Option<String>,
+    pub campaign_id: Option<Uuid>,
+    pub created_at: DateTimeUtc,
+    pub sent_at: Option<DateTimeUtc>,
+    pub delivered_at: Option<DateTimeUtc>,
+    pub read_at: Option<DateTimeUtc>,
+    pub failed_at: Option<DateTimeUtc>,
+    pub seen_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,144 @@
+//! `Channel`: what every WhatsApp call needs from the deployment — the key that opens stored
+//! credentials, the one outbound client (SSRF-guarded like website checks), and the public URL
+//! providers post webhooks to — and the adapter for a stored sender.
+
+use super::ProviderKind;
+use super::provider::{Provider, cloud::CloudApi, gateway::SessionGateway};
+use crate::AppError;
+use crate::crypto::SecretBox;
+use crate::db::entities::sender;
+use crate::websites::engine::{Guard, GuardedResolver};
+use ipnet::IpNet;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct Channel {
+    pub secrets: SecretBox,
+    client: reqwest::Client,
+    guard: Guard,
+}
+
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Channel").finish_non_exhaustive()
+    }
+}
+
+/// The `secret_enc` and friends' associated data: a ciphertext only opens in its own row/field.
+pub fn secret_context(sender_id: uuid::Uuid, field: &str) -> String {
+    format!("sender:{sender_id}:{field}")
+}
+
+impl Channel {
+    /// `allow_nets` opens private networks to provider calls (a gateway on the same host or
+    /// LAN, the simulator); everything else private is refused, as for website checks.
+    pub fn new(secrets: SecretBox, allow_nets: Vec<IpNet>) -> Self {
+        let guard = Guard::new(allow_nets);
+        let resolver = GuardedResolver::new(guard.clone(), &[]);
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            // An API that redirects is misconfigured; following would resend credentials.
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(resolver))
+            .user_agent(concat!("LeadLoom/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        Self {
+            secrets,
+            client,
+            guard,
+        }
+    }
+
+    /// Checks a provider base URL a user typed: http(s), a host, and — when the host is an IP
+    /// literal, which never goes through the guarded resolver — an address the guard permits.
+    pub fn check_base_url(&self, text: &str) -> Result<String, String> {
+        let parsed = url::Url::parse(text.trim()).map_err(|_| {
+            "Enter the provider's address, e.g. https://gateway.example.com.".to_owned()
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err("The address must start with http:// or https://.".into());
+        }
+        let refused = match parsed.host() {
+            Some(url::Host::Ipv4(ip)) => !self.guard.permits(ip.into()),
+            Some(url::Host::Ipv6(ip)) => !self.guard.permits(ip.into()),
+            Some(url::Host::Domain(_)) => false,
+            None => return Err("The address has no host.".into()),
+        };
+        if refused {
+            return Err(
+                "That address is on a private network, which this deployment does not allow."
+                    .into(),
+            );
+        }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err("Put credentials in their own field, not in the address.".into());
+        }
+        Ok(parsed.as_str().trim_end_matches('/').to_owned())
+    }
+
+    /// The adapter for `sender`, with its credentials decrypted for this call only.
+    pub fn provider_for(&self, sender: &sender::Model) -> Result<Box<dyn Provider>, AppError> {
+        let secret = self
+            .secrets
+            .decrypt(&secret_context(sender.id, "secret"), &sender.secret_enc)
+            .map_err(|error| {
+                tracing::error!(sender = %sender.id, %error, "sender credentials unreadable");
+                AppError::Internal
+            })?;
+        match ProviderKind::parse(&sender.provider) {
+            Some(ProviderKind::SessionGateway) => Ok(Box::new(SessionGateway::new(
+                self.client.clone(),
+                &sender.base_url,
+                &sender.account_ref,
+                &secret,
+            ))),
+            Some(ProviderKind::CloudApi) => Ok(Box::new(CloudApi::new(
+                self.client.clone(),
+                &sender.base_url,
+                &sender.account_ref,
+                &secret,
+            ))),
+            None => {
+                tracing::error!(sender = %sender.id, provider = sender.provider, "unknown provider");
+                Err(AppError::Internal)
+            }
+        }
+    }
+
+    /// The secret webhooks for `sender` are checked with: the gateway's HMAC secret, or the
+    /// Cloud API's app secret.
+    pub fn webhook_signing_secret(&self, sender: &sender::Model) -> Option<String> {
+        let (field, stored) = match ProviderKind::parse(&sender.provider)? {
+            ProviderKind::SessionGateway => ("webhook", &sender.webhook_secret_enc),
+            ProviderKind::CloudApi => ("app_secret", sender.app_secret_enc.as_ref()?),
+        };
+        self.secrets
+            .decrypt(&secret_context(sender.id, field), stored)
+            .ok()
+    }
+
+    /// The webhook secret (gateway) or verify token (Cloud API), decrypted.
+    pub fn webhook_secret(&self, sender: &sender::Model) -> Option<String> {
+        self.secrets
+            .decrypt(
+                &secret_context(sender.id, "webhook"),
+                &sender.webhook_secret_enc,
+            )
+            .ok()
+    }
+}
+
+/// Where a sender's provider posts webhooks.
+pub fn webhook_url(public_url: &str, sender: &sender::Model) -> String {
+    let path = match ProviderKind::parse(&sender.provider) {
+        Some(ProviderKind::CloudApi) => "cloud",
+        _ => "gateway",
+    };
+    format!(
+        "{}/webhooks/{path}/{}",
+        public_url.trim_end_matches('/'),
+        sender.id
+    )
+}
