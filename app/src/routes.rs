@@ -88,6 +88,10 @@ lazy_page!(
     WebsitesRoute => workspace::websites::WebsitesPage, mark_hydrated
 );
 lazy_page!(
+    /// `/w/:slug/inbox`
+    InboxRoute => workspace::inbox::InboxPage, mark_hydrated
+);
+lazy_page!(
     /// `/w/:slug/senders`
     SendersRoute => workspace::senders::SendersPage, mark_hydrated
 );

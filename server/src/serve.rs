@@ -81,6 +81,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         trust_proxy: args.trust_proxy,
         public_origin: public_url.clone(),
     };
+    let state_services = state.services.clone();
     let app = router(
         state,
         RouterOptions {
@@ -96,6 +97,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         verifier,
         verify_wakeup,
     ));
+    tokio::spawn(crate::worker::run_sender_status(state_services.clone()));
     tokio::spawn(housekeeping(db));
 
     let listener = tokio::net::TcpListener::bind(args.bind)
@@ -128,6 +130,14 @@ async fn housekeeping(db: DatabaseConnection) {
             shared::imports::store::delete_stale_drafts(&db, chrono::Duration::days(1)).await
         {
             tracing::warn!(error = %e, "deleting abandoned import drafts failed");
+        }
+        // A send still `sending` after ten minutes lost its answer in a crash.
+        match shared::whatsapp::messages::settle_abandoned_sends(&db, chrono::Duration::minutes(10))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(messages = n, "sends with a lost outcome marked unknown"),
+            Err(e) => tracing::warn!(error = %e, "settling abandoned sends failed"),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! The background workers inside `leadloom serve`: imports (one at a time) and website
-//! verification (a few jobs at once, sharing the engine's global limit). Both claim queued jobs
+//! The background workers inside `leadloom serve`: imports (one at a time), website
+//! verification (a few jobs at once, sharing the engine's global limit) and the senders'
+//! status poll. Both claim queued jobs
 //! safely across instances and put jobs abandoned by a crashed instance back in the queue, so
 //! they resume from what they last committed.
 
@@ -118,6 +119,24 @@ pub async fn run_verifications(
             () = wakeup.notified() => {}
             () = tokio::time::sleep(POLL) => {}
             Some(_) = running.join_next(), if !running.is_empty() => {}
+        }
+    }
+}
+
+/// How often the senders' connection status is re-read from their providers.
+const SENDER_STATUS_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// Keeps every sender's 🟢/🔴 current: each minute, the senders last checked more than five
+/// minutes ago (at most 50 a minute) are asked again. Runs until the process ends.
+pub async fn run_sender_status(services: shared::services::Services) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let older_than = ChronoDuration::from_std(SENDER_STATUS_EVERY).unwrap_or_default();
+        match shared::whatsapp::senders::refresh_stale(&services, older_than, 50).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(senders = n, "sender status refreshed"),
+            Err(e) => tracing::warn!(error = %e, "refreshing sender status failed"),
         }
     }
 }

@@ -4,13 +4,15 @@
 use super::ApiResult;
 use leptos::prelude::*;
 use server_fn::codec::Json;
-use shared::whatsapp::{MessageDto, SenderCreated, SenderDto, SenderInput};
+use shared::whatsapp::{
+    InboxEntry, MessageDto, OptOutSettings, SenderCreated, SenderDto, SenderInput,
+};
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {
     super::ctx,
-    shared::whatsapp::{messages, senders},
+    shared::whatsapp::{messages, optout, senders},
 };
 
 #[server(endpoint = "senders")]
@@ -116,6 +118,42 @@ pub async fn send_message(
         async {
             let (svc, tenant) = ctx::tenant(workspace).await?;
             Ok(messages::send_to_lead(&svc, &tenant, lead, sender, &body).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "opt_out_settings")]
+pub async fn load_opt_out_settings(workspace: Uuid) -> ApiResult<OptOutSettings> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(optout::settings(&svc, &tenant).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "update_opt_out_settings", input = Json)]
+pub async fn update_opt_out_settings(
+    workspace: Uuid,
+    form: OptOutSettings,
+) -> ApiResult<OptOutSettings> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(optout::update(&svc, &tenant, &form, &ctx::meta().await).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "inbox")]
+pub async fn load_inbox(workspace: Uuid, unread_only: bool) -> ApiResult<Vec<InboxEntry>> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(messages::inbox(&svc, &tenant, unread_only).await?)
         }
         .await,
     )

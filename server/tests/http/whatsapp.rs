@@ -624,6 +624,22 @@ async fn senders_send_receipts_replies_and_opt_outs(app: TestApp) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(first_message(&refused).contains("4097"), "{refused}");
 
+    // A send whose answer was lost in a crash ends as "unknown", never re-sent.
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE messages SET status = 'sending' WHERE provider_message_id = '{provider_id}'"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        shared::whatsapp::messages::settle_abandoned_sends(&app.db, chrono::Duration::zero())
+            .await
+            .unwrap(),
+        1
+    );
+    let settled = conversation(&browser, &ws, &mboga).await;
+    assert_eq!(settled[0]["status"], "unknown");
+
     // A banned session pauses the sender at its next send, and the owner is told.
     admin(&sim, "/admin/sessions/main/ban", json!({})).await;
     let (status, refused) = browser
@@ -823,7 +839,7 @@ async fn other_workspaces_are_kept_out(app: TestApp) {
         assert_eq!(status, StatusCode::NOT_FOUND, "{name}: {body}");
     }
     // With the first workspace's id, the stranger is not a member.
-    for name in ["senders"] {
+    for name in ["senders", "opt_out_settings"] {
         let (status, body) = stranger.call(name, &[("workspace", ws.as_str())]).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{name}: {body}");
     }
@@ -845,3 +861,136 @@ async fn other_workspaces_are_kept_out(app: TestApp) {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 both_backends!(isolation, other_workspaces_are_kept_out);
+
+async fn opt_out_settings_decide_and_confirm(app: TestApp) {
+    let sim = simulator(quick()).await;
+    let (browser, ws) = app
+        .user_with_workspace("Agency", "owner@optout.test", "optout")
+        .await;
+    let (mboga, baraka, _) = imported_leads(&browser, "optout", &ws).await;
+    add_gateway_sender(&browser, &ws, &sim).await;
+
+    let (status, defaults) = browser
+        .call("opt_out_settings", &[("workspace", &ws)])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        defaults["keywords"]
+            .as_str()
+            .unwrap()
+            .contains("UNSUBSCRIBE")
+    );
+
+    let long = "x".repeat(41);
+    let (status, refused) = browser
+        .call_json(
+            "update_opt_out_settings",
+            json!({"workspace": ws, "form": {"keywords": format!("ok\n{long}\n!!!"), "reply": ""}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused["Validation"].as_array().unwrap().len(),
+        2,
+        "{refused}"
+    );
+
+    let (status, saved) = browser
+        .call_json(
+            "update_opt_out_settings",
+            json!({"workspace": ws, "form": {"keywords": " Remove me \n\nHAPANA ", "reply": "Sawa, hatutakutumia tena."}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["keywords"], "Remove me\nHAPANA");
+
+    // "STOP" is no longer a keyword here; "hapana!" is, and gets the confirmation.
+    admin(
+        &sim,
+        "/admin/sessions/main/inbound",
+        json!({"from":"254733123456","message":"STOP"}),
+    )
+    .await;
+    admin(
+        &sim,
+        "/admin/sessions/main/inbound",
+        json!({"from":"254722000111","message":"hapana!"}),
+    )
+    .await;
+    until("the opt-out", || async {
+        let (_, lead) = browser
+            .call("load_lead", &[("workspace", &ws), ("lead", &mboga)])
+            .await;
+        lead["opted_out"] == true
+    })
+    .await;
+    until("the confirmation", || async {
+        !delivered_to(&sim, "254722000111").await.is_empty()
+    })
+    .await;
+    assert_eq!(
+        delivered_to(&sim, "254722000111").await[0]["message"],
+        "Sawa, hatutakutumia tena."
+    );
+    // The inbox lists both conversations with their unread reply; opening one
+    // on the lead page marks it read.
+    let (status, inbox) = browser
+        .call("inbox", &[("workspace", &ws), ("unread_only", "true")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{inbox}");
+    let entries = inbox.as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{inbox}");
+    let entry = |name: &str| {
+        entries
+            .iter()
+            .find(|e| e["lead_name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {inbox}"))
+            .clone()
+    };
+    let mama = entry("Mama Mboga Ltd");
+    assert_eq!(mama["unread"], 1);
+    assert_eq!(
+        mama["last_inbound"], false,
+        "the confirmation is the latest message"
+    );
+    assert_eq!(entry("Baraka Hardware")["last_body"], "STOP");
+    let mboga_messages = conversation(&browser, &ws, &mboga).await;
+    assert_eq!(
+        mboga_messages.len(),
+        2,
+        "the reply and the stored confirmation"
+    );
+    let (_, unread) = browser
+        .call("inbox", &[("workspace", &ws), ("unread_only", "true")])
+        .await;
+    assert_eq!(unread.as_array().unwrap().len(), 1, "{unread}");
+    let (_, all) = browser
+        .call("inbox", &[("workspace", &ws), ("unread_only", "false")])
+        .await;
+    assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
+
+    let (_, other) = browser
+        .call("load_lead", &[("workspace", &ws), ("lead", &baraka)])
+        .await;
+    assert_eq!(other["opted_out"], false, "{other}");
+    assert_eq!(other["stage"], "replied");
+
+    // A member may send but not change the rules.
+    let member = crate::common::join_as(
+        &app,
+        &browser,
+        &ws,
+        "Member",
+        "member@optout.test",
+        "member",
+    )
+    .await;
+    let (status, _) = member
+        .call_json(
+            "update_opt_out_settings",
+            json!({"workspace": ws, "form": {"keywords": "", "reply": ""}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+both_backends!(opt_out_settings, opt_out_settings_decide_and_confirm);

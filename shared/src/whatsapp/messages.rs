@@ -6,7 +6,7 @@ use super::optout;
 use super::provider::webhook::WebhookEvent;
 use super::provider::{Content, ProviderError, digits, with_backoff};
 use super::senders::{self, local_day, provider_failure};
-use super::{MAX_MESSAGE_CHARS, MessageDto, MessageStatus};
+use super::{InboxEntry, MAX_MESSAGE_CHARS, MessageDto, MessageStatus};
 use crate::db::entities::{lead, lead_event, message, sender};
 use crate::leads::Stage;
 use crate::leads::TimelineKind;
@@ -95,6 +95,92 @@ pub async fn conversation(
         .await?;
     let names = sender_names(&svc.db, ctx.workspace_id).await?;
     Ok(models.into_iter().map(|m| to_dto(m, &names)).collect())
+}
+
+/// Marks sends that stayed `sending` longer than `older_than` as `unknown`: the process died
+/// between storing the row and recording the provider's answer, so whether WhatsApp has the
+/// message is not known — shown as such, and never sent again on its own.
+pub async fn settle_abandoned_sends(
+    db: &impl ConnectionTrait,
+    older_than: chrono::Duration,
+) -> Result<u64, AppError> {
+    let result = message::Entity::update_many()
+        .col_expr(
+            message::Column::Status,
+            Expr::value(MessageStatus::Unknown.as_str()),
+        )
+        .filter(message::Column::Status.eq(MessageStatus::Sending.as_str()))
+        .filter(message::Column::CreatedAt.lt(Utc::now() - older_than))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// How many conversations the inbox lists.
+pub const INBOX_LIMIT: u64 = 100;
+
+/// Conversations in which someone wrote to the workspace, newest reply first, each with its
+/// latest message (either way) and its unread replies; `unread_only` keeps those with unread.
+pub async fn inbox(
+    svc: &Services,
+    ctx: &TenantCtx,
+    unread_only: bool,
+) -> Result<Vec<InboxEntry>, AppError> {
+    use sea_orm::sea_query::Func;
+    let unread = Expr::case(message::Column::SeenAt.is_null(), 1).finally(0);
+    let mut query = message::Entity::find()
+        .select_only()
+        .column(message::Column::PeerPhone)
+        .column_as(Expr::from(Func::sum(unread.clone())), "unread")
+        .filter(message::Column::WorkspaceId.eq(ctx.workspace_id.0))
+        .filter(message::Column::Direction.eq("in"))
+        .group_by(message::Column::PeerPhone);
+    if unread_only {
+        query = query.having(Expr::from(Func::sum(unread)).gt(0));
+    }
+    let peers: Vec<(String, Option<i64>)> = query
+        .order_by_desc(Expr::col(message::Column::CreatedAt).max())
+        .limit(INBOX_LIMIT)
+        .into_tuple()
+        .all(&svc.db)
+        .await?;
+    let phones: Vec<String> = peers.iter().map(|(p, _)| p.clone()).collect();
+    let leads: HashMap<String, (Uuid, String)> = lead::Entity::find()
+        .select_only()
+        .column(lead::Column::PhoneE164)
+        .column(lead::Column::Id)
+        .column(lead::Column::Name)
+        .filter(lead::Column::WorkspaceId.eq(ctx.workspace_id.0))
+        .filter(lead::Column::PhoneE164.is_in(phones))
+        .into_tuple::<(String, Uuid, String)>()
+        .all(&svc.db)
+        .await?
+        .into_iter()
+        .map(|(phone, id, name)| (phone, (id, name)))
+        .collect();
+    let mut out = Vec::with_capacity(peers.len());
+    for (phone, unread) in peers {
+        let Some(last) = message::Entity::find()
+            .filter(message::Column::WorkspaceId.eq(ctx.workspace_id.0))
+            .filter(message::Column::PeerPhone.eq(phone.as_str()))
+            .order_by_desc(message::Column::CreatedAt)
+            .one(&svc.db)
+            .await?
+        else {
+            continue;
+        };
+        let lead = leads.get(&phone).cloned();
+        out.push(InboxEntry {
+            lead_id: lead.as_ref().map(|(id, _)| *id),
+            lead_name: lead.map(|(_, name)| name),
+            peer_phone: phone,
+            last_body: excerpt(&last.body),
+            last_inbound: last.direction == "in",
+            last_at: last.created_at,
+            unread: u32::try_from(unread.unwrap_or(0)).unwrap_or(0),
+        });
+    }
+    Ok(out)
 }
 
 /// The sender a one-to-one message goes from: the one asked for, else the workspace's first
@@ -552,22 +638,60 @@ async fn receive(
         .insert(&svc.db)
         .await?;
         if let Some(reply) = ws.opt_out_reply.as_deref().filter(|r| !r.trim().is_empty()) {
-            confirm_opt_out(svc, sender, &phone, reply).await;
+            confirm_opt_out(svc, sender, &lead, &phone, reply).await;
         }
     }
     Ok(())
 }
 
-/// Sends the workspace's opt-out confirmation; a failure is logged, never retried (the lead
-/// asked us to stop).
-async fn confirm_opt_out(svc: &Services, sender: &sender::Model, phone: &str, reply: &str) {
+/// Sends the workspace's opt-out confirmation and keeps it in the conversation; a failure is
+/// recorded and logged, never retried (the lead asked us to stop).
+async fn confirm_opt_out(
+    svc: &Services,
+    sender: &sender::Model,
+    lead: &lead::Model,
+    phone: &str,
+    reply: &str,
+) {
     let Ok(provider) = svc.whatsapp.provider_for(sender) else {
         return;
     };
     let content = Content::Text {
         body: reply.to_owned(),
     };
-    if let Err(error) = provider.send(&digits(phone), &content).await {
+    let outcome = provider.send(&digits(phone), &content).await;
+    if let Err(error) = &outcome {
         tracing::warn!(sender = %sender.id, %error, "opt-out confirmation not sent");
+    }
+    let now = Utc::now();
+    let (status, provider_id, error) = match outcome {
+        Ok(sent) => (MessageStatus::Sent, Some(sent.provider_message_id), None),
+        Err(error) => (MessageStatus::Failed, None, Some(error)),
+    };
+    let row = message::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        workspace_id: Set(sender.workspace_id),
+        lead_id: Set(Some(lead.id)),
+        sender_id: Set(Some(sender.id)),
+        direction: Set("out".into()),
+        peer_phone: Set(phone.to_owned()),
+        body: Set(reply.to_owned()),
+        attachment_path: Set(None),
+        attachment_name: Set(None),
+        attachment_type: Set(None),
+        provider_message_id: Set(provider_id),
+        status: Set(status.as_str().into()),
+        error_code: Set(error.as_ref().map(ProviderError::code)),
+        error_text: Set(error.as_ref().map(provider_failure)),
+        campaign_id: Set(None),
+        created_at: Set(now),
+        sent_at: Set((status == MessageStatus::Sent).then_some(now)),
+        delivered_at: Set(None),
+        read_at: Set(None),
+        failed_at: Set((status == MessageStatus::Failed).then_some(now)),
+        seen_at: Set(None),
+    };
+    if let Err(error) = row.insert(&svc.db).await {
+        tracing::warn!(sender = %sender.id, %error, "storing the opt-out confirmation failed");
     }
 }

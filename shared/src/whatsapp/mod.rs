@@ -198,6 +198,18 @@ pub const DEFAULT_OPT_OUT_KEYWORDS: [&str; 8] = [
     "ACHA",
 ];
 
+/// The workspace's opt-out rules as the settings page shows and submits them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct OptOutSettings {
+    /// One keyword or phrase per line; blank restores the defaults.
+    pub keywords: String,
+    /// Sent once to a lead who opts out; blank sends nothing.
+    pub reply: String,
+}
+
+/// The longest opt-out confirmation (one short message).
+pub const MAX_OPT_OUT_REPLY_CHARS: usize = 500;
+
 /// A sender as the browser sees it: never its credentials, only whether they are set.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SenderDto {
@@ -285,6 +297,21 @@ pub struct MessageDto {
     pub sent_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub read_at: Option<DateTime<Utc>>,
+}
+
+/// One conversation in the inbox: who, the latest message, and how many replies nobody has
+/// opened yet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InboxEntry {
+    /// E.164.
+    pub peer_phone: String,
+    /// The lead with this number, when there is one.
+    pub lead_id: Option<Uuid>,
+    pub lead_name: Option<String>,
+    pub last_body: String,
+    pub last_inbound: bool,
+    pub last_at: DateTime<Utc>,
+    pub unread: u32,
 }
 
 /// The longest text WhatsApp delivers in one message.

@@ -454,6 +454,35 @@ pub async fn refresh(svc: &Services, ctx: &TenantCtx, id: Uuid) -> Result<Sender
     to_dto(svc, &ws, &model).await
 }
 
+/// Re-reads the status of senders last checked before `older_than` ago (or never), at most
+/// `limit` of them, oldest first: the 🟢/🔴 on the senders page stays current without anyone
+/// pressing "Check status". Returns how many were checked.
+pub async fn refresh_stale(
+    svc: &Services,
+    older_than: chrono::Duration,
+    limit: u64,
+) -> Result<usize, AppError> {
+    let cutoff = Utc::now() - older_than;
+    let due = sender::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(sender::Column::StatusCheckedAt.is_null())
+                .add(sender::Column::StatusCheckedAt.lt(cutoff)),
+        )
+        .order_by_asc(sender::Column::StatusCheckedAt)
+        .limit(limit)
+        .all(&svc.db)
+        .await?;
+    let checked = due.len();
+    for model in due {
+        let id = model.id;
+        if let Err(error) = record_status(svc, model).await {
+            tracing::warn!(sender = %id, %error, "sender status check failed");
+        }
+    }
+    Ok(checked)
+}
+
 /// Pauses a sender because its provider refused it (credentials, a ban signal), and tells the
 /// workspace's owners and admins.
 pub async fn pause_for(

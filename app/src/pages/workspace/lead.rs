@@ -1,12 +1,14 @@
 //! The lead page: every field editable (custom fields and tags too), the stage pipeline, team
-//! notes, the timeline, the website check with its evidence (and "check now"), conversion to a
-//! customer (linked both ways) and deletion.
+//! notes, the timeline, the website check with its evidence (and "check now"), the WhatsApp
+//! conversation with a reply box, conversion to a customer (linked both ways) and deletion.
 
+use super::conversation::ConversationCard;
 use super::use_shell;
 use crate::api::ApiError;
 use crate::api::lead::{
     AddLeadNote, ConvertLead, DeleteLead, DeleteLeadNote, SetLeadStage, UpdateLead, load_lead,
 };
+use crate::api::whatsapp::{load_conversation, load_senders};
 use crate::components::form::{FormAlert, field_error, form_error};
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
@@ -15,6 +17,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::AppError;
 use shared::leads::{CustomField, LeadDetail, LeadEdit, Stage, TimelineKind};
+use shared::whatsapp::{MessageDto, SenderDto};
 use shared::workspaces::Permission;
 use uuid::Uuid;
 
@@ -42,12 +45,26 @@ pub fn LeadPage() -> impl IntoView {
             }
         },
     );
+    let conversation = Resource::new(
+        move || id.get(),
+        move |id| async move {
+            match id {
+                Some(id) => load_conversation(workspace, id).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+    let senders = Resource::new(|| (), move |()| load_senders(workspace));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the lead…"</p> }>
             {move || Suspend::new(async move {
-                match lead.await {
-                    Ok(detail) => view! { <LeadView detail /> }.into_any(),
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+                match (lead.await, conversation.await, senders.await) {
+                    (Ok(detail), Ok(messages), Ok(senders)) => {
+                        view! { <LeadView detail messages senders /> }.into_any()
+                    }
+                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                        view! { <ErrorPage error=e /> }.into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -60,11 +77,16 @@ fn when(at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
 }
 
 #[component]
-fn LeadView(detail: LeadDetail) -> impl IntoView {
+fn LeadView(
+    detail: LeadDetail,
+    messages: Vec<MessageDto>,
+    senders: Vec<SenderDto>,
+) -> impl IntoView {
     let ctx = use_shell();
     let workspace = ctx.shell.workspace.id;
     let slug = ctx.shell.workspace.slug.clone();
     let can_manage = ctx.shell.can(Permission::LeadsManage);
+    let can_send = ctx.shell.can(Permission::Send);
     let toaster = use_toaster();
     let lead_id = detail.id;
     let current = RwSignal::new(detail);
@@ -169,6 +191,28 @@ fn LeadView(detail: LeadDetail) -> impl IntoView {
         <div class="lead-grid">
             <LeadForm current can_manage />
             <div class="lead-side">
+                {
+                    let blocked = current.with_untracked(|c| {
+                        if c.opted_out {
+                            Some("This lead opted out: LeadLoom does not message them again.".to_owned())
+                        } else if c.phone_e164.is_none() {
+                            Some("This lead has no valid phone number to message.".to_owned())
+                        } else {
+                            None
+                        }
+                    });
+                    let reread = Callback::new(move |()| {
+                        leptos::task::spawn_local(async move {
+                            if let Ok(fresh) = load_lead(workspace, lead_id).await {
+                                current.set(fresh);
+                            }
+                        });
+                    });
+                    view! {
+                        <ConversationCard workspace lead=lead_id messages senders blocked
+                            can_send on_sent=reread />
+                    }
+                }
                 <WebsiteCard current can_manage />
                 <Notes current can_manage />
                 <Timeline current />
@@ -554,7 +598,7 @@ fn WebsiteCard(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView
 }
 
 /// Waits `ms` milliseconds in the browser (a no-op on the server, where this never runs).
-async fn sleep_ms(ms: u32) {
+pub(crate) async fn sleep_ms(ms: u32) {
     #[cfg(feature = "hydrate")]
     {
         let (tx, rx) = futures::channel::oneshot::channel::<()>();

@@ -3,9 +3,11 @@
 
 pub mod account;
 pub mod audit;
+pub mod conversation;
 pub mod customers;
 pub mod dashboard;
 pub mod imports;
+pub mod inbox;
 pub mod lead;
 pub mod leads;
 pub mod members;
@@ -73,6 +75,7 @@ fn Frame(shell: WorkspaceShell) -> impl IntoView {
         (format!("{base}/leads"), "Leads", "leads"),
         (format!("{base}/imports"), "Imports", "import"),
         (format!("{base}/websites"), "Websites", "websites"),
+        (format!("{base}/inbox"), "Inbox", "inbox"),
         (format!("{base}/senders"), "Senders", "senders"),
         (format!("{base}/customers"), "Customers", "customers"),
         (format!("{base}/members"), "Members", "members"),

@@ -1,7 +1,9 @@
 //! Workspace settings: name, slug, time zone, branding (colour and logo), default country,
-//! default daily send limits, working hours and days, and the plan with its limits.
+//! default daily send limits, working hours and days, opt-out keywords and confirmation, and
+//! the plan with its limits.
 
 use super::use_shell;
+use crate::api::whatsapp::{load_opt_out_settings, update_opt_out_settings};
 use crate::api::workspace::{
     FormChoices, SaveSettings, SetPlan, form_options, load_settings, plans,
 };
@@ -11,6 +13,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use shared::plans::{PlanDto, format_limit};
+use shared::whatsapp::{MAX_OPT_OUT_REPLY_CHARS, OptOutSettings};
 use shared::workspaces::{Permission, UpdateSettings, WorkingDays, WorkspaceSettings};
 
 #[component]
@@ -22,6 +25,7 @@ pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(move || workspace, load_settings);
     let choices = Resource::new(|| (), |_| form_options());
     let plan_list = Resource::new(|| (), |_| plans());
+    let opt_out = Resource::new(move || workspace, load_opt_out_settings);
     let can_edit = ctx.shell.can(Permission::SettingsManage);
     let is_admin = ctx.shell.user.is_platform_admin;
     view! {
@@ -31,11 +35,12 @@ pub fn SettingsPage() -> impl IntoView {
         </div>
         <Suspense fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
-                let loaded = async { Ok::<_, crate::api::ApiError>((settings.await?, choices.await?, plan_list.await?)) };
+                let loaded = async { Ok::<_, crate::api::ApiError>((settings.await?, choices.await?, plan_list.await?, opt_out.await?)) };
                 match loaded.await {
-                    Ok((settings, choices, plans)) => view! {
+                    Ok((settings, choices, plans, opt_out)) => view! {
                         <SettingsForm settings=settings.clone() choices can_edit />
                         <LogoForm settings=settings.clone() can_edit />
+                        <OptOutForm workspace opt_out can_edit />
                         <PlanSection settings plans is_admin />
                     }.into_any(),
                     Err(e) => view! { <ErrorPage error=e /> }.into_any(),
@@ -304,6 +309,70 @@ fn PlanSection(settings: WorkspaceSettings, plans: Vec<PlanDto>, is_admin: bool)
                     <button type="submit" class="btn">"Change plan"</button>
                 </ActionForm>
             })}
+        </section>
+    }
+}
+
+/// Opt-out keywords (one per line) and the optional confirmation sent to a lead who opts out.
+#[component]
+fn OptOutForm(workspace: uuid::Uuid, opt_out: OptOutSettings, can_edit: bool) -> impl IntoView {
+    let toaster = use_toaster();
+    let keywords = RwSignal::new(opt_out.keywords);
+    let reply = RwSignal::new(opt_out.reply);
+    let errors = RwSignal::new((None::<String>, None::<String>));
+    let saving = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let form = OptOutSettings {
+            keywords: keywords.get_untracked(),
+            reply: reply.get_untracked(),
+        };
+        saving.set(true);
+        leptos::task::spawn_local(async move {
+            match update_opt_out_settings(workspace, form).await {
+                Ok(saved) => {
+                    keywords.set(saved.keywords);
+                    reply.set(saved.reply);
+                    errors.set((None, None));
+                    toaster.success("Opt-out settings saved.");
+                }
+                Err(e) => {
+                    let found = (e.field_message("keywords"), e.field_message("reply"));
+                    if found == (None, None) {
+                        toaster.error(e.to_string());
+                    }
+                    errors.set(found);
+                }
+            }
+            saving.set(false);
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="opt-out-title">
+            <h2 id="opt-out-title">"Opt-outs"</h2>
+            <p class="muted">"A reply that is exactly one of these words (in any case, with or without accents and punctuation) opts the lead out: LeadLoom never messages them again."</p>
+            <form on:submit=submit>
+                <div class="form-grid">
+                    <label class="field">
+                        <span>"Keywords, one per line (blank: the defaults)"</span>
+                        <textarea name="keywords" rows="6" disabled=!can_edit
+                            prop:value=move || keywords.get() on:input=move |ev| keywords.set(event_target_value(&ev))></textarea>
+                        {move || errors.get().0.map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                    </label>
+                    <label class="field">
+                        <span>"Confirmation sent once (blank: none)"</span>
+                        <textarea name="reply" rows="6" maxlength=MAX_OPT_OUT_REPLY_CHARS.to_string() disabled=!can_edit
+                            placeholder="You will not receive more messages from us."
+                            prop:value=move || reply.get() on:input=move |ev| reply.set(event_target_value(&ev))></textarea>
+                        {move || errors.get().1.map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                    </label>
+                </div>
+                {can_edit.then(|| view! {
+                    <div class="form-actions">
+                        <button type="submit" class="btn btn-primary" disabled=move || saving.get()>"Save opt-out settings"</button>
+                    </div>
+                })}
+            </form>
         </section>
     }
 }

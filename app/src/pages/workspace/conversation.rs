@@ -1,0 +1,168 @@
+//! The lead page's WhatsApp card: the conversation with status ticks, and a reply box (sender
+//! picker, live character counter) that sends one-to-one. Ticks move on their own while a sent
+//! message waits for its delivery and read receipts.
+
+use crate::api::whatsapp::{load_conversation, send_message};
+use crate::components::toast::use_toaster;
+use leptos::prelude::*;
+use shared::whatsapp::{MAX_MESSAGE_CHARS, MessageDto, MessageStatus, SenderDto};
+use uuid::Uuid;
+
+/// How often, and how many times, the card re-reads the conversation after a send.
+const RECEIPT_POLL_MS: u32 = 1500;
+const RECEIPT_POLLS: u32 = 40;
+
+fn awaiting_receipts(messages: &[MessageDto]) -> bool {
+    messages.iter().any(|m| {
+        !m.inbound
+            && matches!(
+                m.status,
+                MessageStatus::Sending | MessageStatus::Sent | MessageStatus::Delivered
+            )
+    })
+}
+
+#[component]
+pub fn ConversationCard(
+    workspace: Uuid,
+    lead: Uuid,
+    messages: Vec<MessageDto>,
+    senders: Vec<SenderDto>,
+    /// Why sending is impossible (opted out, no valid phone), if it is.
+    blocked: Option<String>,
+    can_send: bool,
+    /// Runs after a send, so the page can re-read the lead (its stage and timeline change).
+    on_sent: Callback<()>,
+) -> impl IntoView {
+    let toaster = use_toaster();
+    let messages = RwSignal::new(messages);
+    let body = RwSignal::new(String::new());
+    let sending = RwSignal::new(false);
+    let sender = RwSignal::new(
+        senders
+            .iter()
+            .find(|s| s.paused_reason.is_none())
+            .map(|s| s.id.to_string())
+            .unwrap_or_default(),
+    );
+    let count = Memo::new(move |_| body.with(|b| b.chars().count()));
+    let has_senders = !senders.is_empty();
+
+    let follow_receipts = move || {
+        leptos::task::spawn_local(async move {
+            for _ in 0..RECEIPT_POLLS {
+                super::lead::sleep_ms(RECEIPT_POLL_MS).await;
+                match load_conversation(workspace, lead).await {
+                    Ok(fresh) => {
+                        let waiting = awaiting_receipts(&fresh);
+                        messages.set(fresh);
+                        if !waiting {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
+    };
+    if messages.with_untracked(|m| awaiting_receipts(m)) {
+        Effect::new(move |_| follow_receipts());
+    }
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = body.get_untracked();
+        let chosen = sender.get_untracked().parse::<Uuid>().ok();
+        sending.set(true);
+        leptos::task::spawn_local(async move {
+            match send_message(workspace, lead, chosen, text).await {
+                Ok(message) => {
+                    toaster.success(format!(
+                        "Sent from {}.",
+                        message.sender_name.clone().unwrap_or_default()
+                    ));
+                    messages.update(|m| m.push(message));
+                    body.set(String::new());
+                    on_sent.run(());
+                    follow_receipts();
+                }
+                Err(e) => toaster.error(
+                    e.field_message("body")
+                        .or_else(|| e.field_message("sender"))
+                        .unwrap_or_else(|| e.to_string()),
+                ),
+            }
+            sending.set(false);
+        });
+    };
+
+    view! {
+        <section class="card conversation" aria-labelledby="conversation-title">
+            <h2 id="conversation-title">"WhatsApp"</h2>
+            <ol class="chat" aria-live="polite">
+                {move || {
+                    let list = messages.get();
+                    if list.is_empty() {
+                        view! { <li class="muted chat-empty">"No messages yet."</li> }.into_any()
+                    } else {
+                        list.into_iter().map(bubble).collect_view().into_any()
+                    }
+                }}
+            </ol>
+            {match (blocked, can_send, has_senders) {
+                (Some(reason), _, _) => view! { <p class="muted">{reason}</p> }.into_any(),
+                (None, false, _) => view! { <p class="muted">"Your role does not send messages."</p> }.into_any(),
+                (None, true, false) => view! {
+                    <p class="muted">"Add a sender (Senders in the menu) to message this lead."</p>
+                }.into_any(),
+                (None, true, true) => view! {
+                    <form class="reply-box" on:submit=submit>
+                        <label class="sr-only" for="reply-body">"Message"</label>
+                        <textarea id="reply-body" name="body" rows="3" maxlength=MAX_MESSAGE_CHARS.to_string()
+                            placeholder="Write a message…"
+                            prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea>
+                        <div class="reply-actions">
+                            <label class="sr-only" for="reply-sender">"Send from"</label>
+                            <select id="reply-sender" name="sender" on:change=move |ev| sender.set(event_target_value(&ev))
+                                prop:value=move || sender.get()>
+                                {senders.iter().map(|s| {
+                                    let label = match &s.paused_reason {
+                                        Some(_) => format!("{} ({}) — paused", s.name, s.display_number),
+                                        None => format!("{} ({})", s.name, s.display_number),
+                                    };
+                                    view! { <option value=s.id.to_string()>{label}</option> }
+                                }).collect_view()}
+                            </select>
+                            <span class="char-count" class:over=move || { count.get() > MAX_MESSAGE_CHARS } aria-live="polite">
+                                {move || format!("{} / {MAX_MESSAGE_CHARS}", count.get())}
+                            </span>
+                            <button type="submit" class="btn btn-primary"
+                                disabled=move || { sending.get() || body.with(|b| b.trim().is_empty()) || count.get() > MAX_MESSAGE_CHARS }>
+                                {move || if sending.get() { "Sending…" } else { "Send" }}
+                            </button>
+                        </div>
+                    </form>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+fn bubble(m: MessageDto) -> impl IntoView {
+    let side = if m.inbound { "in" } else { "out" };
+    let status = m.status;
+    let at = m.sent_at.unwrap_or(m.created_at);
+    view! {
+        <li class=format!("bubble bubble-{side} status-{}", status.as_str())>
+            <p class="bubble-body">{m.body}</p>
+            {m.error.map(|e| view! { <p class="bubble-error">{e}</p> })}
+            <p class="bubble-meta">
+                {(!m.inbound).then(|| m.sender_name.map(|n| format!("{n} · "))).flatten()}
+                <time datetime=at.to_rfc3339()>{at.format("%d %b %H:%M").to_string()}</time>
+                {(!m.inbound).then(|| view! {
+                    <span class="ticks" title=status.label() aria-label=status.label()>{status.ticks()}</span>
+                })}
+            </p>
+        </li>
+    }
+}
