@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { collectPageErrors, gotoHydrated, registerAndOnboard, snap } from './support';
+import { collectPageErrors, gotoHydrated, registerAndOnboard, snap, waitHydrated } from './support';
 
 // The WhatsApp channel as a user meets it: add a sender that talks to the gateway simulator
 // (`.ci/test` starts it and sets SIMULATOR_URL), see it connected, send a test message; import
@@ -73,6 +73,19 @@ test('add a sender, message a lead, see receipts and a reply', async ({ page, re
     await page.getByRole('button', { name: 'Start import' }).click();
     await expect(page.locator('.page-header .badge')).toHaveText('Completed', { timeout: 30_000 });
     await gotoHydrated(page, `/w/${slug}/leads`);
+    // Is the number on WhatsApp? Ask through the sender, with the check's progress on the list.
+    await page.getByRole('checkbox', { name: 'Select all leads on screen' }).check();
+    await page
+      .getByRole('region', { name: 'Bulk actions' })
+      .getByRole('button', { name: 'Check WhatsApp' })
+      .click();
+    const banner = page.locator('.number-check');
+    await expect(banner).toContainText('WhatsApp check finished: 1 number', { timeout: 30_000 });
+    await expect(banner).toContainText('1 on WhatsApp');
+    await snap(page, testInfo, 'number-check.png');
+    await page.reload();
+    await waitHydrated(page);
+    await expect(page.locator('table').getByText('On WhatsApp')).toBeVisible();
     await page.getByRole('link', { name: 'Zawadi Florists', exact: true }).click();
     await expect(page.getByRole('heading', { name: 'WhatsApp' })).toBeVisible();
     leadUrl = page.url();

@@ -10,6 +10,7 @@ mod m20261121_000004_segments;
 mod m20261121_000005_import_files;
 mod m20261121_000006_website_checks;
 mod m20261122_000007_whatsapp;
+mod m20261122_000008_number_checks;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_import_files::Migration),
             Box::new(m20261121_000006_website_checks::Migration),
             Box::new(m20261122_000007_whatsapp::Migration),
+            Box::new(m20261122_000008_number_checks::Migration),
         ]
     }
 }

@@ -390,3 +390,81 @@ fn progress_line(dto: &shared::websites::VerifyJobDto) -> String {
             .unwrap_or_default()
     )
 }
+
+/// `leadloom check-numbers`: the same durable job the web app runs, run here to its end.
+pub async fn check_numbers(args: crate::config::CheckNumbersArgs) -> anyhow::Result<()> {
+    use shared::leads::{LeadFilter, LeadSelection, WhatsappStatus};
+    use shared::whatsapp::numbers;
+    let mut svc = services(&args.database, shared::services::DEFAULT_MAX_IMPORT_BYTES).await?;
+    svc.whatsapp = Arc::new(args.whatsapp.channel()?);
+    let workspace = workspace_id(&svc, &args.workspace).await?;
+    let filter = LeadFilter {
+        whatsapp_status: if args.all {
+            Vec::new()
+        } else {
+            vec![WhatsappStatus::Unchecked]
+        },
+        ..LeadFilter::default()
+    };
+    let txn = sea_orm::TransactionTrait::begin(&svc.db).await?;
+    let (id, total, sender) =
+        match numbers::create_job(&txn, workspace, None, &LeadSelection::Filter(filter)).await {
+            Ok(created) => created,
+            Err(AppError::Validation(fields))
+                if fields
+                    .iter()
+                    .any(|f| f.message.contains("valid phone number")) =>
+            {
+                // Nothing unchecked is a normal night for a scheduled run.
+                eprintln!("nothing to check");
+                println!(
+                    "{}",
+                    serde_json::json!({"status": "done", "total": 0, "on_whatsapp": 0,
+                        "not_on_whatsapp": 0, "failed": 0, "cached": 0})
+                );
+                return Ok(());
+            }
+            Err(e) => return Err(explain(e)),
+        };
+    txn.commit().await?;
+    let worker = format!("cli-{}", std::process::id());
+    if !numbers::claim(&svc.db, id, &worker)
+        .await
+        .map_err(explain)?
+    {
+        anyhow::bail!("a running LeadLoom server took this check over; follow it in the web app");
+    }
+    eprintln!(
+        "checking {total} numbers in \"{}\" through {} ({})",
+        args.workspace, sender.name, sender.display_number
+    );
+    let progress = {
+        let svc = svc.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if let Ok(job) = numbers::progress(&svc, id).await {
+                    eprintln!(
+                        "{}/{} checked: {} on WhatsApp, {} not, {} failed",
+                        job.processed, job.total, job.on_whatsapp, job.not_on_whatsapp, job.failed
+                    );
+                }
+            }
+        })
+    };
+    let outcome = numbers::run(&svc, id).await;
+    progress.abort();
+    outcome.map_err(explain)?;
+    let job = numbers::progress(&svc, id).await.map_err(explain)?;
+    println!(
+        "{}",
+        serde_json::json!({"status": job.status.as_str(), "total": job.total,
+            "on_whatsapp": job.on_whatsapp, "not_on_whatsapp": job.not_on_whatsapp,
+            "failed": job.failed, "cached": job.cached, "failure": job.failure})
+    );
+    if job.status == shared::websites::VerifyJobStatus::Failed {
+        anyhow::bail!("the check stopped: {}", job.failure.unwrap_or_default());
+    }
+    Ok(())
+}

@@ -31,6 +31,23 @@ pub enum LogFormat {
     Json,
 }
 
+#[derive(Clone, Debug, Args)]
+pub struct CheckNumbersArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// The workspace's slug.
+    #[arg(long)]
+    pub workspace: String,
+
+    /// Check every lead with a valid number (default: only those never checked).
+    #[arg(long)]
+    pub all: bool,
+
+    #[command(flatten)]
+    pub whatsapp: WhatsappArgs,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web app (migrating the database first).
@@ -53,6 +70,9 @@ pub enum Command {
     /// Run the WhatsApp session-gateway simulator: a real HTTP server that answers sends and
     /// number checks, posts delivery and read webhooks, and misbehaves on demand.
     SimulateGateway(crate::simulator::SimulatorArgs),
+    /// Check which of a workspace's leads are on WhatsApp through its session-gateway sender,
+    /// with progress on stderr and a JSON summary.
+    CheckNumbers(CheckNumbersArgs),
 }
 
 #[derive(Clone, Debug, Args)]
@@ -280,6 +300,11 @@ pub struct WhatsappArgs {
         value_delimiter = ','
     )]
     pub provider_allow_nets: Vec<ipnet::IpNet>,
+
+    /// Milliseconds between number-check calls (each asks about up to 100 numbers): checking
+    /// many numbers quickly is a ban signal, like sending quickly.
+    #[arg(long, env = "LEADLOOM_NUMBER_CHECK_PAUSE_MS", default_value_t = 5000)]
+    pub number_check_pause_ms: u64,
 }
 
 impl WhatsappArgs {
@@ -290,10 +315,10 @@ impl WhatsappArgs {
             None => shared::crypto::SecretBox::from_key_file(&self.secret_key_file)
                 .context("LEADLOOM_SECRET_KEY_FILE")?,
         };
-        Ok(shared::whatsapp::channel::Channel::new(
-            secrets,
-            self.provider_allow_nets.clone(),
-        ))
+        Ok(
+            shared::whatsapp::channel::Channel::new(secrets, self.provider_allow_nets.clone())
+                .with_check_pause(Duration::from_millis(self.number_check_pause_ms)),
+        )
     }
 }
 

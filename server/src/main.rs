@@ -29,6 +29,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Leads(LeadsCommand::Export(args)) => server::cli::export(args).await,
         Command::Verify(args) => server::cli::verify_workspace(args).await,
         Command::SimulateGateway(args) => server::simulator::run(args).await,
+        Command::CheckNumbers(args) => server::cli::check_numbers(args).await,
         Command::Workspace(WorkspaceCommand::Create(args)) => {
             server::cli::create_workspace(args).await
         }

@@ -98,6 +98,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         verify_wakeup,
     ));
     tokio::spawn(crate::worker::run_sender_status(state_services.clone()));
+    tokio::spawn(crate::worker::run_number_checks(state_services.clone()));
     tokio::spawn(housekeeping(db));
 
     let listener = tokio::net::TcpListener::bind(args.bind)

@@ -311,6 +311,8 @@ async fn send(
 #[derive(Deserialize)]
 struct CheckBody {
     numbers: Vec<String>,
+    #[serde(default, rename = "sessionId")]
+    session_id: Option<String>,
 }
 
 async fn check(
@@ -324,11 +326,19 @@ async fn check(
     if body.numbers.len() > shared::whatsapp::provider::MAX_NUMBERS_PER_CHECK {
         return refuse(StatusCode::BAD_REQUEST, "at most 100 numbers per call");
     }
-    let rate_limited = {
+    let (banned, rate_limited) = {
         let mut inner = sim.lock();
         inner.calls += 1;
-        falls_in(inner.calls, inner.behaviour.rate_limit_share)
+        (
+            body.session_id
+                .as_ref()
+                .is_some_and(|session| inner.banned.contains(session)),
+            falls_in(inner.calls, inner.behaviour.rate_limit_share),
+        )
     };
+    if banned {
+        return refuse(StatusCode::FORBIDDEN, "session banned");
+    }
     if rate_limited {
         return refuse(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded");
     }

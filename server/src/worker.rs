@@ -1,6 +1,6 @@
 //! The background workers inside `leadloom serve`: imports (one at a time), website
-//! verification (a few jobs at once, sharing the engine's global limit) and the senders'
-//! status poll. Both claim queued jobs
+//! verification (a few jobs at once, sharing the engine's global limit), WhatsApp number
+//! checks (one at a time: they are paced like sends) and the senders' status poll. Both claim queued jobs
 //! safely across instances and put jobs abandoned by a crashed instance back in the queue, so
 //! they resume from what they last committed.
 
@@ -137,6 +137,46 @@ pub async fn run_sender_status(services: shared::services::Services) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(senders = n, "sender status refreshed"),
             Err(e) => tracing::warn!(error = %e, "refreshing sender status failed"),
+        }
+    }
+}
+
+/// Runs WhatsApp number checks one at a time, until the process ends.
+pub async fn run_number_checks(services: shared::services::Services) {
+    use shared::whatsapp::numbers;
+    let worker = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    loop {
+        match numbers::requeue_stale(&services.db, ChronoDuration::minutes(STALE_AFTER_MINUTES))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                jobs = n,
+                "re-queued number checks abandoned by a stopped worker"
+            ),
+            Err(e) => tracing::warn!(error = %e, "checking for abandoned number checks failed"),
+        }
+        loop {
+            match numbers::claim_next(&services.db, &worker).await {
+                Ok(Some(id)) => match numbers::run(&services, id).await {
+                    Ok(status) => {
+                        tracing::info!(job = %id, status = status.as_str(), "number check ended")
+                    }
+                    Err(e) => {
+                        // Left running: its heartbeat stops, and it is re-queued and resumed.
+                        tracing::error!(job = %id, error = %e, "number check stopped");
+                    }
+                },
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming a number check failed");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            () = services.whatsapp.check_wakeup.notified() => {}
+            () = tokio::time::sleep(POLL) => {}
         }
     }
 }

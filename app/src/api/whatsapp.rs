@@ -5,14 +5,15 @@ use super::ApiResult;
 use leptos::prelude::*;
 use server_fn::codec::Json;
 use shared::whatsapp::{
-    InboxEntry, MessageDto, OptOutSettings, SenderCreated, SenderDto, SenderInput,
+    InboxEntry, MessageDto, NumberCheckJobDto, OptOutSettings, SenderCreated, SenderDto,
+    SenderInput,
 };
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {
     super::ctx,
-    shared::whatsapp::{messages, optout, senders},
+    shared::whatsapp::{messages, numbers, optout, senders},
 };
 
 #[server(endpoint = "senders")]
@@ -154,6 +155,53 @@ pub async fn load_inbox(workspace: Uuid, unread_only: bool) -> ApiResult<Vec<Inb
         async {
             let (svc, tenant) = ctx::tenant(workspace).await?;
             Ok(messages::inbox(&svc, &tenant, unread_only).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "start_number_check", input = Json)]
+pub async fn start_number_check(
+    workspace: Uuid,
+    selection: shared::leads::LeadSelection,
+) -> ApiResult<NumberCheckJobDto> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(numbers::start(&svc, &tenant, &selection, &ctx::meta().await).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "number_check")]
+pub async fn number_check(workspace: Uuid, job: Uuid) -> ApiResult<NumberCheckJobDto> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(numbers::job(&svc, &tenant, job).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "active_number_check")]
+pub async fn active_number_check(workspace: Uuid) -> ApiResult<Option<NumberCheckJobDto>> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(numbers::active(&svc, &tenant).await?)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "cancel_number_check")]
+pub async fn cancel_number_check(workspace: Uuid, job: Uuid) -> ApiResult<NumberCheckJobDto> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(numbers::cancel(&svc, &tenant, job, &ctx::meta().await).await?)
         }
         .await,
     )

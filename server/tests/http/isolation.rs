@@ -23,6 +23,8 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
         "/w/bravo/leads",
         "/w/bravo/imports",
         "/w/bravo/websites",
+        "/w/bravo/senders",
+        "/w/bravo/inbox",
         "/w/bravo/logo",
     ] {
         let response = a.get(path).await;
@@ -248,6 +250,122 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
     }
     let (status, body) = a.call("load_customers", &[("workspace", &ws_b)]).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "load_customers: {body}");
+
+    // WhatsApp: B's sender (its gateway is down, which does not stop it being saved) and B's
+    // lead's conversation, asked for by A with either workspace's id.
+    let (status, b_sender) = owner_b
+        .call_json(
+            "add_sender",
+            serde_json::json!({"workspace": ws_b, "input": {
+                "name": "B line", "provider": "session_gateway", "display_number": "+254700000002",
+                "base_url": "http://127.0.0.1:9", "account_ref": "b", "secret": "b-key",
+                "app_secret": "", "warmup": "new", "daily_cap": ""}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b_sender}");
+    let b_sender = b_sender["sender"]["id"].as_str().unwrap().to_owned();
+    for ws in [&ws_a, &ws_b] {
+        let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+            (
+                "refresh_sender",
+                vec![("workspace", ws), ("sender", &b_sender)],
+            ),
+            (
+                "delete_sender",
+                vec![("workspace", ws), ("sender", &b_sender)],
+            ),
+            (
+                "pause_sender",
+                vec![("workspace", ws), ("sender", &b_sender), ("paused", "true")],
+            ),
+            (
+                "test_sender",
+                vec![
+                    ("workspace", ws),
+                    ("sender", &b_sender),
+                    ("to", "+254711222333"),
+                ],
+            ),
+            ("conversation", vec![("workspace", ws), ("lead", &b_lead)]),
+            (
+                "send_message",
+                vec![
+                    ("workspace", ws),
+                    ("lead", &b_lead),
+                    ("sender", &b_sender),
+                    ("body", "x"),
+                ],
+            ),
+        ];
+        for (name, form) in &calls {
+            let (status, body) = a.call(name, form).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{name} on {ws}: {body}");
+        }
+        let (status, body) = a
+            .call_json(
+                "update_sender",
+                serde_json::json!({"workspace": ws, "sender": b_sender, "input": {
+                    "name": "x", "provider": "session_gateway", "display_number": "+254700000003",
+                    "base_url": "http://127.0.0.1:9", "account_ref": "x", "secret": "",
+                    "app_secret": "", "warmup": "new", "daily_cap": ""}}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "update_sender on {ws}: {body}"
+        );
+    }
+    for (name, form) in [
+        ("senders", vec![("workspace", ws_b.as_str())]),
+        (
+            "inbox",
+            vec![("workspace", ws_b.as_str()), ("unread_only", "false")],
+        ),
+        ("opt_out_settings", vec![("workspace", ws_b.as_str())]),
+    ] {
+        let (status, body) = a.call(name, &form).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name}: {body}");
+    }
+    let (status, body) = a
+        .call_json(
+            "start_number_check",
+            serde_json::json!({"workspace": ws_b, "selection": {"filter": crate::imports::empty_filter()}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "start_number_check: {body}");
+    let nobody_job = uuid::Uuid::new_v4().to_string();
+    for (name, form) in [
+        ("active_number_check", vec![("workspace", ws_b.as_str())]),
+        (
+            "number_check",
+            vec![("workspace", ws_a.as_str()), ("job", nobody_job.as_str())],
+        ),
+        (
+            "cancel_number_check",
+            vec![("workspace", ws_b.as_str()), ("job", nobody_job.as_str())],
+        ),
+    ] {
+        let (status, body) = a.call(name, &form).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name}: {body}");
+    }
+    let (status, body) = a
+        .call_json(
+            "update_opt_out_settings",
+            serde_json::json!({"workspace": ws_b, "form": {"keywords": "", "reply": ""}}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "update_opt_out_settings: {body}"
+    );
+    let (_, b_senders) = owner_b.call("senders", &[("workspace", &ws_b)]).await;
+    assert_eq!(
+        b_senders[0]["name"], "B line",
+        "A changed nothing: {b_senders}"
+    );
+    assert!(b_senders[0]["paused_reason"].is_null(), "{b_senders}");
     let b_lead_now = owner_b
         .call("load_lead", &[("workspace", &ws_b), ("lead", &b_lead)])
         .await;

@@ -994,3 +994,167 @@ async fn opt_out_settings_decide_and_confirm(app: TestApp) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 both_backends!(opt_out_settings, opt_out_settings_decide_and_confirm);
+
+async fn number_check_job(browser: &Browser, ws: &str, job: &str) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        let (status, body) = browser
+            .call("number_check", &[("workspace", ws), ("job", job)])
+            .await;
+        assert_eq!(status, StatusCode::OK, "number_check: {body}");
+        if ["done", "failed", "cancelled"].contains(&body["status"].as_str().unwrap_or("")) {
+            return body;
+        }
+        last = body;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the number check did not finish: {last}");
+}
+
+async fn numbers_are_checked_in_batches_and_cached(app: TestApp) {
+    let sim = simulator(quick()).await;
+    let (browser, ws) = app
+        .user_with_workspace("Agency", "owner@numbers.test", "numbers")
+        .await;
+    let csv =
+        "Business,Phone\nAmani,+254722000111\nBaraka,+254733123456\nChai,+254711222330\nDuka,12\n";
+    let (status, preview) = browser
+        .upload_import("numbers", "n.csv", csv.as_bytes().to_vec())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    let queued = crate::imports::start(&browser, &ws, &preview, "skip").await;
+    crate::imports::finished(&browser, &ws, queued["id"].as_str().unwrap()).await;
+    let all = json!({"filter": crate::imports::empty_filter()});
+
+    // Without a session-gateway sender there is nothing to ask.
+    let (status, refused) = browser
+        .call_json(
+            "start_number_check",
+            json!({"workspace": ws, "selection": all}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        first_message(&refused).contains("session-gateway sender"),
+        "{refused}"
+    );
+
+    add_gateway_sender(&browser, &ws, &sim).await;
+    let (status, job) = browser
+        .call_json(
+            "start_number_check",
+            json!({"workspace": ws, "selection": all}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{job}");
+    assert_eq!(
+        job["total"], 3,
+        "the lead without a valid phone is left out: {job}"
+    );
+    let done = number_check_job(&browser, &ws, job["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(
+        (
+            done["on_whatsapp"].as_u64(),
+            done["not_on_whatsapp"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(done["cached"], 0);
+    assert_eq!(done["sender_name"], "Main line");
+
+    let listed = crate::imports::leads(&browser, &ws, crate::imports::empty_filter()).await;
+    let status_of = |name: &str| {
+        listed["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()["whatsapp_status"]
+            .clone()
+    };
+    assert_eq!(status_of("Amani"), "ON_WHATSAPP");
+    assert_eq!(status_of("Chai"), "NOT_ON_WHATSAPP");
+    assert_eq!(status_of("Duka"), "UNCHECKED");
+
+    // Within 24 hours the same numbers come from the cache, without asking again.
+    let (_, again) = browser
+        .call_json(
+            "start_number_check",
+            json!({"workspace": ws, "selection": all}),
+        )
+        .await;
+    let again = number_check_job(&browser, &ws, again["id"].as_str().unwrap()).await;
+    assert_eq!(again["cached"], 3, "{again}");
+    assert_eq!(again["on_whatsapp"], 2);
+
+    // A banned session stops the check and pauses the sender.
+    app.db
+        .execute_unprepared("DELETE FROM number_checks")
+        .await
+        .unwrap();
+    admin(&sim, "/admin/sessions/main/ban", json!({})).await;
+    let (_, banned) = browser
+        .call_json(
+            "start_number_check",
+            json!({"workspace": ws, "selection": all}),
+        )
+        .await;
+    let banned = number_check_job(&browser, &ws, banned["id"].as_str().unwrap()).await;
+    assert_eq!(banned["status"], "failed", "{banned}");
+    assert!(
+        banned["failure"].as_str().unwrap().contains("restricted"),
+        "{banned}"
+    );
+    let (_, senders) = browser.call("senders", &[("workspace", &ws)]).await;
+    assert!(senders[0]["paused_reason"].is_string(), "{senders}");
+    let (_, active) = browser
+        .call("active_number_check", &[("workspace", &ws)])
+        .await;
+    assert_eq!(active, Value::Null);
+
+    // `leadloom check-numbers` runs the same job from the shell once the sender is back.
+    admin(&sim, "/admin/sessions/main/unban", json!({})).await;
+    let sender = senders[0]["id"].as_str().unwrap();
+    let (status, _) = browser
+        .call(
+            "pause_sender",
+            &[("workspace", &ws), ("sender", sender), ("paused", "false")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_leadloom"))
+        .args(["check-numbers", "--workspace", "numbers", "--all"])
+        .env("DATABASE_URL", &app.database_url)
+        .env("LEADLOOM_SECRET_KEY", TEST_SECRET_KEY)
+        .env("LEADLOOM_PROVIDER_ALLOW_NETS", "127.0.0.0/8")
+        .env("LEADLOOM_NUMBER_CHECK_PAUSE_MS", "0")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run leadloom");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let summary: Value = serde_json::from_slice(&output.stdout).expect("JSON summary");
+    assert_eq!(summary["status"], "done", "{summary}");
+    assert_eq!(
+        (summary["total"].as_u64(), summary["on_whatsapp"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert!(stderr.contains("checking 3 numbers"), "{stderr}");
+    // Nothing unchecked left: a scheduled run succeeds with nothing to do.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_leadloom"))
+        .args(["check-numbers", "--workspace", "numbers"])
+        .env("DATABASE_URL", &app.database_url)
+        .env("LEADLOOM_SECRET_KEY", TEST_SECRET_KEY)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run leadloom");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).expect("JSON summary");
+    assert_eq!(summary["total"], 0, "{summary}");
+}
+both_backends!(number_checks, numbers_are_checked_in_batches_and_cached);

@@ -39,10 +39,12 @@ pub enum AuditAction {
     SenderPaused,
     SenderResumed,
     OptOutSettingsChanged,
+    NumberCheckStarted,
+    NumberCheckCancelled,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 31] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -72,6 +74,8 @@ impl AuditAction {
         Self::SenderPaused,
         Self::SenderResumed,
         Self::OptOutSettingsChanged,
+        Self::NumberCheckStarted,
+        Self::NumberCheckCancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -105,6 +109,8 @@ impl AuditAction {
             Self::SenderPaused => "sender_paused",
             Self::SenderResumed => "sender_resumed",
             Self::OptOutSettingsChanged => "opt_out_settings_changed",
+            Self::NumberCheckStarted => "number_check_started",
+            Self::NumberCheckCancelled => "number_check_cancelled",
         }
     }
 
@@ -143,6 +149,8 @@ impl AuditAction {
             Self::SenderPaused => "Paused a sender",
             Self::SenderResumed => "Resumed a sender",
             Self::OptOutSettingsChanged => "Changed opt-out settings",
+            Self::NumberCheckStarted => "Started a WhatsApp number check",
+            Self::NumberCheckCancelled => "Cancelled a WhatsApp number check",
         }
     }
 }

@@ -7,6 +7,7 @@ use super::{
     VerifyJobStatus, WebsiteCheck,
 };
 use crate::db::entities::{lead, lead_event, verify_job, verify_job_item, website_check};
+use crate::jobs::{self, JobTable};
 use crate::leads::bulk::scopes;
 use crate::leads::{LeadFilter, TimelineKind, WebsiteStatus, store::filtered};
 use crate::{AppError, WorkspaceId};
@@ -181,71 +182,22 @@ pub async fn request_cancel(
     Ok(running.rows_affected == 1)
 }
 
-/// Claims the oldest queued job for `worker`, so instances sharing the database never run the
-/// same job twice.
+/// Claims the oldest queued job for `worker`, if any.
 pub async fn claim_next(db: &impl ConnectionTrait, worker: &str) -> Result<Option<Uuid>, AppError> {
-    loop {
-        let Some(candidate) = verify_job::Entity::find()
-            .select_only()
-            .column(verify_job::Column::Id)
-            .filter(verify_job::Column::Status.eq(VerifyJobStatus::Queued.as_str()))
-            .order_by_asc(verify_job::Column::CreatedAt)
-            .into_tuple::<Uuid>()
-            .one(db)
-            .await?
-        else {
-            return Ok(None);
-        };
-        if claim(db, candidate, worker).await? {
-            return Ok(Some(candidate));
-        }
-        // Another worker won this one; look again.
-    }
+    jobs::claim_next::<verify_job::Entity>(db, worker).await
 }
 
-/// Claims one queued job with a conditional update (`queued` → `running`); false when another
-/// worker was first or the job is not queued.
+/// Moves job `id` from queued to running for `worker`; false when someone else got it first.
 pub async fn claim(db: &impl ConnectionTrait, id: Uuid, worker: &str) -> Result<bool, AppError> {
-    let now = Utc::now();
-    let claimed = verify_job::Entity::update_many()
-        .col_expr(
-            verify_job::Column::Status,
-            Expr::val(VerifyJobStatus::Running.as_str()),
-        )
-        .col_expr(verify_job::Column::Worker, Expr::val(worker))
-        .col_expr(verify_job::Column::HeartbeatAt, Expr::val(now))
-        .col_expr(
-            verify_job::Column::StartedAt,
-            Expr::col(verify_job::Column::StartedAt).if_null(now),
-        )
-        .filter(verify_job::Column::Id.eq(id))
-        .filter(verify_job::Column::Status.eq(VerifyJobStatus::Queued.as_str()))
-        .exec(db)
-        .await?;
-    Ok(claimed.rows_affected == 1)
+    jobs::claim::<verify_job::Entity>(db, id, worker).await
 }
 
-/// Puts running jobs whose worker stopped beating back in the queue; they resume with the
-/// leads still pending. Returns how many were re-queued.
+/// Puts running jobs whose worker stopped beating back in the queue.
 pub async fn requeue_stale(
     db: &impl ConnectionTrait,
     older_than: Duration,
 ) -> Result<u64, AppError> {
-    let cutoff: DateTime<Utc> = Utc::now() - older_than;
-    let result = verify_job::Entity::update_many()
-        .col_expr(
-            verify_job::Column::Status,
-            Expr::val(VerifyJobStatus::Queued.as_str()),
-        )
-        .col_expr(
-            verify_job::Column::Worker,
-            Expr::val(Option::<String>::None),
-        )
-        .filter(verify_job::Column::Status.eq(VerifyJobStatus::Running.as_str()))
-        .filter(verify_job::Column::HeartbeatAt.lt(cutoff))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected)
+    jobs::requeue_stale::<verify_job::Entity>(db, older_than).await
 }
 
 /// The job row as its worker sees it (no workspace check: the worker holds the job).
@@ -457,11 +409,7 @@ fn check_row(workspace: Uuid, lead_id: Uuid, check: &WebsiteCheck) -> website_ch
 
 /// Beats the heartbeat while no result came in (slow sites), and reads the cancel flag.
 pub async fn beat(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, AppError> {
-    verify_job::Entity::update_many()
-        .col_expr(verify_job::Column::HeartbeatAt, Expr::val(Utc::now()))
-        .filter(verify_job::Column::Id.eq(id))
-        .exec(db)
-        .await?;
+    jobs::heartbeat::<verify_job::Entity>(db, id).await?;
     Ok(job(db, id).await?.cancel_requested)
 }
 
@@ -659,4 +607,13 @@ fn from_row(row: website_check::Model, social_url: Option<String>) -> Option<Web
 /// A stored counter as a count (never negative in practice; 0 if it ever were).
 fn non_negative(n: i32) -> u32 {
     u32::try_from(n).unwrap_or(0)
+}
+
+impl JobTable for verify_job::Entity {
+    const ID: verify_job::Column = verify_job::Column::Id;
+    const STATUS: verify_job::Column = verify_job::Column::Status;
+    const WORKER: verify_job::Column = verify_job::Column::Worker;
+    const HEARTBEAT_AT: verify_job::Column = verify_job::Column::HeartbeatAt;
+    const STARTED_AT: verify_job::Column = verify_job::Column::StartedAt;
+    const CREATED_AT: verify_job::Column = verify_job::Column::CreatedAt;
 }

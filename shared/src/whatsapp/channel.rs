@@ -16,7 +16,14 @@ pub struct Channel {
     pub secrets: SecretBox,
     client: reqwest::Client,
     guard: Guard,
+    /// The wait between number-check calls to a provider (mass checks get numbers banned).
+    pub check_pause: Duration,
+    /// Wakes this process's number-check worker when a check is queued.
+    pub check_wakeup: tokio::sync::Notify,
 }
+
+/// The default [`Channel::check_pause`]: one batch of up to 100 numbers every 5 seconds.
+pub const DEFAULT_CHECK_PAUSE: Duration = Duration::from_secs(5);
 
 impl std::fmt::Debug for Channel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -48,7 +55,15 @@ impl Channel {
             secrets,
             client,
             guard,
+            check_pause: DEFAULT_CHECK_PAUSE,
+            check_wakeup: tokio::sync::Notify::new(),
         }
+    }
+
+    /// The same channel with another pause between number-check calls.
+    pub fn with_check_pause(mut self, pause: Duration) -> Self {
+        self.check_pause = pause;
+        self
     }
 
     /// Checks a provider base URL a user typed: http(s), a host, and — when the host is an IP

@@ -11,6 +11,8 @@ pub mod channel;
 #[cfg(feature = "ssr")]
 pub mod messages;
 #[cfg(feature = "ssr")]
+pub mod numbers;
+#[cfg(feature = "ssr")]
 pub mod optout;
 #[cfg(feature = "ssr")]
 pub mod provider;
@@ -312,6 +314,36 @@ pub struct InboxEntry {
     pub last_inbound: bool,
     pub last_at: DateTime<Utc>,
     pub unread: u32,
+}
+
+/// A WhatsApp number check with its live progress.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NumberCheckJobDto {
+    pub id: Uuid,
+    pub status: crate::websites::VerifyJobStatus,
+    /// What was chosen, in words.
+    pub scope: String,
+    pub total: u32,
+    pub processed: u32,
+    pub on_whatsapp: u32,
+    pub not_on_whatsapp: u32,
+    pub failed: u32,
+    /// Answered from the last 24 hours' checks, without asking the provider.
+    pub cached: u32,
+    pub sender_name: Option<String>,
+    pub failure: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl NumberCheckJobDto {
+    /// Share done, 0–100.
+    pub fn percent(&self) -> u32 {
+        (self.processed * 100)
+            .checked_div(self.total)
+            .unwrap_or(100)
+            .min(100)
+    }
 }
 
 /// The longest text WhatsApp delivers in one message.

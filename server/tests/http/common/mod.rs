@@ -188,6 +188,7 @@ impl TestApp {
             trust_proxy: false,
             public_origin: base.clone(),
         };
+        let services = state.services.clone();
         let app = router(
             state,
             RouterOptions {
@@ -197,6 +198,7 @@ impl TestApp {
                 max_import_bytes: TEST_MAX_IMPORT_BYTES,
             },
         );
+        tokio::spawn(server::worker::run_number_checks(services));
         tokio::spawn(server::worker::run_imports(db.clone(), import_wakeup));
         tokio::spawn(server::worker::run_verifications(
             db.clone(),
@@ -310,6 +312,7 @@ pub fn test_channel() -> shared::whatsapp::channel::Channel {
         shared::crypto::SecretBox::from_hex(TEST_SECRET_KEY).expect("test key"),
         vec!["127.0.0.0/8".parse().expect("loopback")],
     )
+    .with_check_pause(std::time::Duration::ZERO)
 }
 
 /// The key the test servers encrypt credentials with.

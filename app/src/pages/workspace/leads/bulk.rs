@@ -135,6 +135,10 @@ pub fn BulkBar(
     can_export: bool,
     /// Starts a website check of the selection (the page follows its progress).
     on_verify: Callback<LeadSelection>,
+    /// Whether the person may send (and so check numbers).
+    can_send: bool,
+    /// Starts a WhatsApp number check of the selection.
+    on_check_numbers: Callback<LeadSelection>,
 ) -> impl IntoView {
     let tag = RwSignal::new(String::new());
     let stage = RwSignal::new(Stage::Qualified.as_str().to_owned());
@@ -166,6 +170,12 @@ pub fn BulkBar(
         <Show when=move || { selection.count() > 0 }>
             <div class="bulk-bar card" role="region" aria-label="Bulk actions">
                 <strong class="bulk-count">{count_text}</strong>
+                {can_send.then(|| view! {
+                    <button type="button" class="btn btn-small btn-primary"
+                        on:click=move |_| on_check_numbers.run(selection.wire_selection(filter.get_untracked()))>
+                        "Check WhatsApp"
+                    </button>
+                })}
                 {can_manage.then(|| view! {
                     <button type="button" class="btn btn-small btn-primary"
                         on:click=move |_| on_verify.run(selection.wire_selection(filter.get_untracked()))>

@@ -4,6 +4,7 @@
 
 mod bulk;
 mod filters;
+mod numbers;
 mod segments;
 
 use super::imports::grouped;
@@ -14,6 +15,7 @@ use crate::api::segments::{
     CreateSegment, DeleteSegment, UpdateSegment, segments as load_segments,
 };
 use crate::api::websites::{active_website_check, start_website_check};
+use crate::api::whatsapp::{active_number_check, start_number_check};
 use crate::api::{ApiError, AppError};
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
@@ -22,6 +24,7 @@ use filters::FilterForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use numbers::{NumberCheckBanner, NumberCheckProgress};
 use segments::{SegmentActions, SegmentsPanel};
 use shared::leads::{LeadQuery, LeadRow, LeadSelection};
 use shared::websites::CheckScope;
@@ -34,6 +37,7 @@ pub fn LeadsPage() -> impl IntoView {
     let slug = ctx.shell.workspace.slug.clone();
     let can_export = ctx.shell.can(Permission::LeadsExport);
     let can_manage = ctx.shell.can(Permission::LeadsManage);
+    let can_send = ctx.shell.can(Permission::Send);
     let toaster = use_toaster();
     let query = use_query_map();
     let current = Memo::new(move |_| LeadQuery::read(|key| query.read().get(key)));
@@ -78,6 +82,30 @@ pub fn LeadsPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match start_website_check(workspace, CheckScope::Selection(selection)).await {
                 Ok(job) => progress.follow(job),
+                Err(e) => toaster.error(
+                    e.field_message("selection")
+                        .unwrap_or_else(|| e.to_string()),
+                ),
+            }
+        });
+    });
+
+    // A WhatsApp number check, followed the same way.
+    let active_numbers = Resource::new(|| (), move |()| active_number_check(workspace));
+    let number_progress = NumberCheckProgress::new();
+    let numbers_done = Callback::new(move |job: shared::whatsapp::NumberCheckJobDto| {
+        if job.status == shared::websites::VerifyJobStatus::Done {
+            toaster.success(format!(
+                "WhatsApp check finished: {} on WhatsApp, {} not.",
+                job.on_whatsapp, job.not_on_whatsapp
+            ));
+        }
+        checks_done.update(|n| *n += 1);
+    });
+    let check_numbers = Callback::new(move |selection: LeadSelection| {
+        leptos::task::spawn_local(async move {
+            match start_number_check(workspace, selection).await {
+                Ok(job) => number_progress.follow(workspace, job, numbers_done),
                 Err(e) => toaster.error(
                     e.field_message("selection")
                         .unwrap_or_else(|| e.to_string()),
@@ -163,6 +191,7 @@ pub fn LeadsPage() -> impl IntoView {
         </div>
         <CheckProgressModal workspace=workspace progress=progress results_href=results_href can_manage=can_manage
             on_end=Callback::new(move |_| checks_done.update(|n| *n += 1)) />
+        <NumberCheckBanner workspace=workspace progress=number_progress />
         <FilterForm base=base.clone() current=current />
         {move || parsed.get().err().map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
         <Show when=move || can_export>
@@ -187,6 +216,11 @@ pub fn LeadsPage() -> impl IntoView {
                     {
                         progress.follow(job);
                     }
+                    if let Ok(Some(job)) = active_numbers.await
+                        && number_progress.job.with_untracked(Option::is_none)
+                    {
+                        number_progress.follow(workspace, job, numbers_done);
+                    }
                     let panel = match segment_list {
                         Ok(list) => view! {
                             <SegmentsPanel workspace=workspace segments=list base=base
@@ -209,11 +243,11 @@ pub fn LeadsPage() -> impl IntoView {
                                     </div>
                                 }.into_any()
                             } else {
-                                let selectable = can_manage || can_export;
+                                let selectable = can_manage || can_export || can_send;
                                 view! {
                                     <BulkBar workspace=workspace selection=selection filter=filter export_base=export_base
                                         query_string=query_string action=bulk can_manage=can_manage can_export=can_export
-                                        on_verify=verify />
+                                        on_verify=verify can_send=can_send on_check_numbers=check_numbers />
                                     <section class="card">
                                         <p class="muted list-count">{format!("{} leads", grouped(page.total))}</p>
                                         <SelectAllBanner selection=selection />
@@ -289,6 +323,9 @@ fn lead_row(r: LeadRow, base: String, selection: Selection, selectable: bool) ->
             <td>
                 <span class:flagged=flagged.is_some() title=flagged.clone().unwrap_or_default()>{r.phone.unwrap_or_default()}</span>
                 {flagged.map(|reason| view! { <span class="badge badge-warn" title=reason>"check"</span> })}
+                {(r.whatsapp_status != shared::leads::WhatsappStatus::Unchecked).then(|| view! {
+                    <span class=format!("badge whatsapp-{}", r.whatsapp_status.as_str().to_lowercase())>{r.whatsapp_status.label()}</span>
+                })}
             </td>
             <td>
                 {r.website.map(|w| view! { <span class="lead-site">{w}</span> })}
