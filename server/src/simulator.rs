@@ -21,7 +21,7 @@
 use axum::{
     Json, Router,
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -171,22 +171,9 @@ impl Simulator {
             .route("/admin/sessions/{session}/ban", post(ban))
             .route("/admin/sessions/{session}/unban", post(unban))
             .route("/admin/sessions/{session}/inbound", post(inbound))
+            .route_layer(axum::middleware::from_fn_with_state(self.clone(), admit))
             .route("/healthz", get(|| async { "ok" }))
             .with_state(self)
-    }
-
-    /// Refuses a wrong key; waits the configured latency.
-    async fn admit(&self, headers: &HeaderMap) -> Result<(), Response> {
-        let latency = self.lock().behaviour.latency_ms;
-        if latency > 0 {
-            tokio::time::sleep(Duration::from_millis(latency)).await;
-        }
-        let key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
-        if key == Some(&*self.api_key) {
-            Ok(())
-        } else {
-            Err(refuse(StatusCode::UNAUTHORIZED, "invalid API key"))
-        }
     }
 
     /// Posts `event` to the session's webhook, signed; does nothing when none is registered.
@@ -212,6 +199,27 @@ impl Simulator {
     }
 }
 
+/// Every endpoint but `/healthz`: waits the configured latency, then refuses a wrong key.
+async fn admit(
+    State(sim): State<Simulator>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let latency = sim.lock().behaviour.latency_ms;
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let key = request
+        .headers()
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok());
+    if key == Some(&*sim.api_key) {
+        next.run(request).await
+    } else {
+        refuse(StatusCode::UNAUTHORIZED, "invalid API key")
+    }
+}
+
 fn refuse(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({"success": false, "error": message}))).into_response()
 }
@@ -229,12 +237,8 @@ struct SendBody {
 async fn send(
     State(sim): State<Simulator>,
     Path(session): Path<String>,
-    headers: HeaderMap,
     Json(body): Json<SendBody>,
 ) -> Response {
-    if let Err(refused) = sim.admit(&headers).await {
-        return refused;
-    }
     let to = shared::whatsapp::provider::digits(&body.to);
     let (banned, rate_limited, failed, behaviour) = {
         let mut inner = sim.lock();
@@ -315,14 +319,7 @@ struct CheckBody {
     session_id: Option<String>,
 }
 
-async fn check(
-    State(sim): State<Simulator>,
-    headers: HeaderMap,
-    Json(body): Json<CheckBody>,
-) -> Response {
-    if let Err(refused) = sim.admit(&headers).await {
-        return refused;
-    }
+async fn check(State(sim): State<Simulator>, Json(body): Json<CheckBody>) -> Response {
     if body.numbers.len() > shared::whatsapp::provider::MAX_NUMBERS_PER_CHECK {
         return refuse(StatusCode::BAD_REQUEST, "at most 100 numbers per call");
     }
@@ -353,14 +350,7 @@ async fn check(
     Json(json!({"success": true, "results": results})).into_response()
 }
 
-async fn status(
-    State(sim): State<Simulator>,
-    Path(session): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(refused) = sim.admit(&headers).await {
-        return refused;
-    }
+async fn status(State(sim): State<Simulator>, Path(session): Path<String>) -> Response {
     let banned = sim.lock().banned.contains(&session);
     let status = if banned { "BANNED" } else { "CONNECTED" };
     Json(json!({"sessionId": session, "status": status})).into_response()
@@ -375,12 +365,8 @@ struct WebhookBody {
 async fn register_webhook(
     State(sim): State<Simulator>,
     Path(session): Path<String>,
-    headers: HeaderMap,
     Json(body): Json<WebhookBody>,
 ) -> Response {
-    if let Err(refused) = sim.admit(&headers).await {
-        return refused;
-    }
     if !(body.url.starts_with("http://") || body.url.starts_with("https://")) {
         return refuse(StatusCode::BAD_REQUEST, "url must be http(s)");
     }
@@ -394,21 +380,11 @@ async fn register_webhook(
     Json(json!({"success": true})).into_response()
 }
 
-async fn show_config(State(sim): State<Simulator>, headers: HeaderMap) -> Response {
-    if let Err(refused) = sim.admit(&headers).await {
-        return refused;
-    }
+async fn show_config(State(sim): State<Simulator>) -> Response {
     Json(sim.lock().behaviour.clone()).into_response()
 }
 
-async fn set_config(
-    State(sim): State<Simulator>,
-    headers: HeaderMap,
-    Json(behaviour): Json<Behaviour>,
-) -> Response {
-    if let Err(refused) = sim.admit(&headers).await {
-        return refused;
-    }
+async fn set_config(State(sim): State<Simulator>, Json(behaviour): Json<Behaviour>) -> Response {
     tracing::info!(?behaviour, "simulator behaviour changed");
     sim.lock().behaviour = behaviour.clone();
     Json(behaviour).into_response()
@@ -419,14 +395,7 @@ struct MessagesQuery {
     to: Option<String>,
 }
 
-async fn messages(
-    State(sim): State<Simulator>,
-    headers: HeaderMap,
-    Query(query): Query<MessagesQuery>,
-) -> Response {
-    if let Err(refused) = sim.admit(&headers).await {
-        return refused;
-    }
+async fn messages(State(sim): State<Simulator>, Query(query): Query<MessagesQuery>) -> Response {
     let to = query.to.map(|to| shared::whatsapp::provider::digits(&to));
     let list: Vec<Delivered> = sim
         .lock()
@@ -439,27 +408,13 @@ async fn messages(
     Json(list).into_response()
 }
 
-async fn ban(
-    State(sim): State<Simulator>,
-    Path(session): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(refused) = sim.admit(&headers).await {
-        return refused;
-    }
+async fn ban(State(sim): State<Simulator>, Path(session): Path<String>) -> Response {
     tracing::info!(session, "simulator banned the session");
     sim.lock().banned.insert(session);
     Json(json!({"success": true})).into_response()
 }
 
-async fn unban(
-    State(sim): State<Simulator>,
-    Path(session): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(refused) = sim.admit(&headers).await {
-        return refused;
-    }
+async fn unban(State(sim): State<Simulator>, Path(session): Path<String>) -> Response {
     sim.lock().banned.remove(&session);
     Json(json!({"success": true})).into_response()
 }
@@ -475,12 +430,8 @@ struct InboundBody {
 async fn inbound(
     State(sim): State<Simulator>,
     Path(session): Path<String>,
-    headers: HeaderMap,
     Json(body): Json<InboundBody>,
 ) -> Response {
-    if let Err(refused) = sim.admit(&headers).await {
-        return refused;
-    }
     if !sim.lock().webhooks.contains_key(&session) {
         return refuse(
             StatusCode::NOT_FOUND,

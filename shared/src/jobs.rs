@@ -3,9 +3,13 @@
 //! one queue and a job runs once), heartbeats, and re-queueing jobs whose worker died.
 
 use crate::AppError;
+use crate::db::entities::lead;
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select,
+};
 use uuid::Uuid;
 
 /// The status column's values a queue uses.
@@ -90,4 +94,42 @@ pub async fn heartbeat<T: JobTable>(db: &impl ConnectionTrait, id: Uuid) -> Resu
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// A job's pending-leads table: `(job_id, lead_id)` is its key, `workspace_id` scopes it.
+pub trait JobItemTable: EntityTrait {
+    const JOB_ID: Self::Column;
+    const LEAD_ID: Self::Column;
+    const WORKSPACE_ID: Self::Column;
+}
+
+/// Adds one pending item for job `job` per lead the queries select, set-based (a million-lead
+/// filter never passes through memory); a lead selected twice is added once. Returns how many.
+pub async fn enqueue_leads<T: JobItemTable>(
+    db: &impl ConnectionTrait,
+    job: Uuid,
+    selects: Vec<Select<lead::Entity>>,
+) -> Result<u64, AppError> {
+    let mut total = 0;
+    for select in selects {
+        let rows = select
+            .select_only()
+            .column_as(Expr::val(job), "job_id")
+            .column(lead::Column::Id)
+            .column(lead::Column::WorkspaceId)
+            .into_query();
+        let insert = Query::insert()
+            .into_table(T::default().table_ref())
+            .columns([T::JOB_ID, T::LEAD_ID, T::WORKSPACE_ID])
+            .select_from(rows)
+            .map_err(|e| AppError::internal("building a job's items insert", e))?
+            .on_conflict(
+                OnConflict::columns([T::JOB_ID, T::LEAD_ID])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .to_owned();
+        total += db.execute(&insert).await?.rows_affected();
+    }
+    Ok(total)
 }

@@ -7,15 +7,14 @@ use super::{
     VerifyJobStatus, WebsiteCheck,
 };
 use crate::db::entities::{lead, lead_event, verify_job, verify_job_item, website_check};
-use crate::jobs::{self, JobTable};
+use crate::jobs::{self, JobItemTable, JobTable};
 use crate::leads::bulk::scopes;
 use crate::leads::{LeadFilter, TimelineKind, WebsiteStatus, store::filtered};
 use crate::{AppError, WorkspaceId};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -69,34 +68,7 @@ pub async fn create_job(
             ]
         }
     };
-    let mut total = 0;
-    for select in selects {
-        let rows = select
-            .select_only()
-            .column_as(Expr::val(id), "job_id")
-            .column(lead::Column::Id)
-            .column(lead::Column::WorkspaceId)
-            .into_query();
-        let insert = Query::insert()
-            .into_table(verify_job_item::Entity)
-            .columns([
-                verify_job_item::Column::JobId,
-                verify_job_item::Column::LeadId,
-                verify_job_item::Column::WorkspaceId,
-            ])
-            .select_from(rows)
-            .map_err(|e| AppError::internal("building the verification items insert", e))?
-            .on_conflict(
-                OnConflict::columns([
-                    verify_job_item::Column::JobId,
-                    verify_job_item::Column::LeadId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .to_owned();
-        total += db.execute(&insert).await?.rows_affected();
-    }
+    let total = jobs::enqueue_leads::<verify_job_item::Entity>(db, id, selects).await?;
     verify_job::Entity::update_many()
         .col_expr(verify_job::Column::Total, Expr::val(total as i32))
         .filter(verify_job::Column::Id.eq(id))
@@ -616,4 +588,10 @@ impl JobTable for verify_job::Entity {
     const HEARTBEAT_AT: verify_job::Column = verify_job::Column::HeartbeatAt;
     const STARTED_AT: verify_job::Column = verify_job::Column::StartedAt;
     const CREATED_AT: verify_job::Column = verify_job::Column::CreatedAt;
+}
+
+impl JobItemTable for verify_job_item::Entity {
+    const JOB_ID: verify_job_item::Column = verify_job_item::Column::JobId;
+    const LEAD_ID: verify_job_item::Column = verify_job_item::Column::LeadId;
+    const WORKSPACE_ID: verify_job_item::Column = verify_job_item::Column::WorkspaceId;
 }

@@ -578,7 +578,10 @@ async fn receive(
         error_code: Set(None),
         error_text: Set(profile_name),
         campaign_id: Set(None),
-        created_at: Set(at),
+        // Our receipt time, not the provider's (whole seconds on some gateways): the
+        // conversation then reads in the order things happened here, a reply after the
+        // message it answers.
+        created_at: Set(std::cmp::max(Utc::now(), at)),
         sent_at: Set(None),
         delivered_at: Set(None),
         read_at: Set(None),

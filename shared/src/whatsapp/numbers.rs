@@ -10,7 +10,7 @@ use crate::audit::{AuditAction, store as audit};
 use crate::db::entities::{
     lead, lead_event, number_check, number_check_item, number_check_job, sender,
 };
-use crate::jobs::{self, JobTable};
+use crate::jobs::{self, JobItemTable, JobTable};
 use crate::leads::bulk::{scopes, validate_selection};
 use crate::leads::{LeadSelection, TimelineKind, WhatsappStatus};
 use crate::services::{RequestMeta, Services};
@@ -18,16 +18,22 @@ use crate::websites::{CheckScope, VerifyJobStatus};
 use crate::workspaces::{Permission, service::TenantCtx};
 use crate::{AppError, WorkspaceId};
 use chrono::{Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// How long an answer is reused.
 pub const CACHE_HOURS: i64 = 24;
+
+impl JobItemTable for number_check_item::Entity {
+    const JOB_ID: number_check_item::Column = number_check_item::Column::JobId;
+    const LEAD_ID: number_check_item::Column = number_check_item::Column::LeadId;
+    const WORKSPACE_ID: number_check_item::Column = number_check_item::Column::WorkspaceId;
+}
 
 impl JobTable for number_check_job::Entity {
     const ID: number_check_job::Column = number_check_job::Column::Id;
@@ -153,35 +159,11 @@ pub async fn create_job(
     })
     .exec_without_returning(db)
     .await?;
-    let mut total = 0;
-    for select in scopes(workspace, selection) {
-        let rows = select
-            .filter(lead::Column::PhoneE164.is_not_null())
-            .select_only()
-            .column_as(Expr::val(id), "job_id")
-            .column(lead::Column::Id)
-            .column(lead::Column::WorkspaceId)
-            .into_query();
-        let insert = Query::insert()
-            .into_table(number_check_item::Entity)
-            .columns([
-                number_check_item::Column::JobId,
-                number_check_item::Column::LeadId,
-                number_check_item::Column::WorkspaceId,
-            ])
-            .select_from(rows)
-            .map_err(|e| AppError::internal("building the number-check items insert", e))?
-            .on_conflict(
-                OnConflict::columns([
-                    number_check_item::Column::JobId,
-                    number_check_item::Column::LeadId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .to_owned();
-        total += db.execute(&insert).await?.rows_affected();
-    }
+    let selects = scopes(workspace, selection)
+        .into_iter()
+        .map(|select| select.filter(lead::Column::PhoneE164.is_not_null()))
+        .collect();
+    let total = jobs::enqueue_leads::<number_check_item::Entity>(db, id, selects).await?;
     if total == 0 {
         return Err(AppError::field(
             "selection",
