@@ -95,7 +95,7 @@ test('add a sender, message a lead, see receipts and a reply', async ({ page, re
     await gotoHydrated(page, new URL(leadUrl).pathname);
     const box = page.getByLabel('Message', { exact: true });
     await box.fill('Habari! We build websites for florists in Nairobi.');
-    await expect(page.locator('.char-count')).toHaveText('51 / 4096');
+    await expect(page.locator('.char-count')).toHaveText('50 / 4096');
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await expect(page.getByText('Sent from Sales line.')).toBeVisible();
     const bubble = page.locator('.bubble-out').last();

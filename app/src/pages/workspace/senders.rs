@@ -225,9 +225,9 @@ fn SenderForm(
             <h2>{title}</h2>
             <form on:submit=submit novalidate>
                 <div class="form-grid">
-                    <label class="field">
-                        <span>"Provider"</span>
-                        <select name="provider" disabled=editing_id.is_some()
+                    <div class="field">
+                        <label for="sender-provider">"Provider"</label>
+                        <select id="sender-provider" name="provider" disabled=editing_id.is_some()
                             on:change=move |ev| provider.set(event_target_value(&ev))
                             prop:value=move || provider.get()>
                             {ProviderKind::ALL.into_iter().map(|k| view! {
@@ -235,61 +235,61 @@ fn SenderForm(
                             }).collect_view()}
                         </select>
                         {error_of("provider")}
-                    </label>
-                    <label class="field">
-                        <span>"Name"</span>
-                        <input name="name" maxlength="80" placeholder="Sales line" prop:value=move || name.get()
+                    </div>
+                    <div class="field">
+                        <label for="sender-name">"Name"</label>
+                        <input id="sender-name" name="name" maxlength="80" placeholder="Sales line" prop:value=move || name.get()
                             on:input=move |ev| name.set(event_target_value(&ev)) />
                         {error_of("name")}
-                    </label>
-                    <label class="field">
-                        <span>"WhatsApp number"</span>
-                        <input name="display_number" type="tel" inputmode="tel" placeholder="+254 712 345 678"
+                    </div>
+                    <div class="field">
+                        <label for="sender-display_number">"WhatsApp number"</label>
+                        <input id="sender-display_number" name="display_number" type="tel" inputmode="tel" placeholder="+254 712 345 678"
                             prop:value=move || number.get() on:input=move |ev| number.set(event_target_value(&ev)) />
                         {error_of("display_number")}
-                    </label>
-                    <label class="field">
-                        <span>{move || if is_cloud() { "API base URL (optional)" } else { "Gateway URL" }}</span>
-                        <input name="base_url" type="url" inputmode="url"
+                    </div>
+                    <div class="field">
+                        <label for="sender-base_url">{move || if is_cloud() { "API base URL (optional)" } else { "Gateway URL" }}</label>
+                        <input id="sender-base_url" name="base_url" type="url" inputmode="url"
                             placeholder=move || if is_cloud() { "https://graph.facebook.com" } else { "https://gateway.example.com" }
                             prop:value=move || base_url.get() on:input=move |ev| base_url.set(event_target_value(&ev)) />
                         {error_of("base_url")}
-                    </label>
-                    <label class="field">
-                        <span>{move || if is_cloud() { "Phone-number id" } else { "Session id" }}</span>
-                        <input name="account_ref" maxlength="120" prop:value=move || account_ref.get()
+                    </div>
+                    <div class="field">
+                        <label for="sender-account_ref">{move || if is_cloud() { "Phone-number id" } else { "Session id" }}</label>
+                        <input id="sender-account_ref" name="account_ref" maxlength="120" prop:value=move || account_ref.get()
                             on:input=move |ev| account_ref.set(event_target_value(&ev)) />
                         {error_of("account_ref")}
-                    </label>
-                    <label class="field">
-                        <span>{move || if is_cloud() { "Access token" } else { "API key" }}</span>
-                        <input name="secret" type="password" autocomplete="off" placeholder=keep_hint.unwrap_or("")
+                    </div>
+                    <div class="field">
+                        <label for="sender-secret">{move || if is_cloud() { "Access token" } else { "API key" }}</label>
+                        <input id="sender-secret" name="secret" type="password" autocomplete="off" placeholder=keep_hint.unwrap_or("")
                             prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev)) />
                         {error_of("secret")}
-                    </label>
+                    </div>
                     <Show when=is_cloud>
-                        <label class="field">
-                            <span>"App secret (checks webhook signatures)"</span>
-                            <input name="app_secret" type="password" autocomplete="off" placeholder=keep_hint.unwrap_or("")
+                        <div class="field">
+                            <label for="sender-app_secret">"App secret (checks webhook signatures)"</label>
+                            <input id="sender-app_secret" name="app_secret" type="password" autocomplete="off" placeholder=keep_hint.unwrap_or("")
                                 prop:value=move || app_secret.get() on:input=move |ev| app_secret.set(event_target_value(&ev)) />
                             {error_of("app_secret")}
-                        </label>
+                        </div>
                     </Show>
-                    <label class="field">
-                        <span>"Warm-up"</span>
-                        <select name="warmup" on:change=move |ev| warmup.set(event_target_value(&ev))
+                    <div class="field">
+                        <label for="sender-warmup">"Warm-up"</label>
+                        <select id="sender-warmup" name="warmup" on:change=move |ev| warmup.set(event_target_value(&ev))
                             prop:value=move || warmup.get()>
                             {[Warmup::New, Warmup::Warmed].into_iter().map(|w| view! {
                                 <option value=w.as_str()>{w.label()}</option>
                             }).collect_view()}
                         </select>
-                    </label>
-                    <label class="field">
-                        <span>"Daily cap (blank: the workspace default)"</span>
-                        <input name="daily_cap" type="number" min="1" max="5000" inputmode="numeric"
+                    </div>
+                    <div class="field">
+                        <label for="sender-daily_cap">"Daily cap (blank: the workspace default)"</label>
+                        <input id="sender-daily_cap" name="daily_cap" type="number" min="1" max="5000" inputmode="numeric"
                             prop:value=move || daily_cap.get() on:input=move |ev| daily_cap.set(event_target_value(&ev)) />
                         {error_of("daily_cap")}
-                    </label>
+                    </div>
                 </div>
                 <div class="form-actions">
                     <button type="button" class="btn" on:click=move |_| on_cancel.run(())>"Cancel"</button>

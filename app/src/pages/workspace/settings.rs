@@ -353,19 +353,19 @@ fn OptOutForm(workspace: uuid::Uuid, opt_out: OptOutSettings, can_edit: bool) ->
             <p class="muted">"A reply that is exactly one of these words (in any case, with or without accents and punctuation) opts the lead out: LeadLoom never messages them again."</p>
             <form on:submit=submit>
                 <div class="form-grid">
-                    <label class="field">
-                        <span>"Keywords, one per line (blank: the defaults)"</span>
-                        <textarea name="keywords" rows="6" disabled=!can_edit
+                    <div class="field">
+                        <label for="opt-out-keywords">"Keywords, one per line (blank: the defaults)"</label>
+                        <textarea id="opt-out-keywords" name="keywords" rows="6" disabled=!can_edit
                             prop:value=move || keywords.get() on:input=move |ev| keywords.set(event_target_value(&ev))></textarea>
                         {move || errors.get().0.map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
-                    </label>
-                    <label class="field">
-                        <span>"Confirmation sent once (blank: none)"</span>
-                        <textarea name="reply" rows="6" maxlength=MAX_OPT_OUT_REPLY_CHARS.to_string() disabled=!can_edit
+                    </div>
+                    <div class="field">
+                        <label for="opt-out-reply">"Confirmation sent once (blank: none)"</label>
+                        <textarea id="opt-out-reply" name="reply" rows="6" maxlength=MAX_OPT_OUT_REPLY_CHARS.to_string() disabled=!can_edit
                             placeholder="You will not receive more messages from us."
                             prop:value=move || reply.get() on:input=move |ev| reply.set(event_target_value(&ev))></textarea>
                         {move || errors.get().1.map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
-                    </label>
+                    </div>
                 </div>
                 {can_edit.then(|| view! {
                     <div class="form-actions">
