@@ -58,11 +58,12 @@ pub fn SendersPage() -> impl IntoView {
         {move || editing.get().map(|existing| view! {
             <SenderForm workspace=workspace existing=existing
                 on_done=Callback::new(move |result: Option<SenderCreated>| {
-                    editing.set(None);
                     if let Some(c) = result {
                         created.set(Some(c));
                     }
                     reload.run(());
+                    // Last: closing the form disposes the form, and this callback with it.
+                    editing.set(None);
                 })
                 on_cancel=Callback::new(move |()| editing.set(None)) />
         })}
@@ -302,19 +303,6 @@ fn SenderForm(
     }
 }
 
-/// "3 minutes ago" for a status check.
-fn ago(at: chrono::DateTime<chrono::Utc>) -> String {
-    let minutes = (chrono::Utc::now() - at).num_minutes();
-    match minutes {
-        m if m < 1 => "just now".into(),
-        1 => "1 minute ago".into(),
-        m if m < 60 => format!("{m} minutes ago"),
-        m if m < 120 => "an hour ago".into(),
-        m if m < 48 * 60 => format!("{} hours ago", m / 60),
-        m => format!("{} days ago", m / (24 * 60)),
-    }
-}
-
 #[component]
 fn SenderCard(
     workspace: Uuid,
@@ -405,7 +393,12 @@ fn SenderCard(
                             format!("{} of the last {} sends failed.", s.recent_failures, s.recent_sends)
                         }}
                         " "
-                        {s.status_checked_at.map(|at| format!("Status {} ({}).", s.status_detail.clone().unwrap_or_default(), ago(at)))}
+                        {s.status_checked_at.map(|at| format!(
+                            // An absolute time: the clock is not read in the browser's wasm.
+                            "Status {} at {}.",
+                            s.status_detail.clone().unwrap_or_default(),
+                            at.format("%d %b %H:%M UTC")
+                        ))}
                     </p>
                 }
             }}
