@@ -183,6 +183,42 @@ pub async fn inbox(
     Ok(out)
 }
 
+/// A message row with everything unset that a new message leaves unset (attachment, error,
+/// campaign, later timestamps); callers set what differs.
+fn new_row(
+    sender: &sender::Model,
+    lead: Option<Uuid>,
+    inbound: bool,
+    phone: &str,
+    body: String,
+    status: MessageStatus,
+    created_at: DateTime<Utc>,
+) -> message::ActiveModel {
+    message::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        workspace_id: Set(sender.workspace_id),
+        lead_id: Set(lead),
+        sender_id: Set(Some(sender.id)),
+        direction: Set(if inbound { "in" } else { "out" }.into()),
+        peer_phone: Set(phone.to_owned()),
+        body: Set(body),
+        attachment_path: Set(None),
+        attachment_name: Set(None),
+        attachment_type: Set(None),
+        provider_message_id: Set(None),
+        status: Set(status.as_str().into()),
+        error_code: Set(None),
+        error_text: Set(None),
+        campaign_id: Set(None),
+        created_at: Set(created_at),
+        sent_at: Set(None),
+        delivered_at: Set(None),
+        read_at: Set(None),
+        failed_at: Set(None),
+        seen_at: Set(None),
+    }
+}
+
 /// The sender a one-to-one message goes from: the one asked for, else the workspace's first
 /// sender that is not paused and has room left today.
 async fn pick_sender(
@@ -326,29 +362,15 @@ pub async fn send_to_lead(
     let provider = svc.whatsapp.provider_for(&sender)?;
 
     let now = Utc::now();
-    let row = message::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        workspace_id: Set(ctx.workspace_id.0),
-        lead_id: Set(Some(lead.id)),
-        sender_id: Set(Some(sender.id)),
-        direction: Set("out".into()),
-        peer_phone: Set(phone.clone()),
-        body: Set(body.to_owned()),
-        attachment_path: Set(None),
-        attachment_name: Set(None),
-        attachment_type: Set(None),
-        provider_message_id: Set(None),
-        status: Set(MessageStatus::Sending.as_str().into()),
-        error_code: Set(None),
-        error_text: Set(None),
-        campaign_id: Set(None),
-        created_at: Set(now),
-        sent_at: Set(None),
-        delivered_at: Set(None),
-        read_at: Set(None),
-        failed_at: Set(None),
-        seen_at: Set(None),
-    }
+    let row = new_row(
+        &sender,
+        Some(lead.id),
+        false,
+        &phone,
+        body.to_owned(),
+        MessageStatus::Sending,
+        now,
+    )
     .insert(&svc.db)
     .await?;
 
@@ -562,32 +584,20 @@ async fn receive(
         .filter(lead::Column::PhoneE164.eq(phone.as_str()))
         .one(&svc.db)
         .await?;
-    let row = message::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        workspace_id: Set(sender.workspace_id),
-        lead_id: Set(lead.as_ref().map(|l| l.id)),
-        sender_id: Set(Some(sender.id)),
-        direction: Set("in".into()),
-        peer_phone: Set(phone.clone()),
-        body: Set(body.chars().take(MAX_MESSAGE_CHARS).collect()),
-        attachment_path: Set(None),
-        attachment_name: Set(None),
-        attachment_type: Set(None),
-        provider_message_id: Set(Some(provider_message_id.to_owned())),
-        status: Set(MessageStatus::Received.as_str().into()),
-        error_code: Set(None),
-        error_text: Set(profile_name),
-        campaign_id: Set(None),
+    let mut row = new_row(
+        sender,
+        lead.as_ref().map(|l| l.id),
+        true,
+        &phone,
+        body.chars().take(MAX_MESSAGE_CHARS).collect(),
+        MessageStatus::Received,
         // Our receipt time, not the provider's (whole seconds on some gateways): the
         // conversation then reads in the order things happened here, a reply after the
         // message it answers.
-        created_at: Set(std::cmp::max(Utc::now(), at)),
-        sent_at: Set(None),
-        delivered_at: Set(None),
-        read_at: Set(None),
-        failed_at: Set(None),
-        seen_at: Set(None),
-    };
+        std::cmp::max(Utc::now(), at),
+    );
+    row.provider_message_id = Set(Some(provider_message_id.to_owned()));
+    row.error_text = Set(profile_name);
     let inserted = message::Entity::insert(row)
         .on_conflict(
             OnConflict::columns([
@@ -671,29 +681,20 @@ async fn confirm_opt_out(
         Ok(sent) => (MessageStatus::Sent, Some(sent.provider_message_id), None),
         Err(error) => (MessageStatus::Failed, None, Some(error)),
     };
-    let row = message::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        workspace_id: Set(sender.workspace_id),
-        lead_id: Set(Some(lead.id)),
-        sender_id: Set(Some(sender.id)),
-        direction: Set("out".into()),
-        peer_phone: Set(phone.to_owned()),
-        body: Set(reply.to_owned()),
-        attachment_path: Set(None),
-        attachment_name: Set(None),
-        attachment_type: Set(None),
-        provider_message_id: Set(provider_id),
-        status: Set(status.as_str().into()),
-        error_code: Set(error.as_ref().map(ProviderError::code)),
-        error_text: Set(error.as_ref().map(provider_failure)),
-        campaign_id: Set(None),
-        created_at: Set(now),
-        sent_at: Set((status == MessageStatus::Sent).then_some(now)),
-        delivered_at: Set(None),
-        read_at: Set(None),
-        failed_at: Set((status == MessageStatus::Failed).then_some(now)),
-        seen_at: Set(None),
-    };
+    let mut row = new_row(
+        sender,
+        Some(lead.id),
+        false,
+        phone,
+        reply.to_owned(),
+        status,
+        now,
+    );
+    row.provider_message_id = Set(provider_id);
+    row.error_code = Set(error.as_ref().map(ProviderError::code));
+    row.error_text = Set(error.as_ref().map(provider_failure));
+    row.sent_at = Set((status == MessageStatus::Sent).then_some(now));
+    row.failed_at = Set((status == MessageStatus::Failed).then_some(now));
     if let Err(error) = row.insert(&svc.db).await {
         tracing::warn!(sender = %sender.id, %error, "storing the opt-out confirmation failed");
     }
