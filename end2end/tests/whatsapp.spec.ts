@@ -4,10 +4,13 @@ import { collectPageErrors, gotoHydrated, registerAndOnboard, snap, waitHydrated
 // The WhatsApp channel as a user meets it: add a sender that talks to the gateway simulator
 // (`.ci/test` starts it and sets SIMULATOR_URL), see it connected, send a test message; import
 // a lead, message it from the lead page and watch the ticks turn blue as the simulator's
-// receipts arrive; then the lead replies (through the simulator) and the reply shows up.
+// receipts arrive; send a picture the gateway downloads through a signed link; then the lead replies (through the simulator) and the reply shows up.
 
 const simulator = process.env.SIMULATOR_URL ?? 'http://127.0.0.1:3100';
 const SIM_KEY = 'simulator-key';
+// A 24×24 green PNG (88 bytes), the picture sent to the lead.
+const PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAABgAAAAYCAIAAABvFaqvAAAAH0lEQVR4nGNQvZxGFcQwatCoQaMGjRo0atCoQQNvEADMchOu+oulZwAAAABJRU5ErkJggg==';
 
 test('add a sender, message a lead, see receipts and a reply', async ({ page, request }, testInfo) => {
   const project = testInfo.project.name;
@@ -103,6 +106,38 @@ test('add a sender, message a lead, see receipts and a reply', async ({ page, re
     await expect(bubble.locator('.ticks')).toHaveAttribute('aria-label', 'Read', { timeout: 20_000 });
     await expect(page.getByRole('button', { name: 'Contacted', exact: true })).toHaveAttribute('aria-pressed', 'true');
     await snap(page, testInfo, 'lead-conversation.png');
+  });
+
+  await test.step('send a picture with a caption', async () => {
+    const picker = page.locator('.reply-box input[type="file"]');
+    // A file that is not what its name says is refused at once, naming the file.
+    await picker.setInputFiles({ name: 'setup.pdf', mimeType: 'application/pdf', buffer: Buffer.from('MZ not a pdf') });
+    await expect(page.locator('#attachment-error')).toContainText('setup.pdf');
+    await picker.setInputFiles({ name: 'storefront.png', mimeType: 'image/png', buffer: Buffer.from(PNG, 'base64') });
+    const chip = page.locator('.attachment-chip');
+    await expect(chip).toContainText('storefront.png');
+    await expect(chip).toContainText('1 KB');
+    await expect(page.locator('#attachment-error')).toHaveCount(0);
+    await page.getByLabel('Message', { exact: true }).fill('Here is your shop front, redesigned.');
+    await snap(page, testInfo, 'lead-attachment.png');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect(page.getByText('Sent from Sales line.')).toBeVisible();
+    await expect(chip).toHaveCount(0);
+    const bubble = page.locator('.bubble-out').last();
+    await expect(bubble).toContainText('redesigned');
+    // The picture is served back to the browser from the workspace's own route.
+    const image = bubble.locator('img');
+    await expect(image).toHaveAttribute('alt', 'storefront.png');
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(24);
+    // The gateway downloaded exactly the bytes that were uploaded, through the signed link.
+    const received = await request.get(`${simulator}/admin/messages?to=254733555777`, {
+      headers: { 'X-API-Key': SIM_KEY },
+    });
+    const [latest] = await received.json();
+    expect(latest.message).toBe('Here is your shop front, redesigned.');
+    expect(latest.media.fetchedBytes).toBe(88);
+    expect(latest.media.fetchedContentType).toBe('image/png');
+    await snap(page, testInfo, 'lead-attachment-sent.png');
   });
 
   await test.step('the lead replies', async () => {

@@ -11,6 +11,8 @@ mod m20261121_000005_import_files;
 mod m20261121_000006_website_checks;
 mod m20261122_000007_whatsapp;
 mod m20261122_000008_number_checks;
+mod m20261122_000009_phone_verification;
+mod m20261122_000010_attachments;
 
 pub struct Migrator;
 
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000006_website_checks::Migration),
             Box::new(m20261122_000007_whatsapp::Migration),
             Box::new(m20261122_000008_number_checks::Migration),
+            Box::new(m20261122_000009_phone_verification::Migration),
+            Box::new(m20261122_000010_attachments::Migration),
         ]
     }
 }

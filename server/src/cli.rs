@@ -23,6 +23,8 @@ async fn services(database: &DatabaseArgs, max_import_bytes: usize) -> anyhow::R
             public_url: String::new(),
             invitation_ttl_days: 7,
             max_import_bytes,
+            // The CLI's commands never store or send attachments.
+            attachments_dir: std::path::PathBuf::from("data/attachments"),
         }),
         import_wakeup: Arc::default(),
         verify_wakeup: Arc::default(),

@@ -261,6 +261,15 @@ pub struct ServeArgs {
     #[arg(long, env = "LEADLOOM_MAX_IMPORT_BYTES", default_value_t = shared::services::DEFAULT_MAX_IMPORT_BYTES)]
     pub max_import_bytes: usize,
 
+    /// Where files attached to WhatsApp messages are kept (outside the web root; back it up
+    /// with the database). Created when first needed.
+    #[arg(
+        long,
+        env = "LEADLOOM_ATTACHMENTS_DIR",
+        default_value = "data/attachments"
+    )]
+    pub attachments_dir: std::path::PathBuf,
+
     #[command(flatten)]
     pub verify: VerifyArgs,
 
@@ -305,6 +314,35 @@ pub struct WhatsappArgs {
     /// many numbers quickly is a ban signal, like sending quickly.
     #[arg(long, env = "LEADLOOM_NUMBER_CHECK_PAUSE_MS", default_value_t = 5000)]
     pub number_check_pause_ms: u64,
+
+    /// The session gateway LeadLoom itself sends from: one-time codes that verify users'
+    /// phones. The default is the simulator that the quick start runs on this host; in
+    /// production, a gateway session on a number of your own. `none` turns codes off. The
+    /// operator sets this address, so the SSRF guard does not apply to it.
+    #[arg(
+        long,
+        env = "LEADLOOM_PLATFORM_WHATSAPP_URL",
+        default_value = "http://127.0.0.1:3100"
+    )]
+    pub platform_whatsapp_url: String,
+
+    /// The platform gateway's session id.
+    #[arg(
+        long,
+        env = "LEADLOOM_PLATFORM_WHATSAPP_SESSION",
+        default_value = "leadloom"
+    )]
+    pub platform_whatsapp_session: String,
+
+    /// The platform gateway's API key (the simulator's by default).
+    #[arg(
+        long,
+        env = "LEADLOOM_PLATFORM_WHATSAPP_KEY",
+        default_value = "simulator-key",
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    pub platform_whatsapp_key: String,
 }
 
 impl WhatsappArgs {
@@ -315,9 +353,24 @@ impl WhatsappArgs {
             None => shared::crypto::SecretBox::from_key_file(&self.secret_key_file)
                 .context("LEADLOOM_SECRET_KEY_FILE")?,
         };
-        Ok(
+        let channel =
             shared::whatsapp::channel::Channel::new(secrets, self.provider_allow_nets.clone())
-                .with_check_pause(Duration::from_millis(self.number_check_pause_ms)),
+                .with_check_pause(Duration::from_millis(self.number_check_pause_ms));
+        let url = self.platform_whatsapp_url.trim();
+        if url.eq_ignore_ascii_case("none") || url.is_empty() {
+            return Ok(channel);
+        }
+        let parsed = reqwest::Url::parse(url).context("LEADLOOM_PLATFORM_WHATSAPP_URL")?;
+        anyhow::ensure!(
+            matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some(),
+            "LEADLOOM_PLATFORM_WHATSAPP_URL must be an http(s) address, or none"
+        );
+        Ok(
+            channel.with_platform(shared::whatsapp::channel::PlatformGateway {
+                base_url: url.trim_end_matches('/').to_owned(),
+                session: self.platform_whatsapp_session.clone(),
+                api_key: self.platform_whatsapp_key.clone(),
+            }),
         )
     }
 }

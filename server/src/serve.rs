@@ -73,6 +73,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 public_url: public_url.clone(),
                 invitation_ttl_days: args.invitation_ttl_days,
                 max_import_bytes: args.max_import_bytes,
+                attachments_dir: args.attachments_dir.clone(),
             }),
             import_wakeup: import_wakeup.clone(),
             verify_wakeup: verify_wakeup.clone(),
@@ -99,7 +100,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     ));
     tokio::spawn(crate::worker::run_sender_status(state_services.clone()));
     tokio::spawn(crate::worker::run_number_checks(state_services.clone()));
-    tokio::spawn(housekeeping(db));
+    tokio::spawn(housekeeping(db, args.attachments_dir.clone()));
 
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -114,8 +115,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     .context("serving")
 }
 
-/// Every hour: drop expired sessions and sign-in attempts older than the throttle needs.
-async fn housekeeping(db: DatabaseConnection) {
+/// Every hour: drop expired sessions, sign-in attempts older than the throttle needs, abandoned
+/// import drafts and unused attachments; settle sends whose outcome was lost.
+async fn housekeeping(db: DatabaseConnection, attachments_dir: std::path::PathBuf) {
     let store = shared::accounts::session_store::DbSessionStore::new(db.clone());
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -131,6 +133,18 @@ async fn housekeeping(db: DatabaseConnection) {
             shared::imports::store::delete_stale_drafts(&db, chrono::Duration::days(1)).await
         {
             tracing::warn!(error = %e, "deleting abandoned import drafts failed");
+        }
+        // Files attached to a message nobody sent; the message's author has moved on.
+        match shared::whatsapp::attachments::remove_unused(
+            &db,
+            &attachments_dir,
+            chrono::Utc::now(),
+        )
+        .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(attachments = n, "unused attachments removed"),
+            Err(e) => tracing::warn!(error = %e, "removing unused attachments failed"),
         }
         // A send still `sending` after ten minutes lost its answer in a crash.
         match shared::whatsapp::messages::settle_abandoned_sends(&db, chrono::Duration::minutes(10))

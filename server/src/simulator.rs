@@ -11,6 +11,9 @@
 //! * **Misbehaviour on demand**, by flags or `POST /admin/config`: latency, a share of sends
 //!   that fail, a share answered `429`; `POST /admin/sessions/{id}/ban` bans a session (sends
 //!   answer `403 session banned`, the status says `BANNED`), `…/unban` lifts it.
+//! * **Media** sends are downloaded from their `url` first (a link that does not answer 2xx
+//!   fails the send with `400`, as on a real gateway); the stored message notes the bytes,
+//!   content type and SHA-256 that arrived.
 //! * **What it "delivered"** is kept (the last 1,000 messages) and readable at
 //!   `GET /admin/messages[?to=digits]`, and logged: one-time codes for phone verification
 //!   are read there. `POST /admin/sessions/{id}/inbound {"from","message"}` makes a contact
@@ -270,12 +273,19 @@ async fn send(
             "number is not registered on WhatsApp",
         );
     }
+    let media = match body.media {
+        Some(media) => match fetch_media(&sim.client, media).await {
+            Ok(media) => Some(media),
+            Err(reason) => return refuse(StatusCode::BAD_REQUEST, &reason),
+        },
+        None => None,
+    };
     let message_id = format!("sim_{}", uuid::Uuid::new_v4().simple());
     let delivered = Delivered {
         session: session.clone(),
         to: to.clone(),
         message: body.message.clone(),
-        media: body.media.clone(),
+        media,
         message_id: message_id.clone(),
         at: chrono::Utc::now(),
     };
@@ -310,6 +320,44 @@ async fn send(
         }
     });
     Json(json!({"success": true, "messageId": message_id})).into_response()
+}
+
+/// Downloads a send's media from its `url`, as a real gateway does before it sends, and notes
+/// what arrived (`fetchedBytes`, `fetchedContentType`, `sha256`) so tests can compare.
+async fn fetch_media(client: &reqwest::Client, mut media: Value) -> Result<Value, String> {
+    let url = media
+        .get("url")
+        .and_then(Value::as_str)
+        .ok_or("media needs a url")?
+        .to_owned();
+    let response = client
+        .get(&url)
+        .timeout(Duration::from_secs(15))
+        .send()
+        .await
+        .map_err(|error| format!("could not download the media: {error}"))?;
+    if !response.status().is_success() {
+        return Err(format!(
+            "could not download the media: the link answered {}",
+            response.status()
+        ));
+    }
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|error| format!("could not download the media: {error}"))?;
+    if let Some(fields) = media.as_object_mut() {
+        fields.insert("fetchedBytes".into(), json!(bytes.len()));
+        fields.insert("fetchedContentType".into(), json!(content_type));
+        fields.insert("sha256".into(), json!(shared::crypto::sha256_hex(&bytes)));
+    }
+    Ok(media)
 }
 
 #[derive(Deserialize)]

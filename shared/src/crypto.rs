@@ -32,6 +32,9 @@ pub enum CryptoError {
 #[derive(Clone)]
 pub struct SecretBox {
     cipher: Aes256Gcm,
+    /// Signs short-lived links (attachments a provider downloads); derived from the key so one
+    /// secret serves both, yet a link signature reveals nothing about the encryption key.
+    link_key: [u8; 32],
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -53,6 +56,7 @@ impl SecretBox {
         }
         Ok(Self {
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key)),
+            link_key: derive_link_key(key),
         })
     }
 
@@ -81,8 +85,10 @@ impl SecretBox {
     /// A box with a random key that lives as long as the process: for commands that never
     /// read stored secrets.
     pub fn ephemeral() -> Self {
+        let key = Aes256Gcm::generate_key(OsRng);
         Self {
-            cipher: Aes256Gcm::new(&Aes256Gcm::generate_key(OsRng)),
+            cipher: Aes256Gcm::new(&key),
+            link_key: derive_link_key(&key),
         }
     }
 
@@ -123,6 +129,30 @@ impl SecretBox {
             .map_err(|_| CryptoError::Undecryptable)?;
         String::from_utf8(plain).map_err(|_| CryptoError::Undecryptable)
     }
+
+    /// A hex HMAC-SHA256 of `data` for a link this server will honour later.
+    pub fn sign_link(&self, data: &str) -> String {
+        sign_sha256(&self.link_key, data.as_bytes())
+            .trim_start_matches("sha256=")
+            .to_owned()
+    }
+
+    /// Whether `signature` is [`Self::sign_link`] of `data` (constant time).
+    pub fn verify_link(&self, data: &str, signature: &str) -> bool {
+        verify_sha256(
+            &self.link_key,
+            data.as_bytes(),
+            &format!("sha256={signature}"),
+        )
+    }
+}
+
+fn derive_link_key(key: &[u8]) -> [u8; 32] {
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(key) else {
+        unreachable!("HMAC takes keys of any length")
+    };
+    mac.update(b"leadloom link signing v1");
+    mac.finalize().into_bytes().into()
 }
 
 #[cfg(unix)]
@@ -170,6 +200,12 @@ pub fn verify_sha256(secret: &[u8], body: &[u8], header: &str) -> bool {
     mac.verify_slice(&expected).is_ok()
 }
 
+/// The SHA-256 of `bytes` as hex (attachment fingerprints).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(Sha256::digest(bytes))
+}
+
 /// A random token of `bytes` bytes as hex (webhook secrets, verify tokens).
 pub fn random_token(bytes: usize) -> String {
     use rand::RngCore;
@@ -196,6 +232,19 @@ mod tests {
             key().decrypt("sender:1:credentials", &sealed).unwrap(),
             "api-key-123"
         );
+    }
+
+    #[test]
+    fn link_signatures_verify_only_for_their_data_and_key() {
+        let signature = key().sign_link("attachment:1:1700000000");
+        assert_eq!(signature.len(), 64);
+        assert!(key().verify_link("attachment:1:1700000000", &signature));
+        assert!(!key().verify_link("attachment:2:1700000000", &signature));
+        assert!(!key().verify_link("attachment:1:1700000001", &signature));
+        let other = SecretBox::from_hex(&"cd".repeat(32)).unwrap();
+        assert!(!other.verify_link("attachment:1:1700000000", &signature));
+        assert!(!key().verify_link("attachment:1:1700000000", "zz"));
+        assert!(!key().verify_link("attachment:1:1700000000", ""));
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub struct Settings {
     pub invitation_ttl_days: i64,
     /// The largest spreadsheet an import accepts, in bytes.
     pub max_import_bytes: usize,
+    /// Where message attachments are stored (outside the web root), as `{workspace}/{id}`.
+    pub attachments_dir: std::path::PathBuf,
 }
 
 /// The default for [`Settings::max_import_bytes`]: 25 MB.

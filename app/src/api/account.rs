@@ -1,12 +1,15 @@
 //! Server functions for accounts: register, sign in and out, the current user, profile and
-//! password.
+//! password, phone verification.
 
 use super::ApiResult;
 use leptos::prelude::*;
-use shared::accounts::CurrentUser;
+use shared::accounts::{CurrentUser, PhoneVerificationDto};
 
 #[cfg(feature = "ssr")]
-use {super::ctx, shared::accounts::service as accounts};
+use {
+    super::ctx,
+    shared::accounts::{phone_verification, service as accounts},
+};
 
 /// The signed-in user with their workspaces, or `None`.
 #[server(endpoint = "whoami")]
@@ -112,6 +115,44 @@ pub async fn change_password(current_password: String, new_password: String) -> 
             // A new password deserves a new session id too.
             accounts::start_session(&ctx::session().await?, user).await?;
             Ok(())
+        }
+        .await,
+    )
+}
+
+/// Where the signed-in user's phone verification stands.
+#[server(endpoint = "load_phone_verification")]
+pub async fn load_phone_verification() -> ApiResult<PhoneVerificationDto> {
+    ctx::respond(
+        async {
+            let svc = ctx::services()?;
+            Ok(phone_verification::state(&svc, ctx::user().await?).await?)
+        }
+        .await,
+    )
+}
+
+/// Sends a one-time code to the profile's phone over WhatsApp.
+#[server(endpoint = "send_phone_code")]
+pub async fn send_phone_code() -> ApiResult<PhoneVerificationDto> {
+    ctx::respond(
+        async {
+            let svc = ctx::services()?;
+            let user = ctx::user().await?;
+            Ok(phone_verification::send_code(&svc, user, &ctx::meta().await).await?)
+        }
+        .await,
+    )
+}
+
+/// Checks the code the user typed.
+#[server(endpoint = "confirm_phone_code")]
+pub async fn confirm_phone_code(code: String) -> ApiResult<()> {
+    ctx::respond(
+        async {
+            let svc = ctx::services()?;
+            let user = ctx::user().await?;
+            Ok(phone_verification::confirm_code(&svc, user, &code, &ctx::meta().await).await?)
         }
         .await,
     )

@@ -114,11 +114,13 @@ pub async fn send_message(
     lead: Uuid,
     sender: Option<Uuid>,
     body: String,
+    /// An upload from `POST /w/{slug}/attachments`, sent with `body` as its caption.
+    attachment: Option<Uuid>,
 ) -> ApiResult<MessageDto> {
     ctx::respond(
         async {
             let (svc, tenant) = ctx::tenant(workspace).await?;
-            Ok(messages::send_to_lead(&svc, &tenant, lead, sender, &body).await?)
+            Ok(messages::send_to_lead(&svc, &tenant, lead, sender, &body, attachment).await?)
         }
         .await,
     )

@@ -56,6 +56,7 @@ impl BenchDb {
                 public_url: String::new(),
                 invitation_ttl_days: 7,
                 max_import_bytes: 200 * 1024 * 1024,
+                attachments_dir: dir.path().join("attachments"),
             }),
             import_wakeup: Arc::default(),
             verify_wakeup: Arc::default(),

@@ -83,7 +83,7 @@ pub async fn upload(
 /// refusal: a server that answers and closes with the request half-read makes the peer's TCP stack
 /// reset the connection, and browsers then show a network error instead of the message. Past
 /// `cap` bytes or [`DRAIN_TIMEOUT`] the connection is dropped anyway.
-async fn drain(body: Body, cap: usize) {
+pub(crate) async fn drain(body: Body, cap: usize) {
     let mut chunks = body.into_data_stream();
     let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
         let mut seen = 0usize;

@@ -2,6 +2,7 @@
 //! client address, security headers), health check, workspace logos, spreadsheet uploads, lead exports and provider webhooks.
 
 pub mod api_status;
+pub mod attachments;
 pub mod csrf;
 pub mod health;
 pub mod imports;

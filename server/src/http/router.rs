@@ -2,7 +2,7 @@
 //! upload, report and export downloads), static assets, and the middleware stack (request id,
 //! tracing, security headers, client address, CSRF guard, sessions); body limits per route.
 
-use super::{api_status, csrf, health, imports, logo, meta, webhooks};
+use super::{api_status, attachments, csrf, health, imports, logo, meta, webhooks};
 use crate::AppState;
 use axum::{
     Router,
@@ -66,6 +66,18 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
             post(imports::upload).layer(DefaultBodyLimit::max(
                 options.max_import_bytes + imports::MULTIPART_ENVELOPE_BYTES,
             )),
+        )
+        .route(
+            "/w/{slug}/attachments",
+            post(attachments::upload).layer(DefaultBodyLimit::max(attachments::UPLOAD_LIMIT)),
+        )
+        .route(
+            "/w/{slug}/messages/{id}/attachment",
+            get(attachments::for_message),
+        )
+        .route(
+            "/media/{id}/{expires}/{signature}/{name}",
+            get(attachments::signed),
         )
         .route(
             "/w/{slug}/imports/{id}/report.csv",

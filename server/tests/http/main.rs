@@ -8,10 +8,12 @@
 mod common;
 
 mod accounts;
+mod attachments;
 mod imports;
 mod isolation;
 mod lead_page;
 mod leads;
+mod phone_verification;
 mod platform;
 mod websites;
 mod whatsapp;

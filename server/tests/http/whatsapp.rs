@@ -15,34 +15,22 @@ use axum::routing::{get, post};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
-use server::simulator::{Behaviour, Simulator};
+use server::simulator::Behaviour;
 use shared::whatsapp::provider::cloud::CloudApi;
 use shared::whatsapp::provider::gateway::SessionGateway;
 use shared::whatsapp::provider::{Content, MediaKind, Provider, ProviderError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const SIM_KEY: &str = "sim-key";
+pub(crate) use crate::common::SIMULATOR_KEY as SIM_KEY;
 
-fn quick() -> Behaviour {
-    Behaviour {
-        latency_ms: 0,
-        fail_share: 0.0,
-        rate_limit_share: 0.0,
-        delivery_delay_ms: 50,
-        read_delay_ms: 50,
-    }
+pub(crate) fn quick() -> Behaviour {
+    crate::common::quick_simulator()
 }
 
 /// A simulator on a free port; returns its base URL.
 pub(crate) async fn simulator(behaviour: Behaviour) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind simulator");
-    let addr = listener.local_addr().expect("addr");
-    let app = Simulator::new(SIM_KEY, behaviour).router();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{addr}")
+    crate::common::start_simulator(behaviour).await
 }
 
 async fn admin(base: &str, path: &str, body: Value) -> Value {
@@ -73,6 +61,18 @@ async fn delivered_to(base: &str, digits: &str) -> Vec<Value> {
         .expect("json")
 }
 
+/// A local server answering `/offer.pdf` with `bytes` (and 404 for anything else).
+async fn file_server(bytes: &'static [u8]) -> String {
+    let router = Router::new().route(
+        "/offer.pdf",
+        get(move || async move { ([("content-type", "application/pdf")], bytes) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.ok() });
+    format!("http://{address}")
+}
+
 fn text(body: &str) -> Content {
     Content::Text { body: body.into() }
 }
@@ -89,16 +89,32 @@ async fn gateway_adapter_speaks_to_the_simulator() {
     assert_eq!(inbox[0]["message"], "Hello");
     assert_eq!(inbox[0]["message_id"], sent.provider_message_id.as_str());
 
+    // Media goes out as a link the gateway downloads: the simulator fetches it like a real
+    // gateway would, so a dead link is refused rather than "sent".
+    let files = file_server(b"%PDF-1.7 offer").await;
+    let link = format!("{files}/offer.pdf");
     let media = Content::Media {
         kind: MediaKind::Document,
-        link: "https://files.example/offer.pdf".into(),
+        link: link.clone(),
         caption: Some("Our offer".into()),
         filename: Some("offer.pdf".into()),
     };
     gateway.send("254712345678", &media).await.unwrap();
     let inbox = delivered_to(&base, "254712345678").await;
     assert_eq!(inbox[0]["message"], "Our offer");
-    assert_eq!(inbox[0]["media"]["url"], "https://files.example/offer.pdf");
+    assert_eq!(inbox[0]["media"]["url"], link.as_str());
+    assert_eq!(inbox[0]["media"]["fetchedBytes"], 14);
+    let dead = Content::Media {
+        kind: MediaKind::Document,
+        link: format!("{files}/missing.pdf"),
+        caption: None,
+        filename: None,
+    };
+    let refused = gateway.send("254712345678", &dead).await.unwrap_err();
+    assert!(
+        format!("{refused:?}").contains("could not download the media"),
+        "{refused:?}"
+    );
 
     // A number ending in 0 is not on WhatsApp: checked, and refused on send.
     let numbers: Vec<String> = vec!["254712345678".into(), "254712345670".into()];

@@ -7,6 +7,7 @@ use crate::validate;
 use crate::workspaces::store as workspaces;
 use crate::{AppError, FieldError, UserId};
 use chrono::Utc;
+use sea_orm::TransactionTrait;
 use tower_sessions::Session;
 
 /// The session key holding the signed-in user's id.
@@ -172,6 +173,7 @@ pub async fn current_user(svc: &Services, id: UserId) -> Result<CurrentUser, App
         id: user.id,
         name: user.name,
         email: user.email,
+        phone_verified: user.phone_verified_at.is_some() && user.phone.is_some(),
         phone: user.phone,
         is_platform_admin: user.is_platform_admin,
         workspaces,
@@ -193,7 +195,20 @@ pub async fn update_profile(
     let (Some(name), Some(email), Some(phone)) = (name, email, phone) else {
         return Err(AppError::Validation(errors));
     };
-    store::update_profile(&svc.db, id, name, email, phone).await?;
+    let before = store::find(&svc.db, id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    // Another number is not verified by the old one's code; the same number retyped is.
+    let same_number = |a: &Option<String>, b: &Option<String>| {
+        let digits = |p: &Option<String>| p.as_deref().map(crate::whatsapp::provider::digits);
+        digits(a) == digits(b)
+    };
+    let txn = svc.db.begin().await?;
+    if !same_number(&before.phone, &phone) {
+        super::phone_verification::phone_changed(&txn, id).await?;
+    }
+    store::update_profile(&txn, id, name, email, phone).await?;
+    txn.commit().await?;
     audit::record(
         &svc.db,
         None,

@@ -42,6 +42,7 @@ pub async fn insert(
         email: Set(email),
         name: Set(name),
         phone: Set(None),
+        phone_verified_at: Set(None),
         password_hash: Set(password_hash),
         is_platform_admin: Set(is_platform_admin),
         last_workspace_id: Set(None),

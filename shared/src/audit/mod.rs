@@ -15,6 +15,8 @@ pub enum AuditAction {
     SignOut,
     PasswordChanged,
     ProfileUpdated,
+    PhoneCodeSent,
+    PhoneVerified,
     WorkspaceCreated,
     SettingsUpdated,
     LogoChanged,
@@ -44,12 +46,14 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 31] = [
+    pub const ALL: [AuditAction; 33] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
         Self::PasswordChanged,
         Self::ProfileUpdated,
+        Self::PhoneCodeSent,
+        Self::PhoneVerified,
         Self::WorkspaceCreated,
         Self::SettingsUpdated,
         Self::LogoChanged,
@@ -85,6 +89,8 @@ impl AuditAction {
             Self::SignOut => "sign_out",
             Self::PasswordChanged => "password_changed",
             Self::ProfileUpdated => "profile_updated",
+            Self::PhoneCodeSent => "phone_code_sent",
+            Self::PhoneVerified => "phone_verified",
             Self::WorkspaceCreated => "workspace_created",
             Self::SettingsUpdated => "settings_updated",
             Self::LogoChanged => "logo_changed",
@@ -125,6 +131,8 @@ impl AuditAction {
             Self::SignOut => "Signed out",
             Self::PasswordChanged => "Changed password",
             Self::ProfileUpdated => "Updated profile",
+            Self::PhoneCodeSent => "Asked for a phone code",
+            Self::PhoneVerified => "Verified phone",
             Self::WorkspaceCreated => "Created workspace",
             Self::SettingsUpdated => "Changed settings",
             Self::LogoChanged => "Changed logo",

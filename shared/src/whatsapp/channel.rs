@@ -20,6 +20,27 @@ pub struct Channel {
     pub check_pause: Duration,
     /// Wakes this process's number-check worker when a check is queued.
     pub check_wakeup: tokio::sync::Notify,
+    /// The deployment's own WhatsApp gateway (phone verification codes), if configured.
+    platform: Option<(PlatformGateway, reqwest::Client)>,
+}
+
+/// The gateway the deployment itself sends from (one-time codes to users' phones), set by the
+/// operator: the simulator in development, a real session gateway in production.
+#[derive(Clone)]
+pub struct PlatformGateway {
+    pub base_url: String,
+    pub session: String,
+    pub api_key: String,
+}
+
+impl std::fmt::Debug for PlatformGateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key stays out of logs.
+        f.debug_struct("PlatformGateway")
+            .field("base_url", &self.base_url)
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The default [`Channel::check_pause`]: one batch of up to 100 numbers every 5 seconds.
@@ -57,7 +78,28 @@ impl Channel {
             guard,
             check_pause: DEFAULT_CHECK_PAUSE,
             check_wakeup: tokio::sync::Notify::new(),
+            platform: None,
         }
+    }
+
+    /// The same channel with the deployment's own gateway for one-time codes.
+    pub fn with_platform(mut self, gateway: PlatformGateway) -> Self {
+        self.platform = Some((gateway, super::provider::http_client()));
+        self
+    }
+
+    /// The deployment's own gateway, or `None` when the operator configured none. Its address
+    /// is the operator's setting, not a user's, so it uses the plain provider client: the SSRF
+    /// guard is for addresses users type.
+    pub fn platform_provider(&self) -> Option<Box<dyn Provider>> {
+        self.platform.as_ref().map(|(gateway, client)| {
+            Box::new(SessionGateway::new(
+                client.clone(),
+                &gateway.base_url,
+                &gateway.session,
+                &gateway.api_key,
+            )) as Box<dyn Provider>
+        })
     }
 
     /// The same channel with another pause between number-check calls.

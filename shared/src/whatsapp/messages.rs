@@ -2,11 +2,11 @@
 //! tell us — delivery states (forward only, idempotent, in any order), replies (timeline, stage
 //! "replied") and opt-outs (the lead is never messaged again).
 
-use super::optout;
 use super::provider::webhook::WebhookEvent;
-use super::provider::{Content, ProviderError, digits, with_backoff};
+use super::provider::{Content, MediaKind, ProviderError, digits, with_backoff};
 use super::senders::{self, local_day, provider_failure};
 use super::{InboxEntry, MAX_MESSAGE_CHARS, MessageDto, MessageStatus};
+use super::{attachments, optout};
 use crate::db::entities::{lead, lead_event, message, sender};
 use crate::leads::Stage;
 use crate::leads::TimelineKind;
@@ -45,6 +45,7 @@ fn to_dto(model: message::Model, names: &HashMap<Uuid, String>) -> MessageDto {
         inbound: model.direction == "in",
         body: model.body,
         attachment_name: model.attachment_name,
+        attachment_type: model.attachment_type,
         status: MessageStatus::parse(&model.status).unwrap_or(MessageStatus::Unknown),
         error,
         created_at: model.created_at,
@@ -304,7 +305,8 @@ fn excerpt(body: &str) -> String {
     text
 }
 
-/// Sends `body` to the lead from `sender` (or the first available one). The row is stored as
+/// Sends `body` (and the uploaded `attachment`, with `body` as its caption) to the lead from
+/// `sender` (or the first available one). The row is stored as
 /// `sending` before the provider call, so a crash in between leaves a visible `sending` row
 /// (later `unknown`), never a silent re-send.
 pub async fn send_to_lead(
@@ -313,11 +315,16 @@ pub async fn send_to_lead(
     lead_id: Uuid,
     sender_id: Option<Uuid>,
     body: &str,
+    attachment: Option<Uuid>,
 ) -> Result<MessageDto, AppError> {
     ctx.require(Permission::Send)?;
     let body = body.trim();
-    if body.is_empty() {
-        return Err(AppError::field("body", "Write a message."));
+    let attachment = match attachment {
+        Some(id) => Some(attachments::find(&svc.db, ctx.workspace_id, id).await?),
+        None => None,
+    };
+    if body.is_empty() && attachment.is_none() {
+        return Err(AppError::field("body", "Write a message or attach a file."));
     }
     let length = body.chars().count();
     if length > MAX_MESSAGE_CHARS {
@@ -362,7 +369,7 @@ pub async fn send_to_lead(
     let provider = svc.whatsapp.provider_for(&sender)?;
 
     let now = Utc::now();
-    let row = new_row(
+    let mut row = new_row(
         &sender,
         Some(lead.id),
         false,
@@ -370,13 +377,24 @@ pub async fn send_to_lead(
         body.to_owned(),
         MessageStatus::Sending,
         now,
-    )
-    .insert(&svc.db)
-    .await?;
-
-    let content = Content::Text {
-        body: body.to_owned(),
+    );
+    let content = match &attachment {
+        Some(file) => {
+            attachments::attach_to(&svc.db, file, &mut row).await?;
+            Content::Media {
+                kind: attachments::FileType::from_content_type(&file.content_type)
+                    .map_or(MediaKind::Document, attachments::FileType::media_kind),
+                link: attachments::signed_link(svc, file, now),
+                caption: Some(body.to_owned()).filter(|caption| !caption.is_empty()),
+                filename: Some(file.file_name.clone()),
+            }
+        }
+        None => Content::Text {
+            body: body.to_owned(),
+        },
     };
+    let row = row.insert(&svc.db).await?;
+
     let to = digits(&phone);
     let outcome = with_backoff(3, Duration::from_secs(1), || provider.send(&to, &content)).await;
     let mut active: message::ActiveModel = row.into();
@@ -404,7 +422,15 @@ pub async fn send_to_lead(
         ctx.workspace_id.0,
         lead.id,
         TimelineKind::Messaged,
-        format!("From {}: {}", sender.name, excerpt(body)),
+        format!(
+            "From {}: {}",
+            sender.name,
+            match &attachment {
+                Some(file) if body.is_empty() => format!("📎 {}", file.file_name),
+                Some(file) => format!("📎 {} — {}", file.file_name, excerpt(body)),
+                None => excerpt(body),
+            }
+        ),
         Some(ctx.user_id.0),
     )
     .insert(&svc.db)

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
+pub mod attachments;
+#[cfg(feature = "ssr")]
 pub mod channel;
 #[cfg(feature = "ssr")]
 pub mod messages;
@@ -293,12 +295,24 @@ pub struct MessageDto {
     pub inbound: bool,
     pub body: String,
     pub attachment_name: Option<String>,
+    /// The attachment's MIME type (pictures are shown, other files linked).
+    pub attachment_type: Option<String>,
     pub status: MessageStatus,
     pub error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub read_at: Option<DateTime<Utc>>,
+}
+
+/// A checked file waiting to be sent with a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentDto {
+    pub id: Uuid,
+    /// Sanitised; what the recipient sees.
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: u64,
 }
 
 /// One conversation in the inbox: who, the latest message, and how many replies nobody has

@@ -1,12 +1,25 @@
 //! The lead page's WhatsApp card: the conversation with status ticks, and a reply box (sender
-//! picker, live character counter) that sends one-to-one. Ticks move on their own while a sent
-//! message waits for its delivery and read receipts.
+//! picker, live character counter, an attachment checked on upload) that sends one-to-one.
+//! Ticks move on their own while a sent message waits for its delivery and read receipts.
 
+use super::use_shell;
 use crate::api::whatsapp::{load_conversation, send_message};
 use crate::components::toast::use_toaster;
 use leptos::prelude::*;
-use shared::whatsapp::{MAX_MESSAGE_CHARS, MessageDto, MessageStatus, SenderDto};
+use shared::whatsapp::{AttachmentDto, MAX_MESSAGE_CHARS, MessageDto, MessageStatus, SenderDto};
 use uuid::Uuid;
+
+/// What the file picker accepts; the server checks the bytes whatever the browser lets through.
+const ATTACHMENT_ACCEPT: &str = ".pdf,.jpg,.jpeg,.png,.doc,.docx,application/pdf,image/jpeg,image/png,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+/// `1.2 MB`, `830 KB`.
+fn file_size(bytes: u64) -> String {
+    if bytes >= 1_048_576 {
+        format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
 
 /// How often, and how many times, the card re-reads the conversation after a send.
 const RECEIPT_POLL_MS: u32 = 1500;
@@ -35,9 +48,14 @@ pub fn ConversationCard(
     on_sent: Callback<()>,
 ) -> impl IntoView {
     let toaster = use_toaster();
+    let slug = StoredValue::new(use_shell().shell.workspace.slug.clone());
     let messages = RwSignal::new(messages);
     let body = RwSignal::new(String::new());
     let sending = RwSignal::new(false);
+    let attachment = RwSignal::new(None::<AttachmentDto>);
+    let uploading = RwSignal::new(None::<String>);
+    let attach_error = RwSignal::new(None::<String>);
+    let file_input = NodeRef::<leptos::html::Input>::new();
     let sender = RwSignal::new(
         senders
             .iter()
@@ -69,13 +87,40 @@ pub fn ConversationCard(
         Effect::new(move |_| follow_receipts());
     }
 
+    // The file goes up as soon as it is chosen, so a wrong type or size is said at once.
+    let on_file = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(input) = file_input.get() else {
+                return;
+            };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            // The same file can be chosen again after a refusal.
+            input.set_value("");
+            attach_error.set(None);
+            attachment.set(None);
+            uploading.set(Some(file.name()));
+            let url = format!("/w/{}/attachments", slug.get_value());
+            leptos::task::spawn_local(async move {
+                match crate::api::upload::post_file::<AttachmentDto>(&url, file).await {
+                    Ok(file) => attachment.set(Some(file)),
+                    Err(message) => attach_error.set(Some(message)),
+                }
+                uploading.set(None);
+            });
+        }
+    };
+
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = body.get_untracked();
         let chosen = sender.get_untracked().parse::<Uuid>().ok();
+        let file = attachment.get_untracked().map(|a| a.id);
         sending.set(true);
         leptos::task::spawn_local(async move {
-            match send_message(workspace, lead, chosen, text).await {
+            match send_message(workspace, lead, chosen, text, file).await {
                 Ok(message) => {
                     toaster.success(format!(
                         "Sent from {}.",
@@ -83,12 +128,14 @@ pub fn ConversationCard(
                     ));
                     messages.update(|m| m.push(message));
                     body.set(String::new());
+                    attachment.set(None);
                     on_sent.run(());
                     follow_receipts();
                 }
                 Err(e) => toaster.error(
                     e.field_message("body")
                         .or_else(|| e.field_message("sender"))
+                        .or_else(|| e.field_message("attachment"))
                         .unwrap_or_else(|| e.to_string()),
                 ),
             }
@@ -105,7 +152,8 @@ pub fn ConversationCard(
                     if list.is_empty() {
                         view! { <li class="muted chat-empty">"No messages yet."</li> }.into_any()
                     } else {
-                        list.into_iter().map(bubble).collect_view().into_any()
+                        let slug = slug.get_value();
+                        list.into_iter().map(|m| bubble(&slug, m)).collect_view().into_any()
                     }
                 }}
             </ol>
@@ -119,9 +167,33 @@ pub fn ConversationCard(
                     <form class="reply-box" on:submit=submit>
                         <label class="sr-only" for="reply-body">"Message"</label>
                         <textarea id="reply-body" name="body" rows="3" maxlength=MAX_MESSAGE_CHARS.to_string()
-                            placeholder="Write a message…"
+                            placeholder=move || if attachment.with(Option::is_some) { "Add a caption (optional)…" } else { "Write a message…" }
                             prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea>
+                        {move || uploading.get().map(|name| view! {
+                            <p class="attachment-chip attachment-busy" role="status">
+                                <span class="spinner" aria-hidden="true"></span>
+                                {format!("Checking {name}…")}
+                            </p>
+                        })}
+                        {move || attachment.get().map(|file| view! {
+                            <p class="attachment-chip">
+                                <span aria-hidden="true">"📎"</span>
+                                <span class="attachment-name">{file.file_name.clone()}</span>
+                                <span class="muted">{file_size(file.size_bytes)}</span>
+                                <button type="button" class="btn btn-link btn-small attachment-remove" aria-label=format!("Remove {}", file.file_name)
+                                    on:click=move |_| attachment.set(None)>"×"</button>
+                            </p>
+                        })}
+                        {move || attach_error.get().map(|message| view! {
+                            <p class="field-error" id="attachment-error" role="alert">{message}</p>
+                        })}
                         <div class="reply-actions">
+                            <label class="btn attach-button" title="PDF, JPG, PNG, DOC or DOCX, up to 5 MB">
+                                <input type="file" class="sr-only" name="file" node_ref=file_input
+                                    accept=ATTACHMENT_ACCEPT on:change=on_file
+                                    aria-describedby="attachment-error" />
+                                <span aria-hidden="true">"📎"</span>" Attach"
+                            </label>
                             <label class="sr-only" for="reply-sender">"Send from"</label>
                             <select id="reply-sender" name="sender" on:change=move |ev| sender.set(event_target_value(&ev))
                                 prop:value=move || sender.get()>
@@ -137,7 +209,11 @@ pub fn ConversationCard(
                                 {move || format!("{} / {MAX_MESSAGE_CHARS}", count.get())}
                             </span>
                             <button type="submit" class="btn btn-primary"
-                                disabled=move || { sending.get() || body.with(|b| b.trim().is_empty()) || count.get() > MAX_MESSAGE_CHARS }>
+                                disabled=move || {
+                                    sending.get() || uploading.with(Option::is_some)
+                                        || (body.with(|b| b.trim().is_empty()) && attachment.with(Option::is_none))
+                                        || count.get() > MAX_MESSAGE_CHARS
+                                }>
                                 {move || if sending.get() { "Sending…" } else { "Send" }}
                             </button>
                         </div>
@@ -148,13 +224,39 @@ pub fn ConversationCard(
     }
 }
 
-fn bubble(m: MessageDto) -> impl IntoView {
+fn bubble(slug: &str, m: MessageDto) -> impl IntoView {
     let side = if m.inbound { "in" } else { "out" };
     let status = m.status;
     let at = m.sent_at.unwrap_or(m.created_at);
+    let file = m.attachment_name.clone().map(|name| {
+        let href = format!("/w/{slug}/messages/{}/attachment", m.id);
+        let picture = m
+            .attachment_type
+            .as_deref()
+            .is_some_and(|t| t.starts_with("image/"));
+        if picture {
+            let source = href.clone();
+            view! {
+                <a class="bubble-image" href=href target="_blank" rel="noopener">
+                    <img src=source alt=name loading="lazy" />
+                </a>
+            }
+            .into_any()
+        } else {
+            let label = name.clone();
+            view! {
+                <a class="bubble-file" href=href download=name>
+                    <span aria-hidden="true">"📄"</span>
+                    <span>{label}</span>
+                </a>
+            }
+            .into_any()
+        }
+    });
     view! {
         <li class=format!("bubble bubble-{side} status-{}", status.as_str())>
-            <p class="bubble-body">{m.body}</p>
+            {file}
+            {(!m.body.is_empty()).then(|| view! { <p class="bubble-body">{m.body}</p> })}
             {m.error.map(|e| view! { <p class="bubble-error">{e}</p> })}
             <p class="bubble-meta">
                 {(!m.inbound).then(|| m.sender_name.map(|n| format!("{n} · "))).flatten()}

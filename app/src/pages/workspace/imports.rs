@@ -116,42 +116,6 @@ fn ImportTable(rows: Vec<ImportDto>, slug: String) -> impl IntoView {
     }
 }
 
-/// The JSON error body of the plain HTTP routes (`AppError`'s `IntoResponse`).
-#[cfg(feature = "hydrate")]
-#[derive(serde::Deserialize)]
-struct ErrorBody {
-    error: String,
-}
-
-/// Posts the chosen file to the upload route; the server answers with the preview.
-#[cfg(feature = "hydrate")]
-async fn upload_file(slug: &str, file: web_sys::File) -> Result<ImportPreview, String> {
-    let form =
-        web_sys::FormData::new().map_err(|_| "This browser cannot upload files.".to_owned())?;
-    form.append_with_blob_and_filename("file", &file, &file.name())
-        .map_err(|_| "This browser cannot upload files.".to_owned())?;
-    let response = gloo_net::http::Request::post(&format!("/w/{slug}/imports/upload"))
-        .body(form)
-        .map_err(|_| "This browser cannot upload files.".to_owned())?
-        .send()
-        .await
-        .map_err(|_| {
-            "The upload did not reach the server: check the connection and try again.".to_owned()
-        })?;
-    if response.ok() {
-        response.json::<ImportPreview>().await.map_err(|_| {
-            "The server's answer could not be read; reload the page and try again.".to_owned()
-        })
-    } else {
-        let status = response.status();
-        Err(response
-            .json::<ErrorBody>()
-            .await
-            .map(|b| b.error)
-            .unwrap_or_else(|_| format!("The upload failed (HTTP {status}).")))
-    }
-}
-
 #[component]
 fn Uploader(slug: String) -> impl IntoView {
     let busy = RwSignal::new(false);
@@ -185,7 +149,12 @@ fn Uploader(slug: String) -> impl IntoView {
             busy.set(true);
             error.set(None);
             leptos::task::spawn_local(async move {
-                match upload_file(&slug, file).await {
+                match crate::api::upload::post_file::<ImportPreview>(
+                    &format!("/w/{slug}/imports/upload"),
+                    file,
+                )
+                .await
+                {
                     Ok(preview) => {
                         navigate(
                             &format!("/w/{slug}/imports/{}", preview.import_id),

@@ -53,7 +53,13 @@ pub struct TestApp {
     pub database_url: String,
     pub db: DatabaseConnection,
     pub backend: Backend,
+    /// This test's attachments directory (removed at the end).
+    pub attachments_dir: std::path::PathBuf,
+    /// A gateway simulator of its own that the app sends one-time phone codes through
+    /// (session [`PLATFORM_SESSION`], key [`SIMULATOR_KEY`]).
+    pub platform_gateway: String,
     _guard: DbGuard,
+    _files: tempfile::TempDir,
 }
 
 /// Drops the per-test PostgreSQL database, or removes the SQLite directory, at the end.
@@ -171,6 +177,9 @@ impl TestApp {
             .build();
         let import_wakeup = Arc::new(tokio::sync::Notify::new());
         let verify_wakeup = Arc::new(tokio::sync::Notify::new());
+        let files = tempfile::tempdir().expect("attachments dir");
+        let platform_gateway = start_simulator(quick_simulator()).await;
+        let attachments_dir = files.path().join("attachments");
         let state = AppState {
             leptos_options,
             services: Services {
@@ -180,10 +189,17 @@ impl TestApp {
                     public_url: base.clone(),
                     invitation_ttl_days: 7,
                     max_import_bytes: TEST_MAX_IMPORT_BYTES,
+                    attachments_dir: attachments_dir.clone(),
                 }),
                 import_wakeup: import_wakeup.clone(),
                 verify_wakeup: verify_wakeup.clone(),
-                whatsapp: Arc::new(test_channel()),
+                whatsapp: Arc::new(test_channel().with_platform(
+                    shared::whatsapp::channel::PlatformGateway {
+                        base_url: platform_gateway.clone(),
+                        session: PLATFORM_SESSION.into(),
+                        api_key: SIMULATOR_KEY.into(),
+                    },
+                )),
             },
             trust_proxy: false,
             public_origin: base.clone(),
@@ -218,7 +234,10 @@ impl TestApp {
             database_url: url.clone(),
             db,
             backend,
+            attachments_dir,
+            platform_gateway,
             _guard: guard,
+            _files: files,
         })
     }
 
@@ -315,6 +334,33 @@ pub fn test_channel() -> shared::whatsapp::channel::Channel {
     .with_check_pause(std::time::Duration::ZERO)
 }
 
+/// The API key of every simulator the tests start.
+pub const SIMULATOR_KEY: &str = "sim-key";
+/// The session the app's own one-time codes go out on.
+pub const PLATFORM_SESSION: &str = "platform";
+
+/// Simulator behaviour for tests: no latency or failures, receipts within 50 ms.
+pub fn quick_simulator() -> server::simulator::Behaviour {
+    server::simulator::Behaviour {
+        latency_ms: 0,
+        fail_share: 0.0,
+        rate_limit_share: 0.0,
+        delivery_delay_ms: 50,
+        read_delay_ms: 50,
+    }
+}
+
+/// A gateway simulator on a free port; returns its base URL.
+pub async fn start_simulator(behaviour: server::simulator::Behaviour) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind simulator");
+    let addr = listener.local_addr().expect("addr");
+    let app = server::simulator::Simulator::new(SIMULATOR_KEY, behaviour).router();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
 /// The key the test servers encrypt credentials with.
 pub const TEST_SECRET_KEY: &str =
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -397,13 +443,20 @@ impl Browser {
         file_name: &str,
         bytes: Vec<u8>,
     ) -> (StatusCode, Value) {
+        self.upload(&format!("/w/{slug}/imports/upload"), file_name, bytes)
+            .await
+    }
+
+    /// POSTs `bytes` as the multipart field `file` to `path` from this site, as the hydrated
+    /// pages' uploads do.
+    pub async fn upload(&self, path: &str, file_name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
         let form = reqwest::multipart::Form::new().part(
             "file",
             reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
         );
         json(
             self.http
-                .post(format!("{}/w/{slug}/imports/upload", self.base))
+                .post(format!("{}{path}", self.base))
                 .header("Origin", &self.base)
                 .header("Sec-Fetch-Site", "same-origin")
                 .multipart(form)

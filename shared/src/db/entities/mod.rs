@@ -1,6 +1,7 @@
 //! sea-orm entities, one file per table, mirroring `migrations/`. Used only inside `shared`'s
 //! stores; DTOs are what leave.
 
+pub mod attachment;
 pub mod audit_log;
 pub mod customer;
 pub mod import;
@@ -17,6 +18,7 @@ pub mod notification;
 pub mod number_check;
 pub mod number_check_item;
 pub mod number_check_job;
+pub mod phone_verification;
 pub mod plan;
 pub mod saved_mapping;
 pub mod segment;

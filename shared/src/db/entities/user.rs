@@ -11,6 +11,8 @@ pub struct Model {
     pub email: String,
     pub name: String,
     pub phone: Option<String>,
+    /// When the phone was last proven by a one-time code; cleared when the phone changes.
+    pub phone_verified_at: Option<DateTimeUtc>,
     pub password_hash: String,
     pub is_platform_admin: bool,
     pub last_workspace_id: Option<Uuid>,
