@@ -29,7 +29,11 @@ const page = (names) => {
   for (const n of names) for (const f of routes[n] ?? []) files.add(`${f}.wasm`);
   return total([...files]);
 };
-const inWorkspace = new Set(["dashboard", "leads", "imports", "import", "members", "settings", "audit", "account"]);
+// Pages under /w/{slug}: they load the workspace shell's chunk as well as their own.
+const inWorkspace = new Set([
+  "dashboard", "leads", "lead", "imports", "import", "websites", "inbox", "senders", "templates",
+  "customers", "customer", "members", "settings", "audit", "account",
+]);
 const rows = Object.keys(routes)
   .filter((r) => r !== "workspace")
   .sort()
