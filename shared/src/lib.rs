@@ -11,7 +11,6 @@ pub mod leads;
 pub mod notifications;
 pub mod plans;
 pub mod segments;
-pub mod templates;
 pub mod url;
 pub mod validate;
 pub mod websites;

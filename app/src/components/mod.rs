@@ -1,7 +1,5 @@
-//! Reusable pieces of UI: props in, view out, no server functions (the attachment picker
-//! posts its file to the upload route).
+//! Reusable pieces of UI: props in, view out, no server calls.
 
-pub mod attachment;
 pub mod confirm;
 pub mod form;
 pub mod icons;

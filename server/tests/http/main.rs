@@ -15,7 +15,6 @@ mod lead_page;
 mod leads;
 mod phone_verification;
 mod platform;
-mod templates;
 mod websites;
 mod whatsapp;
 mod workspaces;

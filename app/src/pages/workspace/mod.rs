@@ -13,7 +13,6 @@ pub mod leads;
 pub mod members;
 pub mod senders;
 pub mod settings;
-pub mod templates;
 pub mod websites;
 
 use crate::api::account::Logout;
@@ -77,7 +76,6 @@ fn Frame(shell: WorkspaceShell) -> impl IntoView {
         (format!("{base}/imports"), "Imports", "import"),
         (format!("{base}/websites"), "Websites", "websites"),
         (format!("{base}/inbox"), "Inbox", "inbox"),
-        (format!("{base}/templates"), "Templates", "templates"),
         (format!("{base}/senders"), "Senders", "senders"),
         (format!("{base}/customers"), "Customers", "customers"),
         (format!("{base}/members"), "Members", "members"),
