@@ -35,13 +35,22 @@ const NEEDS_COUNTRY_CODE: &str =
 
 /// Where the user's verification stands: what the account page shows.
 pub async fn state(svc: &Services, id: UserId) -> Result<PhoneVerificationDto, AppError> {
+    let (user, row) = load(svc, id).await?;
+    Ok(describe(&user, row.as_ref(), Utc::now()))
+}
+
+/// The user and the code last sent to them, if any.
+async fn load(
+    svc: &Services,
+    id: UserId,
+) -> Result<(user::Model, Option<phone_verification::Model>), AppError> {
     let user = store::find(&svc.db, id)
         .await?
         .ok_or(AppError::Unauthorized)?;
     let row = phone_verification::Entity::find_by_id(id.0)
         .one(&svc.db)
         .await?;
-    Ok(describe(&user, row.as_ref(), Utc::now()))
+    Ok((user, row))
 }
 
 fn describe(
@@ -84,9 +93,7 @@ pub async fn send_code(
     id: UserId,
     meta: &RequestMeta,
 ) -> Result<PhoneVerificationDto, AppError> {
-    let user = store::find(&svc.db, id)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
+    let (user, previous) = load(svc, id).await?;
     let Some(typed) = user.phone.as_deref() else {
         return Err(AppError::field(
             "phone",
@@ -100,9 +107,6 @@ pub async fn send_code(
         return Err(AppError::field("phone", "Your phone is already verified."));
     }
     let now = Utc::now();
-    let previous = phone_verification::Entity::find_by_id(id.0)
-        .one(&svc.db)
-        .await?;
     if let Some(wait) = previous.as_ref().and_then(|row| next_send_wait(row, now)) {
         return Err(too_soon(previous.as_ref(), wait, now));
     }
@@ -137,17 +141,17 @@ pub async fn send_code(
         }
         _ => (1, now),
     };
-    let row = phone_verification::ActiveModel {
-        user_id: Set(id.0),
-        phone: Set(phone.clone()),
-        code_hash: Set(code_hash(svc, id, &phone, &code)),
-        tries_left: Set(TRIES),
-        expires_at: Set(now + CODE_TTL),
-        last_sent_at: Set(now),
-        sends_in_window: Set(sends),
-        window_started_at: Set(window_started_at),
+    let row = phone_verification::Model {
+        user_id: id.0,
+        code_hash: code_hash(svc, id, &phone, &code),
+        phone,
+        tries_left: TRIES,
+        expires_at: now + CODE_TTL,
+        last_sent_at: now,
+        sends_in_window: sends,
+        window_started_at,
     };
-    phone_verification::Entity::insert(row)
+    phone_verification::Entity::insert(phone_verification::ActiveModel::from(row.clone()))
         .on_conflict(
             OnConflict::column(phone_verification::Column::UserId)
                 .update_columns([
@@ -168,11 +172,12 @@ pub async fn send_code(
         None,
         Some(id),
         AuditAction::PhoneCodeSent,
-        &masked(&phone),
+        &masked(&row.phone),
         meta,
     )
     .await?;
-    state(svc, id).await
+    // What was just written is the state: no need to read it back.
+    Ok(describe(&user, Some(&row), now))
 }
 
 fn too_soon(
@@ -216,13 +221,8 @@ pub async fn confirm_code(
             "Enter the 6-digit code from WhatsApp.",
         ));
     }
-    let user = store::find(&svc.db, id)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    let Some(row) = phone_verification::Entity::find_by_id(id.0)
-        .one(&svc.db)
-        .await?
-    else {
+    let (user, row) = load(svc, id).await?;
+    let Some(row) = row else {
         return Err(AppError::field("code", "Send a code first."));
     };
     if Utc::now() >= row.expires_at {
