@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("customers/:id") view={Lazy::<CustomerRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("websites") view={Lazy::<WebsitesRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("senders") view={Lazy::<SendersRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("templates") view={Lazy::<TemplatesRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("inbox") view={Lazy::<InboxRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("imports") view={Lazy::<ImportsRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("imports/:id") view={Lazy::<ImportRoute>::new()} ssr=ssr.clone() />

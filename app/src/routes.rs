@@ -92,6 +92,10 @@ lazy_page!(
     InboxRoute => workspace::inbox::InboxPage, mark_hydrated
 );
 lazy_page!(
+    /// `/w/:slug/templates`
+    TemplatesRoute => workspace::templates::TemplatesPage, mark_hydrated
+);
+lazy_page!(
     /// `/w/:slug/senders`
     SendersRoute => workspace::senders::SendersPage, mark_hydrated
 );

@@ -13,6 +13,7 @@ mod m20261122_000007_whatsapp;
 mod m20261122_000008_number_checks;
 mod m20261122_000009_phone_verification;
 mod m20261122_000010_attachments;
+mod m20261203_000011_templates;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_number_checks::Migration),
             Box::new(m20261122_000009_phone_verification::Migration),
             Box::new(m20261122_000010_attachments::Migration),
+            Box::new(m20261203_000011_templates::Migration),
         ]
     }
 }

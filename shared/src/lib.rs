@@ -11,6 +11,7 @@ pub mod leads;
 pub mod notifications;
 pub mod plans;
 pub mod segments;
+pub mod templates;
 pub mod url;
 pub mod validate;
 pub mod websites;

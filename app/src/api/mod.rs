@@ -6,6 +6,7 @@ pub mod account;
 pub mod lead;
 pub mod leads;
 pub mod segments;
+pub mod templates;
 pub mod upload;
 pub mod websites;
 pub mod whatsapp;

@@ -116,11 +116,16 @@ pub async fn send_message(
     body: String,
     /// An upload from `POST /w/{slug}/attachments`, sent with `body` as its caption.
     attachment: Option<Uuid>,
+    /// The template the message was written from (counted as a use).
+    template: Option<Uuid>,
 ) -> ApiResult<MessageDto> {
     ctx::respond(
         async {
             let (svc, tenant) = ctx::tenant(workspace).await?;
-            Ok(messages::send_to_lead(&svc, &tenant, lead, sender, &body, attachment).await?)
+            Ok(
+                messages::send_to_lead(&svc, &tenant, lead, sender, &body, attachment, template)
+                    .await?,
+            )
         }
         .await,
     )

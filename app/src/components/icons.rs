@@ -36,6 +36,10 @@ pub fn Icon(name: &'static str) -> impl IntoView {
             "M20 2H4c-1.1 0-2 .9-2 2v18l4-4h14c1.1 0 2-.9 2-2V4c0-1.1-.9-2-2-2zM6 9h12v2H6V9zm8 5H6v-2h8v2zm4-6H6V6h12v2z"
         }
         "import" => "M19 9h-4V3H9v6H5l7 7 7-7zM5 18v2h14v-2H5z",
+        // A page with lines: reusable messages.
+        "templates" => {
+            "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8l-6-6zM8 12h8v2H8v-2zm0 4h5v2H8v-2zm5-7V3.5L18.5 9H13z"
+        }
         "menu" => "M3 18h18v-2H3v2zm0-5h18v-2H3v2zm0-7v2h18V6H3z",
         "user" => {
             "M12 12c2.21 0 4-1.79 4-4s-1.79-4-4-4-4 1.79-4 4 1.79 4 4 4zm0 2c-2.67 0-8 1.34-8 4v2h16v-2c0-2.66-5.33-4-8-4z"

@@ -1,5 +1,7 @@
-//! Reusable pieces of UI: props in, view out, no server calls.
+//! Reusable pieces of UI: props in, view out, no server functions (the attachment picker
+//! posts its file to the upload route).
 
+pub mod attachment;
 pub mod confirm;
 pub mod form;
 pub mod icons;

@@ -15,6 +15,7 @@ mod lead_page;
 mod leads;
 mod phone_verification;
 mod platform;
+mod templates;
 mod websites;
 mod whatsapp;
 mod workspaces;

@@ -43,10 +43,13 @@ pub enum AuditAction {
     OptOutSettingsChanged,
     NumberCheckStarted,
     NumberCheckCancelled,
+    TemplateCreated,
+    TemplateUpdated,
+    TemplateDeleted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 33] = [
+    pub const ALL: [AuditAction; 36] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -80,6 +83,9 @@ impl AuditAction {
         Self::OptOutSettingsChanged,
         Self::NumberCheckStarted,
         Self::NumberCheckCancelled,
+        Self::TemplateCreated,
+        Self::TemplateUpdated,
+        Self::TemplateDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -117,6 +123,9 @@ impl AuditAction {
             Self::OptOutSettingsChanged => "opt_out_settings_changed",
             Self::NumberCheckStarted => "number_check_started",
             Self::NumberCheckCancelled => "number_check_cancelled",
+            Self::TemplateCreated => "template_created",
+            Self::TemplateUpdated => "template_updated",
+            Self::TemplateDeleted => "template_deleted",
         }
     }
 
@@ -159,6 +168,9 @@ impl AuditAction {
             Self::OptOutSettingsChanged => "Changed opt-out settings",
             Self::NumberCheckStarted => "Started a WhatsApp number check",
             Self::NumberCheckCancelled => "Cancelled a WhatsApp number check",
+            Self::TemplateCreated => "Created a template",
+            Self::TemplateUpdated => "Changed a template",
+            Self::TemplateDeleted => "Deleted a template",
         }
     }
 }

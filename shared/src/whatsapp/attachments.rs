@@ -205,7 +205,8 @@ fn io_error(action: &str, path: &Path, error: std::io::Error) -> AppError {
     AppError::Internal
 }
 
-fn to_dto(model: &attachment::Model) -> AttachmentDto {
+/// The attachment as the browser sees it.
+pub fn dto(model: &attachment::Model) -> AttachmentDto {
     AttachmentDto {
         id: model.id,
         file_name: model.file_name.clone(),
@@ -242,7 +243,7 @@ pub async fn upload(
         used_at: Set(None),
     };
     match row.insert(&svc.db).await {
-        Ok(model) => Ok(to_dto(&model)),
+        Ok(model) => Ok(dto(&model)),
         Err(error) => {
             // No row, no file: an orphan would never be cleaned up.
             let _ = tokio::fs::remove_file(&path).await;
@@ -285,18 +286,24 @@ pub async fn find(
         })
 }
 
+/// Marks the attachment as used (by a message or a template), so housekeeping keeps it.
+pub async fn mark_used(db: &impl ConnectionTrait, id: Uuid) -> Result<(), AppError> {
+    attachment::Entity::update_many()
+        .col_expr(attachment::Column::UsedAt, Expr::value(Utc::now()))
+        .filter(attachment::Column::Id.eq(id))
+        .filter(attachment::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Marks the attachment as used and fills the message row's attachment columns.
 pub async fn attach_to(
     db: &impl ConnectionTrait,
     model: &attachment::Model,
     row: &mut message::ActiveModel,
 ) -> Result<(), AppError> {
-    attachment::Entity::update_many()
-        .col_expr(attachment::Column::UsedAt, Expr::value(Utc::now()))
-        .filter(attachment::Column::Id.eq(model.id))
-        .filter(attachment::Column::UsedAt.is_null())
-        .exec(db)
-        .await?;
+    mark_used(db, model.id).await?;
     row.attachment_path = Set(Some(relative_path(model.workspace_id, model.id)));
     row.attachment_name = Set(Some(model.file_name.clone()));
     row.attachment_type = Set(Some(model.content_type.clone()));

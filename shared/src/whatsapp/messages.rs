@@ -211,6 +211,7 @@ fn new_row(
         error_code: Set(None),
         error_text: Set(None),
         campaign_id: Set(None),
+        template_id: Set(None),
         created_at: Set(created_at),
         sent_at: Set(None),
         delivered_at: Set(None),
@@ -316,9 +317,18 @@ pub async fn send_to_lead(
     sender_id: Option<Uuid>,
     body: &str,
     attachment: Option<Uuid>,
+    template: Option<Uuid>,
 ) -> Result<MessageDto, AppError> {
     ctx.require(Permission::Send)?;
     let body = body.trim();
+    if let Some(id) = template
+        && !crate::templates::service::exists(&svc.db, ctx.workspace_id, id).await?
+    {
+        return Err(AppError::field(
+            "template",
+            "That template is no longer here.",
+        ));
+    }
     let attachment = match attachment {
         Some(id) => Some(attachments::find(&svc.db, ctx.workspace_id, id).await?),
         None => None,
@@ -378,6 +388,7 @@ pub async fn send_to_lead(
         MessageStatus::Sending,
         now,
     );
+    row.template_id = Set(template);
     let content = match &attachment {
         Some(file) => {
             attachments::attach_to(&svc.db, file, &mut row).await?;
@@ -412,6 +423,9 @@ pub async fn send_to_lead(
         }
     }
     let stored = active.update(&svc.db).await?;
+    if let (Ok(_), Some(id)) = (&outcome, template) {
+        crate::templates::service::record_use(&svc.db, ctx.workspace_id, id).await?;
+    }
     if let Err(error) = &outcome {
         if error.pauses_sender() {
             senders::pause_for(svc, &sender, error).await?;

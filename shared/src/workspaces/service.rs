@@ -189,6 +189,7 @@ pub async fn create(
     )
     .await?;
     store::add_member(&db, id, user, Role::Owner).await?;
+    crate::templates::service::seed_starters(&db, id).await?;
     users::set_last_workspace(&db, user, id).await?;
     audit::record(
         &db,

@@ -1,25 +1,17 @@
-//! The lead page's WhatsApp card: the conversation with status ticks, and a reply box (sender
-//! picker, live character counter, an attachment checked on upload) that sends one-to-one.
+//! The lead page's WhatsApp card: the conversation with status ticks, and a reply box (template
+//! picker, sender picker, live character counter, an attachment checked on upload) that sends
+//! one-to-one.
 //! Ticks move on their own while a sent message waits for its delivery and read receipts.
 
 use super::use_shell;
+use crate::api::templates::render_template;
 use crate::api::whatsapp::{load_conversation, send_message};
+use crate::components::attachment::{AttachButton, AttachmentChip, AttachmentState};
 use crate::components::toast::use_toaster;
 use leptos::prelude::*;
-use shared::whatsapp::{AttachmentDto, MAX_MESSAGE_CHARS, MessageDto, MessageStatus, SenderDto};
+use shared::templates::TemplateDto;
+use shared::whatsapp::{MAX_MESSAGE_CHARS, MessageDto, MessageStatus, SenderDto};
 use uuid::Uuid;
-
-/// What the file picker accepts; the server checks the bytes whatever the browser lets through.
-const ATTACHMENT_ACCEPT: &str = ".pdf,.jpg,.jpeg,.png,.doc,.docx,application/pdf,image/jpeg,image/png,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-
-/// `1.2 MB`, `830 KB`.
-fn file_size(bytes: u64) -> String {
-    if bytes >= 1_048_576 {
-        format!("{:.1} MB", bytes as f64 / 1_048_576.0)
-    } else {
-        format!("{} KB", bytes.div_ceil(1024))
-    }
-}
 
 /// How often, and how many times, the card re-reads the conversation after a send.
 const RECEIPT_POLL_MS: u32 = 1500;
@@ -41,6 +33,8 @@ pub fn ConversationCard(
     lead: Uuid,
     messages: Vec<MessageDto>,
     senders: Vec<SenderDto>,
+    /// The workspace's templates, offered in the reply box.
+    templates: Vec<TemplateDto>,
     /// Why sending is impossible (opted out, no valid phone), if it is.
     blocked: Option<String>,
     can_send: bool,
@@ -52,10 +46,11 @@ pub fn ConversationCard(
     let messages = RwSignal::new(messages);
     let body = RwSignal::new(String::new());
     let sending = RwSignal::new(false);
-    let attachment = RwSignal::new(None::<AttachmentDto>);
-    let uploading = RwSignal::new(None::<String>);
-    let attach_error = RwSignal::new(None::<String>);
-    let file_input = NodeRef::<leptos::html::Input>::new();
+    let file = AttachmentState::new(None);
+    let attachment = file.file;
+    // The template the text came from, counted as a use when it is sent.
+    let template = RwSignal::new(None::<Uuid>);
+    let choosing = RwSignal::new(String::new());
     let sender = RwSignal::new(
         senders
             .iter()
@@ -87,30 +82,24 @@ pub fn ConversationCard(
         Effect::new(move |_| follow_receipts());
     }
 
-    // The file goes up as soon as it is chosen, so a wrong type or size is said at once.
-    let on_file = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let Some(input) = file_input.get() else {
-                return;
-            };
-            let Some(file) = input.files().and_then(|f| f.get(0)) else {
-                return;
-            };
-            // The same file can be chosen again after a refusal.
-            input.set_value("");
-            attach_error.set(None);
-            attachment.set(None);
-            uploading.set(Some(file.name()));
-            let url = format!("/w/{}/attachments", slug.get_value());
-            leptos::task::spawn_local(async move {
-                match crate::api::upload::post_file::<AttachmentDto>(&url, file).await {
-                    Ok(file) => attachment.set(Some(file)),
-                    Err(message) => attach_error.set(Some(message)),
+    // A template fills the box with its text for this lead (and its attachment), to edit at will.
+    let on_template = move |ev: leptos::ev::Event| {
+        let chosen = event_target_value(&ev);
+        choosing.set(String::new());
+        let Ok(id) = chosen.parse::<Uuid>() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match render_template(workspace, id, lead).await {
+                Ok(rendered) => {
+                    body.set(rendered.text);
+                    file.error.set(None);
+                    attachment.set(rendered.attachment);
+                    template.set(Some(id));
                 }
-                uploading.set(None);
-            });
-        }
+                Err(e) => toaster.error(e.to_string()),
+            }
+        });
     };
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -118,9 +107,10 @@ pub fn ConversationCard(
         let text = body.get_untracked();
         let chosen = sender.get_untracked().parse::<Uuid>().ok();
         let file = attachment.get_untracked().map(|a| a.id);
+        let from_template = template.get_untracked();
         sending.set(true);
         leptos::task::spawn_local(async move {
-            match send_message(workspace, lead, chosen, text, file).await {
+            match send_message(workspace, lead, chosen, text, file, from_template).await {
                 Ok(message) => {
                     toaster.success(format!(
                         "Sent from {}.",
@@ -129,6 +119,7 @@ pub fn ConversationCard(
                     messages.update(|m| m.push(message));
                     body.set(String::new());
                     attachment.set(None);
+                    template.set(None);
                     on_sent.run(());
                     follow_receipts();
                 }
@@ -169,31 +160,19 @@ pub fn ConversationCard(
                         <textarea id="reply-body" name="body" rows="3" maxlength=MAX_MESSAGE_CHARS.to_string()
                             placeholder=move || if attachment.with(Option::is_some) { "Add a caption (optional)…" } else { "Write a message…" }
                             prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea>
-                        {move || uploading.get().map(|name| view! {
-                            <p class="attachment-chip attachment-busy" role="status">
-                                <span class="spinner" aria-hidden="true"></span>
-                                {format!("Checking {name}…")}
-                            </p>
-                        })}
-                        {move || attachment.get().map(|file| view! {
-                            <p class="attachment-chip">
-                                <span aria-hidden="true">"📎"</span>
-                                <span class="attachment-name">{file.file_name.clone()}</span>
-                                <span class="muted">{file_size(file.size_bytes)}</span>
-                                <button type="button" class="btn btn-link btn-small attachment-remove" aria-label=format!("Remove {}", file.file_name)
-                                    on:click=move |_| attachment.set(None)>"×"</button>
-                            </p>
-                        })}
-                        {move || attach_error.get().map(|message| view! {
-                            <p class="field-error" id="attachment-error" role="alert">{message}</p>
-                        })}
+                        <AttachmentChip state=file error_id="attachment-error" />
                         <div class="reply-actions">
-                            <label class="btn attach-button" title="PDF, JPG, PNG, DOC or DOCX, up to 5 MB">
-                                <input type="file" class="sr-only" name="file" node_ref=file_input
-                                    accept=ATTACHMENT_ACCEPT on:change=on_file
-                                    aria-describedby="attachment-error" />
-                                <span aria-hidden="true">"📎"</span>" Attach"
-                            </label>
+                            <AttachButton state=file slug=slug.get_value() error_id="attachment-error" />
+                            {(!templates.is_empty()).then(|| view! {
+                                <label class="sr-only" for="reply-template">"Template"</label>
+                                <select id="reply-template" class="template-picker" on:change=on_template
+                                    prop:value=move || choosing.get()>
+                                    <option value="">"Template…"</option>
+                                    {templates.iter().map(|t| view! {
+                                        <option value=t.id.to_string()>{t.name.clone()}</option>
+                                    }).collect_view()}
+                                </select>
+                            })}
                             <label class="sr-only" for="reply-sender">"Send from"</label>
                             <select id="reply-sender" name="sender" on:change=move |ev| sender.set(event_target_value(&ev))
                                 prop:value=move || sender.get()>
@@ -210,7 +189,7 @@ pub fn ConversationCard(
                             </span>
                             <button type="submit" class="btn btn-primary"
                                 disabled=move || {
-                                    sending.get() || uploading.with(Option::is_some)
+                                    sending.get() || file.busy()
                                         || (body.with(|b| b.trim().is_empty()) && attachment.with(Option::is_none))
                                         || count.get() > MAX_MESSAGE_CHARS
                                 }>

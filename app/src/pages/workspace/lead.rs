@@ -8,6 +8,7 @@ use crate::api::ApiError;
 use crate::api::lead::{
     AddLeadNote, ConvertLead, DeleteLead, DeleteLeadNote, SetLeadStage, UpdateLead, load_lead,
 };
+use crate::api::templates::load_templates;
 use crate::api::whatsapp::{load_conversation, load_senders};
 use crate::components::form::{FormAlert, field_error, form_error};
 use crate::components::toast::use_toaster;
@@ -17,6 +18,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::AppError;
 use shared::leads::{CustomField, LeadDetail, LeadEdit, Stage, TimelineKind};
+use shared::templates::TemplateDto;
 use shared::whatsapp::{MessageDto, SenderDto};
 use shared::workspaces::Permission;
 use uuid::Uuid;
@@ -55,14 +57,15 @@ pub fn LeadPage() -> impl IntoView {
         },
     );
     let senders = Resource::new(|| (), move |()| load_senders(workspace));
+    let templates = Resource::new(|| (), move |()| load_templates(workspace));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the lead…"</p> }>
             {move || Suspend::new(async move {
-                match (lead.await, conversation.await, senders.await) {
-                    (Ok(detail), Ok(messages), Ok(senders)) => {
-                        view! { <LeadView detail messages senders /> }.into_any()
+                match (lead.await, conversation.await, senders.await, templates.await) {
+                    (Ok(detail), Ok(messages), Ok(senders), Ok(templates)) => {
+                        view! { <LeadView detail messages senders templates /> }.into_any()
                     }
-                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                    (Err(e), _, _, _) | (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => {
                         view! { <ErrorPage error=e /> }.into_any()
                     }
                 }
@@ -81,6 +84,7 @@ fn LeadView(
     detail: LeadDetail,
     messages: Vec<MessageDto>,
     senders: Vec<SenderDto>,
+    templates: Vec<TemplateDto>,
 ) -> impl IntoView {
     let ctx = use_shell();
     let workspace = ctx.shell.workspace.id;
@@ -209,7 +213,7 @@ fn LeadView(
                         });
                     });
                     view! {
-                        <ConversationCard workspace lead=lead_id messages senders blocked
+                        <ConversationCard workspace lead=lead_id messages senders templates blocked
                             can_send on_sent=reread />
                     }
                 }

@@ -13,6 +13,7 @@ pub mod leads;
 pub mod members;
 pub mod senders;
 pub mod settings;
+pub mod templates;
 pub mod websites;
 
 use crate::api::account::Logout;
@@ -43,24 +44,38 @@ pub fn WorkspaceLayout() -> impl IntoView {
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
     let shell = Resource::new(move || slug.get(), load_shell);
     let location = use_location();
+    let frame = move || {
+        Suspend::new(async move {
+            match shell.await {
+                Ok(data) => {
+                    provide_context(ShellCtx {
+                        shell: data.clone(),
+                        reload: Callback::new(move |_| shell.refetch()),
+                    });
+                    view! { <Frame shell=data /> }.into_any()
+                }
+                Err(ApiError(AppError::Unauthorized)) => {
+                    let next = location.pathname.get_untracked();
+                    view! { <Redirect path=format!("/login?next={}", shared::url::encode_query_value(&next)) /> }.into_any()
+                }
+                Err(e) => view! { <ErrorPage error=e /> }.into_any(),
+            }
+        })
+    };
+    // On the server the frame is a plain `Suspend`, so its body (the frame and the page, with the
+    // page's resources) runs exactly once. Wrapped in a closure, Suspense's SSR passes
+    // (`dry_resolve`, its re-check when tasks finish, then `resolve`) can each re-run it,
+    // creating the page's resources again under new ids; the browser, which creates them once,
+    // then hydrates a page against another resource's data and panics. In the browser the
+    // closure makes the frame follow the shell (a slug change, `reload`); a closure renders the
+    // same HTML as its value, so hydration lines up.
+    #[cfg(feature = "ssr")]
+    let content = frame().into_any();
+    #[cfg(not(feature = "ssr"))]
+    let content = frame.into_any();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match shell.await {
-                    Ok(data) => {
-                        provide_context(ShellCtx {
-                            shell: data.clone(),
-                            reload: Callback::new(move |_| shell.refetch()),
-                        });
-                        view! { <Frame shell=data /> }.into_any()
-                    }
-                    Err(ApiError(AppError::Unauthorized)) => {
-                        let next = location.pathname.get_untracked();
-                        view! { <Redirect path=format!("/login?next={}", shared::url::encode_query_value(&next)) /> }.into_any()
-                    }
-                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                }
-            })}
+            {content}
         </Suspense>
     }
 }
@@ -76,6 +91,7 @@ fn Frame(shell: WorkspaceShell) -> impl IntoView {
         (format!("{base}/imports"), "Imports", "import"),
         (format!("{base}/websites"), "Websites", "websites"),
         (format!("{base}/inbox"), "Inbox", "inbox"),
+        (format!("{base}/templates"), "Templates", "templates"),
         (format!("{base}/senders"), "Senders", "senders"),
         (format!("{base}/customers"), "Customers", "customers"),
         (format!("{base}/members"), "Members", "members"),

@@ -22,6 +22,8 @@ pub struct Model {
     pub error_code: Option<String>,
     pub error_text: Option<String>,
     pub campaign_id: Option<Uuid>,
+    /// The template the message was written from, if any.
+    pub template_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
     pub delivered_at: Option<DateTimeUtc>,

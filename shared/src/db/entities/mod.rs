@@ -25,6 +25,7 @@ pub mod segment;
 pub mod sender;
 pub mod session;
 pub mod sign_in_attempt;
+pub mod template;
 pub mod user;
 pub mod verify_job;
 pub mod verify_job_item;

@@ -1,0 +1,104 @@
+//! The attachment picker shared by the reply box and the template editor: a 📎 button whose
+//! file goes up as soon as it is chosen (so a wrong type or size is said at once), a chip with
+//! the file's name and size and a remove button, a spinner while the server checks it.
+
+use leptos::prelude::*;
+use shared::whatsapp::AttachmentDto;
+
+/// What the file picker offers; the server checks the bytes whatever the browser lets through.
+const ACCEPT: &str = ".pdf,.jpg,.jpeg,.png,.doc,.docx,application/pdf,image/jpeg,image/png,application/msword,application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+/// `1.2 MB`, `830 KB`.
+pub fn file_size(bytes: u64) -> String {
+    if bytes >= 1_048_576 {
+        format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+/// The state a picker shares with its form: the checked file, and the name of one on its way.
+#[derive(Clone, Copy)]
+pub struct AttachmentState {
+    pub file: RwSignal<Option<AttachmentDto>>,
+    pub uploading: RwSignal<Option<String>>,
+    pub error: RwSignal<Option<String>>,
+}
+
+impl AttachmentState {
+    pub fn new(initial: Option<AttachmentDto>) -> Self {
+        Self {
+            file: RwSignal::new(initial),
+            uploading: RwSignal::new(None),
+            error: RwSignal::new(None),
+        }
+    }
+
+    pub fn busy(self) -> bool {
+        self.uploading.with(Option::is_some)
+    }
+}
+
+/// The chip (or spinner, or error) for the chosen file; place it above the form's buttons.
+#[component]
+pub fn AttachmentChip(state: AttachmentState, error_id: &'static str) -> impl IntoView {
+    view! {
+        {move || state.uploading.get().map(|name| view! {
+            <p class="attachment-chip attachment-busy" role="status">
+                <span class="spinner" aria-hidden="true"></span>
+                {format!("Checking {name}…")}
+            </p>
+        })}
+        {move || state.file.get().map(|file| view! {
+            <p class="attachment-chip">
+                <span aria-hidden="true">"📎"</span>
+                <span class="attachment-name">{file.file_name.clone()}</span>
+                <span class="muted">{file_size(file.size_bytes)}</span>
+                <button type="button" class="btn btn-link btn-small attachment-remove" aria-label=format!("Remove {}", file.file_name)
+                    on:click=move |_| state.file.set(None)>"×"</button>
+            </p>
+        })}
+        {move || state.error.get().map(|message| view! {
+            <p class="field-error" id=error_id role="alert">{message}</p>
+        })}
+    }
+}
+
+/// The 📎 button: uploads the chosen file to `/w/{slug}/attachments`.
+#[component]
+pub fn AttachButton(state: AttachmentState, slug: String, error_id: &'static str) -> impl IntoView {
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    let on_file = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(input) = file_input.get() else {
+                return;
+            };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            // The same file can be chosen again after a refusal.
+            input.set_value("");
+            state.error.set(None);
+            state.file.set(None);
+            state.uploading.set(Some(file.name()));
+            let url = format!("/w/{slug}/attachments");
+            leptos::task::spawn_local(async move {
+                match crate::api::upload::post_file::<AttachmentDto>(&url, file).await {
+                    Ok(file) => state.file.set(Some(file)),
+                    Err(message) => state.error.set(Some(message)),
+                }
+                state.uploading.set(None);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&slug, state);
+    };
+    view! {
+        <label class="btn attach-button" title="PDF, JPG, PNG, DOC or DOCX, up to 5 MB">
+            <input type="file" class="sr-only" name="file" node_ref=file_input
+                accept=ACCEPT on:change=on_file aria-describedby=error_id />
+            <span aria-hidden="true">"📎"</span>" Attach"
+        </label>
+    }
+}
