@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod campaigns;
 pub mod customers;
 pub mod error;
 pub mod ids;
