@@ -16,13 +16,17 @@ pub const MAX_RETRIES: u8 = 3;
 /// The most recent sends the auto-pause rule may look at.
 pub const MAX_FAILURE_WINDOW: u32 = 1_000;
 
-/// `NaiveTime::from_hms_opt` in a constant, checked when compiling.
+/// `NaiveTime::from_hms_opt` for the constants below, so a wrong time fails the build.
 const fn time(hour: u32, minute: u32) -> NaiveTime {
     match NaiveTime::from_hms_opt(hour, minute, 0) {
         Some(t) => t,
         None => panic!("not a time of day"),
     }
 }
+
+/// The default working hours, as in the workspace settings' defaults.
+const OPENING: NaiveTime = time(9, 0);
+const CLOSING: NaiveTime = time(18, 0);
 
 /// How a campaign's recipients are handed to its senders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -74,8 +78,8 @@ impl Default for WorkingHours {
     /// 09:00–18:00, Monday to Saturday.
     fn default() -> Self {
         Self {
-            start: time(9, 0),
-            end: time(18, 0),
+            start: OPENING,
+            end: CLOSING,
             days: WorkingDays::DEFAULT,
         }
     }
@@ -83,7 +87,7 @@ impl Default for WorkingHours {
 
 impl WorkingHours {
     pub fn works_on(&self, day: Weekday) -> bool {
-        self.days.0 & (1 << day.num_days_from_monday()) != 0
+        self.days.on(day)
     }
 
     /// Whether a wall-clock time in the workspace's zone is inside the hours.
@@ -194,7 +198,7 @@ impl Strategy {
                     "Working hours must end after they start.".into(),
                 );
             }
-            if hours.days.0 & 0b0111_1111 == 0 {
+            if hours.days.is_empty() {
                 fail("working_days", "Choose at least one working day.".into());
             }
         }

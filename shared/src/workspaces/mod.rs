@@ -214,6 +214,16 @@ impl WorkingDays {
         day < 7 && self.0 & (1 << day) != 0
     }
 
+    /// Whether `day` is a working day.
+    pub fn on(self, day: chrono::Weekday) -> bool {
+        usize::try_from(day.num_days_from_monday()).is_ok_and(|d| self.contains(d))
+    }
+
+    /// No working day at all.
+    pub fn is_empty(self) -> bool {
+        !(0..7).any(|d| self.contains(d))
+    }
+
     pub fn from_days(days: impl IntoIterator<Item = usize>) -> Self {
         Self(
             days.into_iter()

@@ -317,7 +317,7 @@ pub async fn update_settings(
         ));
     }
     let days = WorkingDays::from_days(form.working_days.iter().copied());
-    if days.0 == 0 {
+    if days.is_empty() {
         errors.push(FieldError::new(
             "working_days",
             "Choose at least one working day.",
