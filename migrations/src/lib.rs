@@ -14,6 +14,7 @@ mod m20261122_000008_number_checks;
 mod m20261122_000009_phone_verification;
 mod m20261122_000010_attachments;
 mod m20261203_000011_templates;
+mod m20261204_000012_campaigns;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_phone_verification::Migration),
             Box::new(m20261122_000010_attachments::Migration),
             Box::new(m20261203_000011_templates::Migration),
+            Box::new(m20261204_000012_campaigns::Migration),
         ]
     }
 }

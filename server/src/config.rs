@@ -52,6 +52,9 @@ pub struct CheckNumbersArgs {
 pub enum Command {
     /// Serve the web app (migrating the database first).
     Serve(ServeArgs),
+    /// Run the background work only — campaign dispatch, imports, checks — with no web server
+    /// (any number of workers and servers share one database).
+    Worker(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
     /// Import a spreadsheet of leads into a workspace and print the report.

@@ -24,6 +24,7 @@ async fn main() -> anyhow::Result<()> {
     }
     match cli.command {
         Command::Serve(args) => server::serve::serve(args).await,
+        Command::Worker(args) => server::serve::worker(args).await,
         Command::Migrate(args) => server::serve::migrate(args).await,
         Command::Import(args) => server::cli::import(args).await,
         Command::Leads(LeadsCommand::Export(args)) => server::cli::export(args).await,

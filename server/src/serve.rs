@@ -1,6 +1,7 @@
-//! `leadloom serve` and `leadloom migrate`: connect, migrate, build the state and serve until
-//! Ctrl-C or SIGTERM, with the import worker and a housekeeping task (expired sessions, old
-//! sign-in attempts, abandoned import drafts).
+//! `leadloom serve`, `leadloom worker` and `leadloom migrate`: connect, migrate, build the state
+//! and serve until Ctrl-C or SIGTERM, with the background workers (imports, website and number
+//! checks, sender status, the campaign dispatcher) and a housekeeping task (expired sessions,
+//! old sign-in attempts, abandoned import drafts).
 
 use crate::config::{DatabaseArgs, ServeArgs};
 use crate::http::router::{RouterOptions, router};
@@ -47,30 +48,31 @@ pub async fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let db = connect_and_migrate(&args.database).await?;
+/// What every process that does background work needs, built from the configuration.
+struct Background {
+    services: Services,
+    verifier: shared::websites::engine::Verifier,
+    import_wakeup: Arc<tokio::sync::Notify>,
+    verify_wakeup: Arc<tokio::sync::Notify>,
+}
+
+fn background(args: &ServeArgs, db: &DatabaseConnection) -> anyhow::Result<Background> {
     let mailer = args
         .smtp_url
         .as_deref()
         .map(|url| Mailer::new(url, &args.smtp_from))
         .transpose()
         .context("SMTP_URL / SMTP_FROM")?;
-    let mut leptos_options = leptos::config::get_configuration(None)
-        .context("reading Leptos' configuration")?
-        .leptos_options;
-    leptos_options.site_addr = args.bind;
-    let public_url = args.public_url();
     let import_wakeup = Arc::new(tokio::sync::Notify::new());
     let verify_wakeup = Arc::new(tokio::sync::Notify::new());
     let verifier = shared::websites::engine::Verifier::new(args.verify.engine_config()?)
         .context("setting up website verification")?;
-    let state = AppState {
-        leptos_options,
+    Ok(Background {
         services: Services {
             db: db.clone(),
             mailer,
             settings: Arc::new(Settings {
-                public_url: public_url.clone(),
+                public_url: args.public_url(),
                 invitation_ttl_days: args.invitation_ttl_days,
                 max_import_bytes: args.max_import_bytes,
                 attachments_dir: args.attachments_dir.clone(),
@@ -79,10 +81,49 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             verify_wakeup: verify_wakeup.clone(),
             whatsapp: Arc::new(args.whatsapp.channel()?),
         },
+        verifier,
+        import_wakeup,
+        verify_wakeup,
+    })
+}
+
+/// Starts the background workers: imports, website checks, sender status, number checks, the
+/// campaign dispatcher and housekeeping.
+fn spawn_workers(work: Background, attachments_dir: std::path::PathBuf) {
+    let Background {
+        services,
+        verifier,
+        import_wakeup,
+        verify_wakeup,
+    } = work;
+    let db = services.db.clone();
+    tokio::spawn(crate::worker::run_imports(db.clone(), import_wakeup));
+    tokio::spawn(crate::worker::run_verifications(
+        db.clone(),
+        verifier,
+        verify_wakeup,
+    ));
+    tokio::spawn(crate::worker::run_sender_status(services.clone()));
+    tokio::spawn(crate::worker::run_number_checks(services.clone()));
+    let wakeup = services.whatsapp.campaign_wakeup.clone();
+    tokio::spawn(shared::campaigns::dispatcher::Dispatcher::new(services).run(wakeup));
+    tokio::spawn(housekeeping(db, attachments_dir));
+}
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let db = connect_and_migrate(&args.database).await?;
+    let mut leptos_options = leptos::config::get_configuration(None)
+        .context("reading Leptos' configuration")?
+        .leptos_options;
+    leptos_options.site_addr = args.bind;
+    let public_url = args.public_url();
+    let work = background(&args, &db)?;
+    let state = AppState {
+        leptos_options,
+        services: work.services.clone(),
         trust_proxy: args.trust_proxy,
         public_origin: public_url.clone(),
     };
-    let state_services = state.services.clone();
     let app = router(
         state,
         RouterOptions {
@@ -92,15 +133,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_import_bytes: args.max_import_bytes,
         },
     );
-    tokio::spawn(crate::worker::run_imports(db.clone(), import_wakeup));
-    tokio::spawn(crate::worker::run_verifications(
-        db.clone(),
-        verifier,
-        verify_wakeup,
-    ));
-    tokio::spawn(crate::worker::run_sender_status(state_services.clone()));
-    tokio::spawn(crate::worker::run_number_checks(state_services.clone()));
-    tokio::spawn(housekeeping(db, args.attachments_dir.clone()));
+    spawn_workers(work, args.attachments_dir.clone());
 
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -113,6 +146,17 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("serving")
+}
+
+/// `leadloom worker`: the background work of `serve` (campaign dispatch included) without the
+/// web server, for deployments that scale sending apart from the web tier.
+pub async fn worker(args: ServeArgs) -> anyhow::Result<()> {
+    let db = connect_and_migrate(&args.database).await?;
+    let work = background(&args, &db)?;
+    spawn_workers(work, args.attachments_dir.clone());
+    tracing::info!("LeadLoom worker running");
+    shutdown_signal().await;
+    Ok(())
 }
 
 /// Every hour: drop expired sessions, sign-in attempts older than the throttle needs, abandoned

@@ -3,6 +3,7 @@
 
 pub mod api_status;
 pub mod attachments;
+pub mod campaigns;
 pub mod csrf;
 pub mod health;
 pub mod imports;

@@ -2,7 +2,7 @@
 //! upload, report and export downloads), static assets, and the middleware stack (request id,
 //! tracing, security headers, client address, CSRF guard, sessions); body limits per route.
 
-use super::{api_status, attachments, csrf, health, imports, logo, meta, webhooks};
+use super::{api_status, attachments, campaigns, csrf, health, imports, logo, meta, webhooks};
 use crate::AppState;
 use axum::{
     Router,
@@ -79,6 +79,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
             "/media/{id}/{expires}/{signature}/{name}",
             get(attachments::signed),
         )
+        .route("/w/{slug}/campaigns/{id}/events", get(campaigns::events))
         .route(
             "/w/{slug}/imports/{id}/report.csv",
             get(imports::report_csv),

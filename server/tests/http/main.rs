@@ -9,6 +9,7 @@ mod common;
 
 mod accounts;
 mod attachments;
+mod campaigns;
 mod imports;
 mod isolation;
 mod lead_page;

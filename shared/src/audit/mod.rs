@@ -46,10 +46,18 @@ pub enum AuditAction {
     TemplateCreated,
     TemplateUpdated,
     TemplateDeleted,
+    CampaignCreated,
+    CampaignUpdated,
+    CampaignDeleted,
+    CampaignLaunched,
+    CampaignPaused,
+    CampaignResumed,
+    CampaignCancelled,
+    CampaignRetried,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 36] = [
+    pub const ALL: [AuditAction; 44] = [
         Self::SignIn,
         Self::SignInFailed,
         Self::SignOut,
@@ -86,6 +94,14 @@ impl AuditAction {
         Self::TemplateCreated,
         Self::TemplateUpdated,
         Self::TemplateDeleted,
+        Self::CampaignCreated,
+        Self::CampaignUpdated,
+        Self::CampaignDeleted,
+        Self::CampaignLaunched,
+        Self::CampaignPaused,
+        Self::CampaignResumed,
+        Self::CampaignCancelled,
+        Self::CampaignRetried,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -126,6 +142,14 @@ impl AuditAction {
             Self::TemplateCreated => "template_created",
             Self::TemplateUpdated => "template_updated",
             Self::TemplateDeleted => "template_deleted",
+            Self::CampaignCreated => "campaign_created",
+            Self::CampaignUpdated => "campaign_updated",
+            Self::CampaignDeleted => "campaign_deleted",
+            Self::CampaignLaunched => "campaign_launched",
+            Self::CampaignPaused => "campaign_paused",
+            Self::CampaignResumed => "campaign_resumed",
+            Self::CampaignCancelled => "campaign_cancelled",
+            Self::CampaignRetried => "campaign_retried",
         }
     }
 
@@ -171,6 +195,14 @@ impl AuditAction {
             Self::TemplateCreated => "Created a template",
             Self::TemplateUpdated => "Changed a template",
             Self::TemplateDeleted => "Deleted a template",
+            Self::CampaignCreated => "Created a campaign",
+            Self::CampaignUpdated => "Changed a campaign draft",
+            Self::CampaignDeleted => "Deleted a campaign draft",
+            Self::CampaignLaunched => "Launched a campaign",
+            Self::CampaignPaused => "Paused a campaign",
+            Self::CampaignResumed => "Resumed a campaign",
+            Self::CampaignCancelled => "Cancelled a campaign",
+            Self::CampaignRetried => "Retried a campaign's failed messages",
         }
     }
 }

@@ -1,10 +1,22 @@
-//! Campaigns: the sending strategy a campaign runs with ([`strategy`]) and the planner that
-//! turns it into send times and estimates ([`planner`]). Both are pure and compile everywhere,
-//! so the campaign form validates and the review step estimates in the browser exactly as the
-//! dispatcher schedules on the server.
+//! Campaigns: the wizard's form and the campaign DTOs ([`model`]), the sending strategy
+//! ([`strategy`]) and the planner that turns it into send times and estimates ([`planner`]) —
+//! pure, compiled everywhere, so the wizard validates and estimates in the browser exactly as
+//! the server schedules. Behind `ssr`: the tables' queries ([`store`]), the entry points
+//! ([`service`]), the durable dispatcher ([`dispatcher`]) and notifications ([`notify`]).
 
+#[cfg(feature = "ssr")]
+pub mod dispatcher;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod notify;
 pub mod planner;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
 pub mod strategy;
+
+pub use model::*;
 
 #[cfg(feature = "ssr")]
 pub use planner::ThreadRandom;

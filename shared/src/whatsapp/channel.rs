@@ -20,6 +20,8 @@ pub struct Channel {
     pub check_pause: Duration,
     /// Wakes this process's number-check worker when a check is queued.
     pub check_wakeup: tokio::sync::Notify,
+    /// Wakes this process's campaign dispatcher when a campaign is launched or resumed.
+    pub campaign_wakeup: Arc<tokio::sync::Notify>,
     /// The deployment's own WhatsApp gateway (phone verification codes), if configured.
     platform: Option<(PlatformGateway, reqwest::Client)>,
 }
@@ -78,8 +80,15 @@ impl Channel {
             guard,
             check_pause: DEFAULT_CHECK_PAUSE,
             check_wakeup: tokio::sync::Notify::new(),
+            campaign_wakeup: Arc::default(),
             platform: None,
         }
+    }
+
+    /// The guarded outbound client (campaign notification webhooks use it too: a user-given
+    /// URL must not reach the deployment's private network).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
     }
 
     /// The same channel with the deployment's own gateway for one-time codes.

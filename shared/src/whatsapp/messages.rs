@@ -186,7 +186,7 @@ pub async fn inbox(
 
 /// A message row with everything unset that a new message leaves unset (attachment, error,
 /// campaign, later timestamps); callers set what differs.
-fn new_row(
+pub(crate) fn new_row(
     sender: &sender::Model,
     lead: Option<Uuid>,
     inbound: bool,
@@ -280,7 +280,7 @@ async fn take_daily_slot(
     Ok(taken.rows_affected == 1)
 }
 
-fn timeline(
+pub(crate) fn timeline(
     workspace: Uuid,
     lead: Uuid,
     kind: TimelineKind,
@@ -298,7 +298,7 @@ fn timeline(
     }
 }
 
-fn excerpt(body: &str) -> String {
+pub(crate) fn excerpt(body: &str) -> String {
     let mut text: String = body.chars().take(80).collect();
     if body.chars().count() > 80 {
         text.push('…');

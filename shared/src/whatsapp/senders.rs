@@ -53,7 +53,7 @@ pub fn local_day(ws: &workspace::Model) -> String {
     Utc::now().with_timezone(&tz).format("%Y-%m-%d").to_string()
 }
 
-fn daily_cap(ws: &workspace::Model, model: &sender::Model) -> u32 {
+pub fn daily_cap(ws: &workspace::Model, model: &sender::Model) -> u32 {
     let default = match Warmup::parse(&model.warmup) {
         Some(Warmup::Warmed) => ws.daily_limit_warmed_sender,
         _ => ws.daily_limit_new_sender,

@@ -214,6 +214,10 @@ impl TestApp {
                 max_import_bytes: TEST_MAX_IMPORT_BYTES,
             },
         );
+        let campaign_wakeup = services.whatsapp.campaign_wakeup.clone();
+        tokio::spawn(
+            shared::campaigns::dispatcher::Dispatcher::new(services.clone()).run(campaign_wakeup),
+        );
         tokio::spawn(server::worker::run_number_checks(services));
         tokio::spawn(server::worker::run_imports(db.clone(), import_wakeup));
         tokio::spawn(server::worker::run_verifications(

@@ -3,6 +3,9 @@
 
 pub mod attachment;
 pub mod audit_log;
+pub mod campaign;
+pub mod campaign_recipient;
+pub mod campaign_sender;
 pub mod customer;
 pub mod import;
 pub mod import_file;
@@ -23,6 +26,7 @@ pub mod plan;
 pub mod saved_mapping;
 pub mod segment;
 pub mod sender;
+pub mod sender_lease;
 pub mod session;
 pub mod sign_in_attempt;
 pub mod template;

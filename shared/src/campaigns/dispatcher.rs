@@ -1,0 +1,1064 @@
+//! The durable dispatcher, run inside `leadloom serve` and by `leadloom worker` (any number of
+//! them, on one database). It starts scheduled runs when they are due and, for every sender a
+//! running campaign uses, takes the sender's **lease**: only the holder sends for that number,
+//! so the planner's pace, cooldowns and caps hold however many instances run.
+//!
+//! A send is three steps. (1) One transaction claims due recipients (`pending` → `sending`),
+//! counts them against the sender's day, renders each message and stores it `sending`. (2) The
+//! provider is called. (3) One transaction records the answers: `sent`, a retry later,
+//! `failed`, or `unknown` when the provider did not answer (it may have the message). A worker
+//! that dies between (1) and (3) stops renewing its lease; whoever takes the lease next marks
+//! that sender's `sending` rows `unknown` — they are never sent again on their own.
+
+use super::model::{CampaignForm, CampaignKind, CampaignStatus, RecipientState, VariantExtra};
+use super::planner::{self, SenderPace, ThreadRandom};
+use super::{Strategy, store};
+use crate::db::entities::{
+    campaign, campaign_sender, lead, lead_event, message, sender, workspace,
+};
+use crate::leads::{Stage, TimelineKind};
+use crate::services::Services;
+use crate::templates::render::Template;
+use crate::whatsapp::messages::{excerpt, new_row, timeline};
+use crate::whatsapp::provider::{ContactCard, Content, MediaKind, ProviderError, Sent, digits};
+use crate::whatsapp::senders::{daily_cap, pause_for, provider_failure};
+use crate::whatsapp::{MessageStatus, attachments};
+use crate::workspaces::store as workspaces;
+use crate::{AppError, UserId, WorkspaceId};
+use chrono::{DateTime, TimeDelta, Utc};
+use futures::StreamExt;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, Statement, TransactionTrait,
+};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+/// A lease lasts this long unless renewed (every loop, at most a second apart).
+pub const LEASE_TTL: TimeDelta = TimeDelta::seconds(15);
+/// The longest a sender's loop sleeps before looking again: pause, resume and cancel take
+/// effect within it.
+const NAP: Duration = Duration::from_secs(1);
+/// How often the dispatcher looks for new work when nobody woke it.
+const POLL: Duration = Duration::from_millis(500);
+/// Recipients one burst claim takes, and provider calls in flight per sender in a burst.
+const BURST_BATCH: u64 = 100;
+const BURST_CONCURRENCY: usize = 32;
+/// How long a rate-limited sender waits when the provider does not say.
+const RATE_LIMIT_WAIT: TimeDelta = TimeDelta::seconds(30);
+
+/// The dispatcher of one process.
+#[derive(Clone)]
+pub struct Dispatcher {
+    svc: Services,
+    holder: Arc<str>,
+    /// Senders this process holds the lease of.
+    active: Arc<Mutex<HashSet<Uuid>>>,
+}
+
+impl Dispatcher {
+    pub fn new(svc: Services) -> Self {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+        Self {
+            svc,
+            holder: format!(
+                "{host}-{}-{}",
+                std::process::id(),
+                &Uuid::new_v4().simple().to_string()[..8]
+            )
+            .into(),
+            active: Arc::default(),
+        }
+    }
+
+    /// Runs until the process ends; `wakeup` starts work at once (a launch in this process).
+    pub async fn run(self, wakeup: Arc<Notify>) {
+        tracing::info!(holder = %self.holder, "campaign dispatcher started");
+        loop {
+            if let Err(error) = self.tick().await {
+                tracing::warn!(%error, "campaign dispatcher tick failed");
+            }
+            tokio::select! {
+                () = wakeup.notified() => {}
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+
+    /// Runs until no campaign is running or scheduled-and-due (the benchmark and tests).
+    pub async fn run_until_idle(self) -> Result<(), AppError> {
+        loop {
+            self.tick().await?;
+            let busy = !self.lock().is_empty();
+            if !busy && !any_running(&self.svc.db).await? {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<Uuid>> {
+        self.active.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts due runs, then takes the lease of every sender with work that no live worker holds.
+    pub async fn tick(&self) -> Result<(), AppError> {
+        start_due(&self.svc, Utc::now()).await?;
+        for (sender_id, workspace_id) in senders_with_work(&self.svc.db).await? {
+            if self.lock().contains(&sender_id) {
+                continue;
+            }
+            let now = Utc::now();
+            let Some((lease, abandoned)) = store::lease(
+                &self.svc.db,
+                sender_id,
+                workspace_id,
+                &self.holder,
+                LEASE_TTL,
+                now,
+            )
+            .await?
+            else {
+                continue;
+            };
+            if abandoned {
+                let settled = store::settle_abandoned(&self.svc.db, sender_id, now).await?;
+                if settled > 0 {
+                    tracing::warn!(sender = %sender_id, settled, "took over a sender whose worker stopped mid-send; its sends are marked unknown");
+                }
+            }
+            let pace: SenderPace = serde_json::from_str(&lease.pace).unwrap_or_default();
+            self.lock().insert(sender_id);
+            let this = self.clone();
+            tokio::spawn(async move {
+                let outcome = this
+                    .sender_loop(sender_id, WorkspaceId(workspace_id), pace)
+                    .await;
+                if let Err(error) = &outcome {
+                    tracing::warn!(sender = %sender_id, %error, "sender loop stopped");
+                }
+                let _ = store::release(&this.svc.db, sender_id, &this.holder).await;
+                this.lock().remove(&sender_id);
+            });
+        }
+        Ok(())
+    }
+
+    /// Sends for one sender while it holds the lease and a running campaign needs it.
+    async fn sender_loop(
+        &self,
+        sender_id: Uuid,
+        workspace: WorkspaceId,
+        mut pace: SenderPace,
+    ) -> Result<(), AppError> {
+        let db = &self.svc.db;
+        let mut rng = ThreadRandom;
+        loop {
+            let now = Utc::now();
+            if !store::renew(db, sender_id, &self.holder, LEASE_TTL, now).await? {
+                tracing::warn!(sender = %sender_id, "lease lost; another worker sends for this number now");
+                return Ok(());
+            }
+            let Some(sender) = sender::Entity::find_by_id(sender_id)
+                .filter(sender::Column::WorkspaceId.eq(workspace.0))
+                .one(db)
+                .await?
+            else {
+                return Ok(());
+            };
+            if sender.paused_reason.is_some() {
+                return Ok(());
+            }
+            let ws = workspaces::find(db, workspace).await?;
+            let Some(choice) = pick_campaign(db, workspace, sender_id, now).await? else {
+                return Ok(());
+            };
+            let campaign = match choice {
+                Pick::Due(campaign) => campaign,
+                Pick::WaitUntil(at) => {
+                    nap_until(at, now).await;
+                    continue;
+                }
+            };
+            let form: CampaignForm = serde_json::from_str(&campaign.form).unwrap_or_default();
+            let tz: chrono_tz::Tz = ws.timezone.parse().unwrap_or(chrono_tz::UTC);
+            let cap = daily_cap(&ws, &sender);
+            sync_day(&mut pace, &sender, now, &tz);
+            let Some(decision) = planner::next_send_at(&form.strategy, &pace, cap, now, &tz) else {
+                store::save_pace(db, sender_id, &self.holder, &pace, Some(campaign.id), now)
+                    .await?;
+                nap_until(now + TimeDelta::seconds(1), now).await;
+                continue;
+            };
+            if decision.at > now {
+                store::save_pace(db, sender_id, &self.holder, &pace, Some(campaign.id), now)
+                    .await?;
+                nap_until(decision.at, now).await;
+                continue;
+            }
+            let batch = if form.strategy.is_burst() {
+                let left = if form.strategy.respect_daily_cap {
+                    u64::from(cap.saturating_sub(pace.sent_on(day_of(now, &tz))))
+                } else {
+                    BURST_BATCH
+                };
+                BURST_BATCH.min(left.max(1))
+            } else {
+                1
+            };
+            let outcome = self
+                .send_batch(&ws, &sender, &campaign, &form, batch, cap, now)
+                .await?;
+            for sent_at in outcome.attempted {
+                pace = planner::after_send(&form.strategy, &pace, sent_at, &tz, &mut rng);
+            }
+            if form.strategy.order == super::SendOrder::HealthBalanced {
+                slow_down_by_health(db, &sender, &mut pace, now).await?;
+            }
+            if let Some(until) = outcome.hold_until {
+                // The provider rate-limited the number: nothing more before it allows.
+                pace.next_at = Some(pace.next_at.map_or(until, |next| next.max(until)));
+            }
+            store::save_pace(
+                db,
+                sender_id,
+                &self.holder,
+                &pace,
+                Some(campaign.id),
+                Utc::now(),
+            )
+            .await?;
+        }
+    }
+
+    /// Claims, sends and records one batch; returns when each attempted message went (for the
+    /// pace; rate-limited calls sent nothing and do not count).
+    #[allow(clippy::too_many_arguments)]
+    async fn send_batch(
+        &self,
+        ws: &workspace::Model,
+        sender: &sender::Model,
+        campaign: &campaign::Model,
+        form: &CampaignForm,
+        batch: u64,
+        cap: u32,
+        now: DateTime<Utc>,
+    ) -> Result<BatchOutcome, AppError> {
+        let db = &self.svc.db;
+        let txn = db.begin().await?;
+        let claimed = store::claim(&txn, campaign.id, sender.id, batch, now).await?;
+        if claimed.is_empty() {
+            txn.commit().await?;
+            return Ok(BatchOutcome::default());
+        }
+        let count = u32::try_from(claimed.len()).unwrap_or(u32::MAX);
+        let day = day_of(now, &ws.timezone.parse().unwrap_or(chrono_tz::UTC)).to_string();
+        let limit = form.strategy.respect_daily_cap.then_some(cap);
+        if !take_slots(&txn, sender.id, &day, count, limit).await? {
+            // Someone (a one-to-one send) took the last slots meanwhile: claim nothing.
+            txn.rollback().await?;
+            return Ok(BatchOutcome::default());
+        }
+        let prepared = self
+            .prepare(&txn, ws, sender, campaign, form, &claimed, now)
+            .await?;
+        txn.commit().await?;
+
+        let provider = match self.svc.whatsapp.provider_for(sender) {
+            Ok(provider) => Arc::new(provider),
+            Err(error) => {
+                tracing::warn!(sender = %sender.id, %error, "sender cannot be used");
+                return Err(error);
+            }
+        };
+        let calls = prepared.into_iter().map(|item| {
+            let provider = Arc::clone(&provider);
+            async move {
+                let outcome = match &item.content {
+                    Ok(content) => provider.send(&item.to, content).await,
+                    Err(problem) => Err(problem.clone()),
+                };
+                (item, outcome, Utc::now())
+            }
+        });
+        let results: Vec<_> = futures::stream::iter(calls)
+            .buffer_unordered(BURST_CONCURRENCY)
+            .collect()
+            .await;
+        self.record(ws, sender, campaign, form, results).await
+    }
+
+    /// Inside the claim's transaction: renders each claimed recipient's message and stores it
+    /// `sending`, linked from its recipient row.
+    #[allow(clippy::too_many_arguments)]
+    async fn prepare(
+        &self,
+        txn: &impl ConnectionTrait,
+        ws: &workspace::Model,
+        sender: &sender::Model,
+        campaign: &campaign::Model,
+        form: &CampaignForm,
+        claimed: &[store::Claimed],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Prepared>, AppError> {
+        let workspace = WorkspaceId(ws.id);
+        let leads: HashMap<Uuid, lead::Model> = lead::Entity::find()
+            .filter(lead::Column::WorkspaceId.eq(ws.id))
+            .filter(lead::Column::Id.is_in(claimed.iter().map(|c| c.lead_id)))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|l| (l.id, l))
+            .collect();
+        let known = crate::templates::service::variables(txn, workspace)
+            .await?
+            .keys();
+        let mut templates = Vec::with_capacity(form.variants.len());
+        let mut files = Vec::with_capacity(form.variants.len());
+        for variant in &form.variants {
+            templates.push(Template::parse(&variant.body, &known).ok());
+            files.push(match variant.attachment {
+                Some(id) => attachments::find(txn, workspace, id).await.ok(),
+                None => None,
+            });
+        }
+        let mut rows = Vec::with_capacity(claimed.len());
+        let mut links = Vec::with_capacity(claimed.len());
+        let mut prepared = Vec::with_capacity(claimed.len());
+        for item in claimed {
+            let Some(lead) = leads.get(&item.lead_id) else {
+                continue;
+            };
+            let index = item.variant.min(form.variants.len().saturating_sub(1));
+            let variant = form.variants.get(index);
+            let values = crate::templates::service::lead_values(lead);
+            let text = templates
+                .get(index)
+                .and_then(Option::as_ref)
+                .map(|t| {
+                    t.render(&|key| values.get(key).cloned(), &mut |n| {
+                        rand::Rng::random_range(&mut rand::rng(), 0..n.max(1))
+                    })
+                })
+                .unwrap_or_default();
+            let phone = lead.phone_e164.clone().unwrap_or_default();
+            let mut row = new_row(
+                sender,
+                Some(lead.id),
+                false,
+                &phone,
+                text.clone(),
+                MessageStatus::Sending,
+                now,
+            );
+            row.campaign_id = Set(Some(campaign.id));
+            let file = files.get(index).cloned().flatten();
+            let content = match (variant.map(|v| &v.extra), &file) {
+                (None, _) => Err(ProviderError::Unsupported("This campaign has no message.")),
+                (
+                    Some(VariantExtra::Location {
+                        latitude,
+                        longitude,
+                        name,
+                        address,
+                    }),
+                    _,
+                ) => Ok(Content::Location {
+                    latitude: *latitude,
+                    longitude: *longitude,
+                    name: name.clone(),
+                    address: address.clone(),
+                }),
+                (Some(VariantExtra::Contact { name, phone }), _) => Ok(Content::Contacts {
+                    cards: vec![ContactCard {
+                        formatted_name: name.clone(),
+                        phones: vec![phone.clone()],
+                    }],
+                }),
+                (Some(VariantExtra::None), Some(file)) => {
+                    attachments::attach_to(txn, file, &mut row).await?;
+                    Ok(Content::Media {
+                        kind: attachments::FileType::from_content_type(&file.content_type)
+                            .map_or(MediaKind::Document, attachments::FileType::media_kind),
+                        link: attachments::signed_link(&self.svc, file, now),
+                        caption: Some(text.clone()).filter(|c| !c.is_empty()),
+                        filename: Some(file.file_name.clone()),
+                    })
+                }
+                (Some(VariantExtra::None), None) if text.trim().is_empty() => Err(
+                    ProviderError::Unsupported("The message is empty for this lead."),
+                ),
+                (Some(VariantExtra::None), None) => Ok(Content::Text { body: text.clone() }),
+            };
+            let message_id = match &row.id {
+                sea_orm::ActiveValue::Set(id) => *id,
+                _ => Uuid::now_v7(),
+            };
+            links.push((item.position, message_id));
+            rows.push(row);
+            prepared.push(Prepared {
+                position: item.position,
+                attempt: item.attempt,
+                message_id,
+                lead_id: lead.id,
+                lead_stage: lead.stage.clone(),
+                to: digits(&phone),
+                excerpt: excerpt(&text),
+                content,
+            });
+        }
+        if !rows.is_empty() {
+            message::Entity::insert_many(rows)
+                .exec_without_returning(txn)
+                .await?;
+        }
+        store::link_messages(txn, campaign.id, &links).await?;
+        Ok(prepared)
+    }
+
+    /// Records the provider's answers in one transaction, then acts on what they say about the
+    /// sender (paused) and the campaign (auto-pause). Returns when each real attempt went.
+    async fn record(
+        &self,
+        ws: &workspace::Model,
+        sender: &sender::Model,
+        campaign: &campaign::Model,
+        form: &CampaignForm,
+        results: Vec<(Prepared, Result<Sent, ProviderError>, DateTime<Utc>)>,
+    ) -> Result<BatchOutcome, AppError> {
+        let db = &self.svc.db;
+        let strategy = &form.strategy;
+        let now = Utc::now();
+        let txn = db.begin().await?;
+        let mut attempted = Vec::with_capacity(results.len());
+        let mut sent: Vec<(Uuid, String, &Prepared)> = Vec::new();
+        let mut pausing: Option<ProviderError> = None;
+        let mut failures_in_row = 0u32;
+        let mut successes = 0u32;
+        let mut rate_limited_until: Option<DateTime<Utc>> = None;
+        for (item, outcome, at) in &results {
+            match outcome {
+                Ok(answer) => {
+                    attempted.push(*at);
+                    successes += 1;
+                    failures_in_row = 0;
+                    sent.push((item.message_id, answer.provider_message_id.clone(), item));
+                }
+                Err(ProviderError::RateLimited { retry_after }) => {
+                    let wait = retry_after
+                        .and_then(|d| TimeDelta::from_std(d).ok())
+                        .unwrap_or(RATE_LIMIT_WAIT);
+                    rate_limited_until = Some(now + wait);
+                    message::Entity::delete_by_id(item.message_id)
+                        .exec(&txn)
+                        .await?;
+                    store::requeue(
+                        &txn,
+                        campaign.id,
+                        item.position,
+                        now + wait,
+                        None,
+                        true,
+                        now,
+                    )
+                    .await?;
+                }
+                Err(error) => {
+                    attempted.push(*at);
+                    failures_in_row += 1;
+                    let code = error.code();
+                    let text = provider_failure(error);
+                    let unknown = matches!(error, ProviderError::Unreachable(_));
+                    let status = if unknown {
+                        MessageStatus::Unknown
+                    } else {
+                        MessageStatus::Failed
+                    };
+                    message::Entity::update_many()
+                        .col_expr(message::Column::Status, Expr::value(status.as_str()))
+                        .col_expr(message::Column::ErrorCode, Expr::value(code.clone()))
+                        .col_expr(message::Column::ErrorText, Expr::value(text.clone()))
+                        .col_expr(
+                            message::Column::FailedAt,
+                            Expr::value((!unknown).then_some(*at)),
+                        )
+                        .filter(message::Column::Id.eq(item.message_id))
+                        .exec(&txn)
+                        .await?;
+                    if error.pauses_sender() {
+                        pausing.get_or_insert_with(|| error.clone());
+                    }
+                    let retry = matches!(error, ProviderError::Rejected { .. })
+                        .then(|| planner::retry_delay(strategy, item.attempt))
+                        .flatten();
+                    if unknown {
+                        // The provider may have it: never sent again on its own.
+                        store::finish(
+                            &txn,
+                            campaign.id,
+                            &[item.position],
+                            RecipientState::Unknown,
+                            Some((&code, &text)),
+                            now,
+                        )
+                        .await?;
+                    } else if let Some(wait) = retry {
+                        store::requeue(
+                            &txn,
+                            campaign.id,
+                            item.position,
+                            now + wait,
+                            Some((&code, &text)),
+                            false,
+                            now,
+                        )
+                        .await?;
+                    } else {
+                        store::finish(
+                            &txn,
+                            campaign.id,
+                            &[item.position],
+                            RecipientState::Failed,
+                            Some((&code, &text)),
+                            now,
+                        )
+                        .await?;
+                    }
+                }
+            }
+        }
+        if !sent.is_empty() {
+            mark_sent(&txn, &sent, now).await?;
+            let positions: Vec<i64> = sent.iter().map(|(_, _, p)| p.position).collect();
+            store::finish(
+                &txn,
+                campaign.id,
+                &positions,
+                RecipientState::Sent,
+                None,
+                now,
+            )
+            .await?;
+            record_on_leads(&txn, ws, sender, &sent, now).await?;
+        }
+        update_sender_streak(
+            &txn,
+            campaign.id,
+            sender.id,
+            successes,
+            failures_in_row,
+            strategy,
+        )
+        .await?;
+        txn.commit().await?;
+
+        if let Some(error) = &pausing
+            && sender.paused_reason.is_none()
+        {
+            pause_for(&self.svc, sender, error).await?;
+        }
+        let restricted = matches!(pausing, Some(ProviderError::Restricted(_)));
+        let recent = store::recent_outcomes(
+            db,
+            WorkspaceId(ws.id),
+            campaign.id,
+            campaign.updated_at,
+            strategy.failure_window.max(1),
+        )
+        .await?;
+        if let Some(reason) = planner::auto_pause(strategy, &recent, restricted) {
+            auto_pause(&self.svc, campaign, &reason.message()).await?;
+        }
+        Ok(BatchOutcome {
+            attempted,
+            hold_until: rate_limited_until,
+        })
+    }
+}
+
+/// What a batch did to the sender's pace.
+#[derive(Default)]
+struct BatchOutcome {
+    /// When each message that reached the provider went (rate-limited calls sent nothing).
+    attempted: Vec<DateTime<Utc>>,
+    /// A rate limit: not before this.
+    hold_until: Option<DateTime<Utc>>,
+}
+
+/// A claimed recipient ready for its provider call.
+struct Prepared {
+    position: i64,
+    attempt: u32,
+    message_id: Uuid,
+    lead_id: Uuid,
+    lead_stage: String,
+    /// Digits only.
+    to: String,
+    excerpt: String,
+    content: Result<Content, ProviderError>,
+}
+
+/// Stores the provider ids of sent messages (one statement for the batch).
+async fn mark_sent(
+    db: &impl ConnectionTrait,
+    sent: &[(Uuid, String, &Prepared)],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(((first_id, first_provider, _), rest)) = sent.split_first() else {
+        return Ok(());
+    };
+    let mut case = Expr::case(message::Column::Id.eq(*first_id), first_provider.clone());
+    for (id, provider_id, _) in rest {
+        case = case.case(message::Column::Id.eq(*id), provider_id.clone());
+    }
+    message::Entity::update_many()
+        .col_expr(message::Column::ProviderMessageId, case.into())
+        .col_expr(
+            message::Column::Status,
+            Expr::value(MessageStatus::Sent.as_str()),
+        )
+        .col_expr(message::Column::SentAt, Expr::value(now))
+        .filter(message::Column::Id.is_in(sent.iter().map(|(id, _, _)| *id)))
+        .filter(message::Column::Status.is_in([
+            MessageStatus::Sending.as_str(),
+            MessageStatus::Unknown.as_str(),
+        ]))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The leads' timelines, and "contacted" for leads that were new.
+async fn record_on_leads(
+    db: &impl ConnectionTrait,
+    ws: &workspace::Model,
+    sender: &sender::Model,
+    sent: &[(Uuid, String, &Prepared)],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut events: Vec<lead_event::ActiveModel> = sent
+        .iter()
+        .map(|(_, _, p)| {
+            timeline(
+                ws.id,
+                p.lead_id,
+                TimelineKind::Messaged,
+                format!("Campaign, from {}: {}", sender.name, p.excerpt),
+                None,
+            )
+        })
+        .collect();
+    let new_leads: Vec<Uuid> = sent
+        .iter()
+        .filter(|(_, _, p)| p.lead_stage == Stage::New.as_str())
+        .map(|(_, _, p)| p.lead_id)
+        .collect();
+    if !new_leads.is_empty() {
+        let moved = lead::Entity::update_many()
+            .col_expr(lead::Column::Stage, Expr::value(Stage::Contacted.as_str()))
+            .col_expr(lead::Column::UpdatedAt, Expr::value(now))
+            .filter(lead::Column::WorkspaceId.eq(ws.id))
+            .filter(lead::Column::Id.is_in(new_leads.iter().copied()))
+            .filter(lead::Column::Stage.eq(Stage::New.as_str()))
+            .exec(db)
+            .await?;
+        if moved.rows_affected > 0 {
+            events.extend(new_leads.iter().map(|id| {
+                timeline(
+                    ws.id,
+                    *id,
+                    TimelineKind::StageChanged,
+                    format!("{} → {}", Stage::New.label(), Stage::Contacted.label()),
+                    None,
+                )
+            }));
+        }
+    }
+    lead_event::Entity::insert_many(events)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Failures in a row per campaign sender; too many take it out of the campaign's rotation.
+async fn update_sender_streak(
+    db: &impl ConnectionTrait,
+    campaign: Uuid,
+    sender: Uuid,
+    successes: u32,
+    trailing_failures: u32,
+    strategy: &Strategy,
+) -> Result<(), AppError> {
+    let Some(row) = campaign_sender::Entity::find_by_id((campaign, sender))
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let streak = if successes > 0 {
+        trailing_failures
+    } else {
+        u32::try_from(row.consecutive_failures).unwrap_or(0) + trailing_failures
+    };
+    let mut active: campaign_sender::ActiveModel = row.into();
+    active.consecutive_failures = Set(i32::try_from(streak).unwrap_or(i32::MAX));
+    if planner::should_skip_sender(strategy, streak) {
+        active.skipped_reason = Set(Some(format!(
+            "Left this campaign after {streak} failures in a row; its recipients go to the other senders."
+        )));
+    }
+    active.update(db).await?;
+    Ok(())
+}
+
+/// A campaign pauses itself (conditional: only a running campaign), telling its managers.
+pub async fn auto_pause(
+    svc: &Services,
+    campaign: &campaign::Model,
+    reason: &str,
+) -> Result<(), AppError> {
+    let paused = campaign::Entity::update_many()
+        .col_expr(
+            campaign::Column::Status,
+            Expr::value(CampaignStatus::Paused.as_str()),
+        )
+        .col_expr(campaign::Column::PausedReason, Expr::value(reason))
+        .col_expr(campaign::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(campaign::Column::Id.eq(campaign.id))
+        .filter(campaign::Column::Status.eq(CampaignStatus::Running.as_str()))
+        .exec(&svc.db)
+        .await?;
+    if paused.rows_affected == 1 {
+        tracing::warn!(campaign = %campaign.id, "campaign paused itself: {reason}");
+        tell(
+            svc,
+            campaign,
+            &format!("Campaign “{}”: {reason}", campaign.name),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// In-app notifications to the campaign's creator and the workspace's managers.
+async fn tell(svc: &Services, campaign: &campaign::Model, text: &str) -> Result<(), AppError> {
+    let workspace = WorkspaceId(campaign.workspace_id);
+    let ws = workspaces::find(&svc.db, workspace).await?;
+    let link = format!("/w/{}/campaigns/{}", ws.slug, campaign.id);
+    let mut people: Vec<UserId> = workspaces::managers(&svc.db, workspace).await?;
+    if let Some(creator) = campaign.created_by.map(UserId)
+        && !people.contains(&creator)
+    {
+        people.push(creator);
+    }
+    for person in people {
+        crate::notifications::store::notify(&svc.db, workspace, person, text, Some(&link)).await?;
+    }
+    super::notify::deliver(svc, campaign, text).await;
+    Ok(())
+}
+
+/// Counts `n` sends on the sender's local day; with a cap, only if all fit.
+async fn take_slots(
+    db: &impl ConnectionTrait,
+    sender: Uuid,
+    day: &str,
+    n: u32,
+    cap: Option<u32>,
+) -> Result<bool, AppError> {
+    sender::Entity::update_many()
+        .col_expr(sender::Column::SentToday, Expr::value(0))
+        .col_expr(sender::Column::SentDay, Expr::value(day))
+        .filter(sender::Column::Id.eq(sender))
+        .filter(
+            sea_orm::Condition::any()
+                .add(sender::Column::SentDay.ne(day))
+                .add(sender::Column::SentDay.is_null()),
+        )
+        .exec(db)
+        .await?;
+    let n = i32::try_from(n).unwrap_or(i32::MAX);
+    let mut update = sender::Entity::update_many()
+        .col_expr(
+            sender::Column::SentToday,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(sender::Column::SentToday), n),
+        )
+        .filter(sender::Column::Id.eq(sender));
+    if let Some(cap) = cap {
+        let room = i32::try_from(cap).unwrap_or(i32::MAX).saturating_sub(n);
+        update = update.filter(sender::Column::SentToday.lte(room));
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
+}
+
+fn day_of(at: DateTime<Utc>, tz: &chrono_tz::Tz) -> chrono::NaiveDate {
+    at.with_timezone(tz).date_naive()
+}
+
+/// The sender row's day count is the truth (one-to-one sends count too).
+fn sync_day(pace: &mut SenderPace, sender: &sender::Model, now: DateTime<Utc>, tz: &chrono_tz::Tz) {
+    let today = day_of(now, tz);
+    let stored = sender
+        .sent_day
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    pace.day = Some(today);
+    pace.sent_today = if stored == Some(today) {
+        u32::try_from(sender.sent_today).unwrap_or(0)
+    } else {
+        0
+    };
+}
+
+/// Balanced by health: a sender that failed recently waits longer, in proportion to its
+/// failures among its last 20 sends (5 failures: twice the usual gap).
+async fn slow_down_by_health(
+    db: &DatabaseConnection,
+    sender: &sender::Model,
+    pace: &mut SenderPace,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let failed = message::Entity::find()
+        .filter(message::Column::SenderId.eq(sender.id))
+        .filter(message::Column::Direction.eq("out"))
+        .order_by_desc(message::Column::CreatedAt)
+        .limit_to(crate::whatsapp::senders::HEALTH_WINDOW)
+        .all(db)
+        .await?
+        .iter()
+        .filter(|m| m.status == MessageStatus::Failed.as_str())
+        .count();
+    if failed > 0
+        && let Some(next) = pace.next_at
+        && next > now
+    {
+        let gap = next - now;
+        pace.next_at = Some(next + gap * i32::try_from(failed).unwrap_or(20) / 5);
+    }
+    Ok(())
+}
+
+trait LimitTo {
+    fn limit_to(self, n: u64) -> Self;
+}
+
+impl<E: EntityTrait> LimitTo for sea_orm::Select<E> {
+    fn limit_to(self, n: u64) -> Self {
+        sea_orm::QuerySelect::limit(self, n)
+    }
+}
+
+async fn nap_until(at: DateTime<Utc>, now: DateTime<Utc>) {
+    let wait = (at - now).to_std().unwrap_or_default().min(NAP);
+    tokio::time::sleep(wait.max(Duration::from_millis(5))).await;
+}
+
+enum Pick {
+    Due(campaign::Model),
+    WaitUntil(DateTime<Utc>),
+}
+
+/// The oldest running campaign this sender sends for that has a recipient due; completes
+/// those with nothing left. `None`: the sender has nothing to do.
+async fn pick_campaign(
+    db: &DatabaseConnection,
+    workspace: WorkspaceId,
+    sender: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<Pick>, AppError> {
+    let mine = campaign_sender::Entity::find()
+        .filter(campaign_sender::Column::SenderId.eq(sender))
+        .filter(campaign_sender::Column::WorkspaceId.eq(workspace.0))
+        .filter(campaign_sender::Column::SkippedReason.is_null())
+        .all(db)
+        .await?;
+    let campaigns = campaign::Entity::find()
+        .filter(campaign::Column::WorkspaceId.eq(workspace.0))
+        .filter(campaign::Column::Id.is_in(mine.iter().map(|c| c.campaign_id)))
+        .filter(campaign::Column::Status.eq(CampaignStatus::Running.as_str()))
+        .order_by_asc(campaign::Column::LaunchedAt)
+        .all(db)
+        .await?;
+    let mut earliest: Option<DateTime<Utc>> = None;
+    for campaign in campaigns {
+        store::skip_opted_out(db, workspace, campaign.id, now).await?;
+        match store::next_due(db, campaign.id).await? {
+            None => {
+                if !store::has_open(db, campaign.id).await? {
+                    complete(db, &campaign, now).await?;
+                }
+            }
+            Some(None) => return Ok(Some(Pick::Due(campaign))),
+            Some(Some(at)) if at <= now => return Ok(Some(Pick::Due(campaign))),
+            Some(Some(at)) => earliest = Some(earliest.map_or(at, |e| e.min(at))),
+        }
+    }
+    Ok(earliest.map(Pick::WaitUntil))
+}
+
+/// Ends a run with nothing left: the totals are recorded; a recurring campaign waits for its
+/// next run, any other completes. Conditional on `running`, so two workers end it once.
+pub async fn complete(
+    db: &DatabaseConnection,
+    model: &campaign::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let counts = store::counts(db, WorkspaceId(model.workspace_id), model).await?;
+    let kind = CampaignKind::parse(&model.kind).unwrap_or_default();
+    let form: CampaignForm = serde_json::from_str(&model.form).unwrap_or_default();
+    let next = next_run(kind, form.start_at, now);
+    let (status, next_at) = match next {
+        Some(at) => (CampaignStatus::Scheduled, Some(at)),
+        None => (CampaignStatus::Completed, None),
+    };
+    let done = campaign::Entity::update_many()
+        .col_expr(campaign::Column::Status, Expr::value(status.as_str()))
+        .col_expr(campaign::Column::NextRunAt, Expr::value(next_at))
+        .col_expr(
+            campaign::Column::Totals,
+            Expr::value(serde_json::to_string(&counts).ok()),
+        )
+        .col_expr(
+            campaign::Column::CompletedAt,
+            Expr::value((status == CampaignStatus::Completed).then_some(now)),
+        )
+        .col_expr(campaign::Column::UpdatedAt, Expr::value(now))
+        .filter(campaign::Column::Id.eq(model.id))
+        .filter(campaign::Column::Status.eq(CampaignStatus::Running.as_str()))
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1;
+    if done {
+        tracing::info!(campaign = %model.id, sent = counts.sent, failed = counts.failed, "campaign run completed");
+    }
+    Ok(done)
+}
+
+/// The next run of a recurring campaign after `now`, at `start`'s time of day (weekly: and
+/// weekday); `None` for the others.
+pub fn next_run(
+    kind: CampaignKind,
+    start: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let step = match kind {
+        CampaignKind::RecurringDaily => TimeDelta::days(1),
+        CampaignKind::RecurringWeekly => TimeDelta::weeks(1),
+        _ => return None,
+    };
+    let mut at = start?;
+    if at > now {
+        return Some(at);
+    }
+    let behind = (now - at).num_seconds() / step.num_seconds();
+    at += step * i32::try_from(behind).unwrap_or(i32::MAX);
+    while at <= now {
+        at += step;
+    }
+    Some(at)
+}
+
+/// Starts the runs of scheduled campaigns that are due: the status moves first (conditional,
+/// so one worker wins), then the run's recipients are created in the same transaction.
+pub async fn start_due(svc: &Services, now: DateTime<Utc>) -> Result<u64, AppError> {
+    let due = campaign::Entity::find()
+        .filter(campaign::Column::Status.eq(CampaignStatus::Scheduled.as_str()))
+        .filter(campaign::Column::NextRunAt.lte(now))
+        .all(&svc.db)
+        .await?;
+    let mut started = 0;
+    for model in due {
+        let txn = svc.db.begin().await?;
+        let won = campaign::Entity::update_many()
+            .col_expr(
+                campaign::Column::Status,
+                Expr::value(CampaignStatus::Running.as_str()),
+            )
+            .col_expr(
+                campaign::Column::Run,
+                sea_orm::sea_query::ExprTrait::add(Expr::col(campaign::Column::Run), 1),
+            )
+            .col_expr(campaign::Column::LaunchedAt, Expr::value(now))
+            .col_expr(campaign::Column::UpdatedAt, Expr::value(now))
+            .filter(campaign::Column::Id.eq(model.id))
+            .filter(campaign::Column::Status.eq(CampaignStatus::Scheduled.as_str()))
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+        if !won {
+            txn.rollback().await?;
+            continue;
+        }
+        let ws = workspaces::find(&txn, WorkspaceId(model.workspace_id)).await?;
+        let form: CampaignForm = serde_json::from_str(&model.form).unwrap_or_default();
+        let created =
+            store::materialise(&txn, &model, &form, &ws.default_country, model.run + 1, now)
+                .await?;
+        txn.commit().await?;
+        tracing::info!(campaign = %model.id, run = model.run + 1, recipients = created, "campaign run started");
+        started += 1;
+    }
+    Ok(started)
+}
+
+/// Senders of running campaigns (not taken out of the rotation), with their workspace.
+async fn senders_with_work(db: &DatabaseConnection) -> Result<Vec<(Uuid, Uuid)>, AppError> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT DISTINCT cs.sender_id, cs.workspace_id FROM campaign_senders cs \
+             JOIN campaigns c ON c.id = cs.campaign_id \
+             JOIN senders s ON s.id = cs.sender_id \
+             WHERE c.status = 'running' AND cs.skipped_reason IS NULL AND s.paused_reason IS NULL",
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("", "sender_id")?,
+                row.try_get("", "workspace_id")?,
+            ))
+        })
+        .collect()
+}
+
+async fn any_running(db: &DatabaseConnection) -> Result<bool, AppError> {
+    use sea_orm::PaginatorTrait;
+    Ok(campaign::Entity::find()
+        .filter(campaign::Column::Status.eq(CampaignStatus::Running.as_str()))
+        .count(db)
+        .await?
+        > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn recurring_runs_follow_the_start_time() {
+        let start = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap();
+        assert_eq!(next_run(CampaignKind::OneTime, Some(start), now), None);
+        assert_eq!(
+            next_run(CampaignKind::RecurringDaily, Some(start), now),
+            Some(Utc.with_ymd_and_hms(2026, 12, 4, 9, 0, 0).unwrap())
+        );
+        assert_eq!(
+            next_run(CampaignKind::RecurringWeekly, Some(start), now),
+            Some(Utc.with_ymd_and_hms(2026, 12, 8, 9, 0, 0).unwrap())
+        );
+        let later = Utc.with_ymd_and_hms(2026, 12, 9, 9, 0, 0).unwrap();
+        assert_eq!(
+            next_run(CampaignKind::RecurringDaily, Some(later), now),
+            Some(later)
+        );
+    }
+}

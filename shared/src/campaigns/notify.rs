@@ -1,0 +1,78 @@
+//! Campaign notifications beyond the bell: an e-mail to the workspace's managers when the
+//! campaign asked for one and SMTP is configured, and a JSON POST to the campaign's webhook,
+//! signed with HMAC-SHA256 under the campaign's own key (`X-LeadLoom-Signature: sha256=…`).
+//! Failures are logged, never retried: a notification must not hold up sending.
+
+use super::model::CampaignForm;
+use crate::WorkspaceId;
+use crate::db::entities::campaign;
+use crate::services::Services;
+use crate::workspaces::store as workspaces;
+
+/// Where the webhook key is bound in `shared::crypto` (row and field).
+pub fn key_context(campaign: uuid::Uuid) -> String {
+    format!("campaign:{campaign}:webhook_key")
+}
+
+/// Sends `text` by e-mail and webhook as the campaign's form asks; logs what fails.
+pub async fn deliver(svc: &Services, model: &campaign::Model, text: &str) {
+    let form: CampaignForm = serde_json::from_str(&model.form).unwrap_or_default();
+    if form.notify.email
+        && let Some(mailer) = &svc.mailer
+    {
+        let workspace = WorkspaceId(model.workspace_id);
+        let people = workspaces::managers(&svc.db, workspace)
+            .await
+            .unwrap_or_default();
+        for person in people {
+            let Ok(Some(user)) = crate::accounts::store::find(&svc.db, person).await else {
+                continue;
+            };
+            let body = format!("{text}\n\n{}", svc.settings.public_url);
+            if let Err(error) = mailer
+                .send(&user.email, &format!("LeadLoom: {}", model.name), body)
+                .await
+            {
+                tracing::warn!(campaign = %model.id, %error, "campaign e-mail not sent");
+            }
+        }
+    }
+    let Some(url) = form.notify.webhook_url.filter(|u| !u.trim().is_empty()) else {
+        return;
+    };
+    let Some(key) = model.webhook_key_enc.as_deref().and_then(|enc| {
+        svc.whatsapp
+            .secrets
+            .decrypt(&key_context(model.id), enc)
+            .ok()
+    }) else {
+        return;
+    };
+    let body = serde_json::json!({
+        "campaign_id": model.id,
+        "campaign": model.name,
+        "status": model.status,
+        "message": text,
+        "at": chrono::Utc::now(),
+    })
+    .to_string();
+    let signature = crate::crypto::sign_sha256(key.as_bytes(), body.as_bytes());
+    let outcome = svc
+        .whatsapp
+        .client()
+        .post(url.trim())
+        .header("content-type", "application/json")
+        .header("x-leadloom-signature", signature)
+        .body(body)
+        .send()
+        .await;
+    match outcome {
+        Ok(response) if response.status().is_success() => {}
+        Ok(response) => {
+            tracing::warn!(campaign = %model.id, status = %response.status(), "campaign webhook refused the notification")
+        }
+        Err(error) => {
+            tracing::warn!(campaign = %model.id, error = %error.without_url(), "campaign webhook not reached")
+        }
+    }
+}
