@@ -76,6 +76,39 @@ pub enum Command {
     /// Check which of a workspace's leads are on WhatsApp through its session-gateway sender,
     /// with progress on stderr and a JSON summary.
     CheckNumbers(CheckNumbersArgs),
+    /// Benchmarks on a scratch database, each ending with one JSON line on stdout.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// A burst campaign to N fresh leads through the real dispatcher and the session-gateway
+    /// adapter to an in-process simulator; prints
+    /// `{"recipients","seconds","messages_per_s","sent","duplicates"}` and fails unless every
+    /// recipient got exactly one message.
+    Dispatch(BenchDispatchArgs),
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct BenchDispatchArgs {
+    /// How many leads the campaign goes to.
+    #[arg(long, default_value_t = 100_000)]
+    pub recipients: u64,
+
+    /// A PostgreSQL server (`postgres://user@host:5432/postgres`): a fresh database is created
+    /// on it and dropped afterwards. Without it, a fresh SQLite file in a temporary directory.
+    /// (`DATABASE_URL` is deliberately not read: the benchmark never touches a real database.)
+    #[arg(long)]
+    pub database_url: Option<String>,
+
+    /// How many session-gateway senders the campaign sends from.
+    #[arg(long, default_value_t = 4)]
+    pub senders: usize,
+
+    /// Also print, on stderr, the time spent in each SQL statement during the run (summed).
+    #[arg(long)]
+    pub profile_sql: bool,
 }
 
 #[derive(Clone, Debug, Args)]

@@ -4,6 +4,7 @@
 // Leptos views are deeply nested types; laying out their futures needs a higher limit.
 #![recursion_limit = "512"]
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod http;

@@ -4,7 +4,7 @@
 #![recursion_limit = "512"]
 
 use clap::Parser;
-use server::config::{Cli, Command, LeadsCommand, LogFormat, WorkspaceCommand};
+use server::config::{BenchCommand, Cli, Command, LeadsCommand, LogFormat, WorkspaceCommand};
 use tracing_subscriber::{EnvFilter, fmt};
 
 #[tokio::main]
@@ -16,11 +16,27 @@ async fn main() -> anyhow::Result<()> {
         anyhow::bail!("reading .env: {e}");
     }
     let cli = Cli::parse();
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    match cli.log_format {
-        LogFormat::Json => fmt().json().with_env_filter(filter).init(),
-        LogFormat::Text => fmt().with_env_filter(filter).init(),
+    // Benchmarks keep stdout for their JSON line and log only what went wrong.
+    let bench = matches!(cli.command, Command::Bench(_));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new(if bench {
+            "warn"
+        } else {
+            "info,sqlx=warn,sea_orm=warn"
+        })
+    });
+    match (cli.log_format, bench) {
+        (LogFormat::Json, false) => fmt().json().with_env_filter(filter).init(),
+        (LogFormat::Text, false) => fmt().with_env_filter(filter).init(),
+        (LogFormat::Json, true) => fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+        (LogFormat::Text, true) => fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
     }
     match cli.command {
         Command::Serve(args) => server::serve::serve(args).await,
@@ -35,5 +51,6 @@ async fn main() -> anyhow::Result<()> {
             server::cli::create_workspace(args).await
         }
         Command::VerifyUrl(args) => server::cli::verify_url(args).await,
+        Command::Bench(BenchCommand::Dispatch(args)) => server::bench::dispatch(args).await,
     }
 }

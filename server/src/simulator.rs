@@ -8,6 +8,8 @@
 //! * **Receipts**: after a send, `delivered` follows after `--delivery-delay-ms` and `read`
 //!   after `--read-delay-ms` more, posted to the session's webhook (registered with
 //!   `POST /api/sessions/{id}/webhook`) and signed `X-Webhook-Signature: sha256=<hmac>`.
+//!   `--no-receipts` (`"receipts": false` in `POST /admin/config`) sends none, and no task is
+//!   started per send: for load tests (`leadloom bench dispatch`), where nobody reads them.
 //! * **Misbehaviour on demand**, by flags or `POST /admin/config`: latency, a share of sends
 //!   that fail, a share answered `429`; `POST /admin/sessions/{id}/ban` bans a session (sends
 //!   answer `403 session banned`, the status says `BANNED`), `…/unban` lifts it.
@@ -18,6 +20,11 @@
 //!   `GET /admin/messages[?to=digits]`, and logged: one-time codes for phone verification
 //!   are read there. `POST /admin/sessions/{id}/inbound {"from","message"}` makes a contact
 //!   write to the session (a reply or an opt-out), posted to its webhook.
+//! * **Counts**: every accepted send is counted per `(session, number)`, however many there
+//!   are (a map of counters, a few dozen bytes a number, unlike the messages kept above).
+//!   `GET /admin/stats` answers `{"sends": accepted sends, "numbers": distinct (session,
+//!   number) pairs, "duplicates": accepted sends beyond the first per pair}`: a number that got
+//!   the same campaign twice shows there, however long ago.
 //!
 //! Every endpoint wants the `X-API-Key` given by `--api-key`.
 
@@ -66,6 +73,14 @@ pub struct Behaviour {
     #[arg(long, env = "LEADLOOM_SIMULATOR_READ_DELAY_MS", default_value_t = 3000)]
     #[serde(default = "default_read")]
     pub read_delay_ms: u64,
+    /// Post delivery and read receipts (`--no-receipts`: none, and nothing scheduled per send).
+    #[arg(long = "no-receipts", action = clap::ArgAction::SetFalse)]
+    #[serde(default = "default_receipts")]
+    pub receipts: bool,
+}
+
+fn default_receipts() -> bool {
+    true
 }
 
 fn default_delivery() -> u64 {
@@ -121,8 +136,46 @@ struct Inner {
     banned: HashSet<String>,
     webhooks: HashMap<String, Webhook>,
     delivered: VecDeque<Delivered>,
+    /// Send calls (for the failure and rate-limit shares), accepted or not.
     sends: u64,
     calls: u64,
+    /// Accepted sends per session, then per number (digits).
+    accepted: HashMap<String, HashMap<String, u32>>,
+    stats: Stats,
+}
+
+/// What `GET /admin/stats` answers: accepted sends, the distinct `(session, number)` pairs they
+/// went to, and how many were a second (third, …) send to the same pair.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub sends: u64,
+    pub numbers: u64,
+    pub duplicates: u64,
+}
+
+impl Inner {
+    fn count_accepted(&mut self, session: &str, to: &str) {
+        // Looked up before inserting, so the session and number are copied once per pair only.
+        if !self.accepted.contains_key(session) {
+            self.accepted.insert(session.to_owned(), HashMap::new());
+        }
+        let Some(per_session) = self.accepted.get_mut(session) else {
+            return;
+        };
+        if !per_session.contains_key(to) {
+            per_session.insert(to.to_owned(), 0);
+        }
+        let Some(count) = per_session.get_mut(to) else {
+            return;
+        };
+        *count += 1;
+        self.stats.sends += 1;
+        if *count == 1 {
+            self.stats.numbers += 1;
+        } else {
+            self.stats.duplicates += 1;
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -150,9 +203,16 @@ impl Simulator {
                 delivered: VecDeque::new(),
                 sends: 0,
                 calls: 0,
+                accepted: HashMap::new(),
+                stats: Stats::default(),
             })),
             client: shared::whatsapp::provider::http_client(),
         }
+    }
+
+    /// The counts `GET /admin/stats` answers.
+    pub fn stats(&self) -> Stats {
+        self.lock().stats
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -171,6 +231,7 @@ impl Simulator {
             .route("/api/number-checker/check", post(check))
             .route("/admin/config", get(show_config).post(set_config))
             .route("/admin/messages", get(messages))
+            .route("/admin/stats", get(stats))
             .route("/admin/sessions/{session}/ban", post(ban))
             .route("/admin/sessions/{session}/unban", post(unban))
             .route("/admin/sessions/{session}/inbound", post(inbound))
@@ -292,10 +353,14 @@ async fn send(
     tracing::info!(session, to, message = %body.message, message_id, "simulator delivered");
     {
         let mut inner = sim.lock();
+        inner.count_accepted(&session, &to);
         if inner.delivered.len() >= 1000 {
             inner.delivered.pop_front();
         }
         inner.delivered.push_back(delivered);
+    }
+    if !behaviour.receipts {
+        return Json(json!({"success": true, "messageId": message_id})).into_response();
     }
     let receipts = sim.clone();
     let id = message_id.clone();
@@ -456,6 +521,10 @@ async fn messages(State(sim): State<Simulator>, Query(query): Query<MessagesQuer
     Json(list).into_response()
 }
 
+async fn stats(State(sim): State<Simulator>) -> Response {
+    Json(sim.stats()).into_response()
+}
+
 async fn ban(State(sim): State<Simulator>, Path(session): Path<String>) -> Response {
     tracing::info!(session, "simulator banned the session");
     sim.lock().banned.insert(session);
@@ -526,6 +595,134 @@ mod tests {
         assert_eq!(failed, vec![4, 8, 12]);
         assert!((1..=50).all(|n| !falls_in(n, 0.0)));
         assert!((1..=50).all(|n| falls_in(n, 1.0)));
+    }
+
+    fn quiet() -> Behaviour {
+        Behaviour {
+            latency_ms: 0,
+            fail_share: 0.0,
+            rate_limit_share: 0.0,
+            delivery_delay_ms: 0,
+            read_delay_ms: 0,
+            receipts: false,
+        }
+    }
+
+    async fn call(app: &Router, method: &str, path: &str, key: &str, body: Value) -> (u16, Value) {
+        use tower::ServiceExt;
+        let request = axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("x-api-key", key)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body.to_string()))
+            .expect("request");
+        let response = app.clone().oneshot(request).await.expect("answer");
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    #[tokio::test]
+    async fn stats_count_every_accepted_send_per_session_and_number() {
+        let sim = Simulator::new("k", quiet());
+        let app = sim.clone().router();
+        let send = |session: &'static str, to: &'static str| {
+            let app = app.clone();
+            async move {
+                call(
+                    &app,
+                    "POST",
+                    &format!("/api/sessions/{session}/send"),
+                    "k",
+                    json!({"to": to, "message": "hi"}),
+                )
+                .await
+                .0
+            }
+        };
+        assert_eq!(send("a", "+254 712 000001").await, 200);
+        assert_eq!(send("a", "254712000001").await, 200); // the same number: a duplicate
+        assert_eq!(send("a", "254712000002").await, 200);
+        assert_eq!(send("b", "254712000001").await, 200); // another session: not a duplicate
+        assert_eq!(send("a", "254712000010").await, 422); // refused: not counted
+        assert_eq!(send("a", "254712000001").await, 200);
+
+        let (status, stats) = call(&app, "GET", "/admin/stats", "k", Value::Null).await;
+        assert_eq!(status, 200);
+        assert_eq!(stats, json!({"sends": 5, "numbers": 3, "duplicates": 2}));
+        assert_eq!(
+            sim.stats(),
+            Stats {
+                sends: 5,
+                numbers: 3,
+                duplicates: 2
+            }
+        );
+        // Like every endpoint, it wants the key.
+        assert_eq!(
+            call(&app, "GET", "/admin/stats", "wrong", Value::Null)
+                .await
+                .0,
+            401
+        );
+    }
+
+    #[tokio::test]
+    async fn counts_outlive_the_kept_messages() {
+        let sim = Simulator::new("k", quiet());
+        let app = sim.clone().router();
+        for n in 0..1_500u32 {
+            let to = format!("2547{:08}", n * 10 + 1);
+            let (status, _) = call(
+                &app,
+                "POST",
+                "/api/sessions/s/send",
+                "k",
+                json!({"to": to, "message": "hi"}),
+            )
+            .await;
+            assert_eq!(status, 200);
+        }
+        // The first number again, long after its message left the kept 1,000.
+        call(
+            &app,
+            "POST",
+            "/api/sessions/s/send",
+            "k",
+            json!({"to": "254700000001", "message": "again"}),
+        )
+        .await;
+        assert_eq!(sim.lock().delivered.len(), 1000);
+        assert_eq!(
+            sim.stats(),
+            Stats {
+                sends: 1_501,
+                numbers: 1_500,
+                duplicates: 1
+            }
+        );
+    }
+
+    #[test]
+    fn receipts_are_on_unless_turned_off() {
+        let behaviour: Behaviour = serde_json::from_str("{}").expect("defaults");
+        assert!(behaviour.receipts);
+        let off: Behaviour = serde_json::from_str(r#"{"receipts": false}"#).expect("off");
+        assert!(!off.receipts);
+        #[derive(clap::Parser)]
+        struct Flags {
+            #[command(flatten)]
+            behaviour: Behaviour,
+        }
+        use clap::Parser;
+        assert!(Flags::parse_from(["x"]).behaviour.receipts);
+        assert!(!Flags::parse_from(["x", "--no-receipts"]).behaviour.receipts);
     }
 
     #[test]

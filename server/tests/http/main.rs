@@ -9,6 +9,7 @@ mod common;
 
 mod accounts;
 mod attachments;
+mod campaign_crash;
 mod campaigns;
 mod imports;
 mod isolation;

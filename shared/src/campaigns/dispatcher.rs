@@ -157,6 +157,9 @@ impl Dispatcher {
     ) -> Result<(), AppError> {
         let db = &self.svc.db;
         let mut rng = ThreadRandom;
+        // The workspace's template variables, read once per campaign and outside any
+        // transaction: the query reads every lead's custom fields.
+        let mut known: Option<(Uuid, Vec<String>)> = None;
         loop {
             let now = Utc::now();
             if !store::renew(db, sender_id, &self.holder, LEASE_TTL, now).await? {
@@ -210,8 +213,15 @@ impl Dispatcher {
             } else {
                 1
             };
+            if known.as_ref().is_none_or(|(id, _)| *id != campaign.id) {
+                let keys = crate::templates::service::variables(db, workspace)
+                    .await?
+                    .keys();
+                known = Some((campaign.id, keys));
+            }
+            let variables = known.as_ref().map_or(&[][..], |(_, k)| k.as_slice());
             let outcome = self
-                .send_batch(&ws, &sender, &campaign, &form, batch, cap, now)
+                .send_batch(&ws, &sender, &campaign, &form, variables, batch, cap, now)
                 .await?;
             for sent_at in outcome.attempted {
                 pace = planner::after_send(&form.strategy, &pace, sent_at, &tz, &mut rng);
@@ -244,6 +254,7 @@ impl Dispatcher {
         sender: &sender::Model,
         campaign: &campaign::Model,
         form: &CampaignForm,
+        variables: &[String],
         batch: u64,
         cap: u32,
         now: DateTime<Utc>,
@@ -253,6 +264,9 @@ impl Dispatcher {
         let claimed = store::claim(&txn, campaign.id, sender.id, batch, now).await?;
         if claimed.is_empty() {
             txn.commit().await?;
+            // What no claim takes while rows are due are opted-out leads (the claim leaves them
+            // out): skipped here, so the run can complete.
+            store::skip_opted_out(db, WorkspaceId(ws.id), campaign.id, now).await?;
             return Ok(BatchOutcome::default());
         }
         let count = u32::try_from(claimed.len()).unwrap_or(u32::MAX);
@@ -264,7 +278,7 @@ impl Dispatcher {
             return Ok(BatchOutcome::default());
         }
         let prepared = self
-            .prepare(&txn, ws, sender, campaign, form, &claimed, now)
+            .prepare(&txn, ws, sender, campaign, form, variables, &claimed, now)
             .await?;
         txn.commit().await?;
 
@@ -302,6 +316,7 @@ impl Dispatcher {
         sender: &sender::Model,
         campaign: &campaign::Model,
         form: &CampaignForm,
+        known: &[String],
         claimed: &[store::Claimed],
         now: DateTime<Utc>,
     ) -> Result<Vec<Prepared>, AppError> {
@@ -314,13 +329,10 @@ impl Dispatcher {
             .into_iter()
             .map(|l| (l.id, l))
             .collect();
-        let known = crate::templates::service::variables(txn, workspace)
-            .await?
-            .keys();
         let mut templates = Vec::with_capacity(form.variants.len());
         let mut files = Vec::with_capacity(form.variants.len());
         for variant in &form.variants {
-            templates.push(Template::parse(&variant.body, &known).ok());
+            templates.push(Template::parse(&variant.body, known).ok());
             files.push(match variant.attachment {
                 Some(id) => attachments::find(txn, workspace, id).await.ok(),
                 None => None,
@@ -885,7 +897,6 @@ async fn pick_campaign(
         .await?;
     let mut earliest: Option<DateTime<Utc>> = None;
     for campaign in campaigns {
-        store::skip_opted_out(db, workspace, campaign.id, now).await?;
         match store::next_due(db, campaign.id).await? {
             None => {
                 if !store::has_open(db, campaign.id).await? {

@@ -295,8 +295,10 @@ pub async fn save_draft(
 ) -> Result<CampaignDto, AppError> {
     ctx.require(Permission::CampaignsEdit)?;
     let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
+    // Read before the transaction: on SQLite a transaction that reads and then writes fails
+    // at once (not after the busy timeout) when another writer committed in between.
+    let model = find(&svc.db, ctx.workspace_id, id).await?;
     let txn = svc.db.begin().await?;
-    let model = find(&txn, ctx.workspace_id, id).await?;
     editable(&model)?;
     let mut active: campaign::ActiveModel = model.into();
     active.name = Set(draft_name(form));
@@ -316,8 +318,10 @@ pub async fn delete_draft(
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
     ctx.require(Permission::CampaignsEdit)?;
+    // Read before the transaction: on SQLite a transaction that reads and then writes fails
+    // at once (not after the busy timeout) when another writer committed in between.
+    let model = find(&svc.db, ctx.workspace_id, id).await?;
     let txn = svc.db.begin().await?;
-    let model = find(&txn, ctx.workspace_id, id).await?;
     editable(&model)?;
     campaign::Entity::delete_many()
         .filter(campaign::Column::Id.eq(id))
@@ -659,8 +663,10 @@ pub async fn launch(
     editable(&find(&svc.db, ctx.workspace_id, id).await?)?;
     let senders = check_launchable(svc, ctx, form).await?;
     let now = Utc::now();
+    // Read before the transaction: on SQLite a transaction that reads and then writes fails
+    // at once (not after the busy timeout) when another writer committed in between.
+    let model = find(&svc.db, ctx.workspace_id, id).await?;
     let txn = svc.db.begin().await?;
-    let model = find(&txn, ctx.workspace_id, id).await?;
     editable(&model)?;
     let key = form
         .notify
@@ -827,8 +833,10 @@ pub async fn cancel(
 ) -> Result<CampaignDto, AppError> {
     ctx.require(Permission::CampaignsCancel)?;
     let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
+    // Read before the transaction: on SQLite a transaction that reads and then writes fails
+    // at once (not after the busy timeout) when another writer committed in between.
+    let model = find(&svc.db, ctx.workspace_id, id).await?;
     let txn = svc.db.begin().await?;
-    let model = find(&txn, ctx.workspace_id, id).await?;
     if !transition(
         &txn,
         &model,
@@ -890,8 +898,10 @@ pub async fn retry_failed(
 ) -> Result<CampaignDto, AppError> {
     ctx.require(Permission::CampaignsLaunch)?;
     let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
+    // Read before the transaction: on SQLite a transaction that reads and then writes fails
+    // at once (not after the busy timeout) when another writer committed in between.
+    let model = find(&svc.db, ctx.workspace_id, id).await?;
     let txn = svc.db.begin().await?;
-    let model = find(&txn, ctx.workspace_id, id).await?;
     let status = status_of(&model);
     if matches!(status, CampaignStatus::Draft | CampaignStatus::Cancelled) {
         return Err(cannot("retried", status));

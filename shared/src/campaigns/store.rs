@@ -664,6 +664,20 @@ pub async fn next_due(
     db: &impl ConnectionTrait,
     campaign: Uuid,
 ) -> Result<Option<Option<DateTime<Utc>>>, AppError> {
+    // The common case first, on the (campaign, state, position) index: a row due now.
+    let due_now: Option<i64> = campaign_recipient::Entity::find()
+        .select_only()
+        .column(campaign_recipient::Column::Position)
+        .filter(campaign_recipient::Column::CampaignId.eq(campaign))
+        .filter(campaign_recipient::Column::State.eq(RecipientState::Pending.as_str()))
+        .filter(campaign_recipient::Column::NextAttemptAt.is_null())
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    if due_now.is_some() {
+        return Ok(Some(None));
+    }
     let row: Option<(i64, Option<DateTime<Utc>>)> = campaign_recipient::Entity::find()
         .select_only()
         .column_as(campaign_recipient::Column::Position.count(), "n")

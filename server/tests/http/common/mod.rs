@@ -116,6 +116,20 @@ impl TestApp {
         backend: Backend,
         mailer: Option<shared::mail::Mailer>,
     ) -> Option<Self> {
+        Self::spawn_inner(backend, mailer, true).await
+    }
+
+    /// A fresh app whose campaigns are sent by nobody in this process: the test runs
+    /// `leadloom worker` processes for that.
+    pub async fn spawn_without_dispatcher(backend: Backend) -> Option<Self> {
+        Self::spawn_inner(backend, None, false).await
+    }
+
+    async fn spawn_inner(
+        backend: Backend,
+        mailer: Option<shared::mail::Mailer>,
+        dispatcher: bool,
+    ) -> Option<Self> {
         let unique = uuid::Uuid::new_v4().simple().to_string();
         let (url, guard) = match backend {
             Backend::Sqlite => {
@@ -214,10 +228,13 @@ impl TestApp {
                 max_import_bytes: TEST_MAX_IMPORT_BYTES,
             },
         );
-        let campaign_wakeup = services.whatsapp.campaign_wakeup.clone();
-        tokio::spawn(
-            shared::campaigns::dispatcher::Dispatcher::new(services.clone()).run(campaign_wakeup),
-        );
+        if dispatcher {
+            let campaign_wakeup = services.whatsapp.campaign_wakeup.clone();
+            tokio::spawn(
+                shared::campaigns::dispatcher::Dispatcher::new(services.clone())
+                    .run(campaign_wakeup),
+            );
+        }
         tokio::spawn(server::worker::run_number_checks(services));
         tokio::spawn(server::worker::run_imports(db.clone(), import_wakeup));
         tokio::spawn(server::worker::run_verifications(
@@ -351,6 +368,7 @@ pub fn quick_simulator() -> server::simulator::Behaviour {
         rate_limit_share: 0.0,
         delivery_delay_ms: 50,
         read_delay_ms: 50,
+        receipts: true,
     }
 }
 
