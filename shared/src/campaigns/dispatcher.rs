@@ -19,7 +19,7 @@ use crate::db::entities::{
 use crate::leads::{Stage, TimelineKind};
 use crate::services::Services;
 use crate::templates::render::Template;
-use crate::whatsapp::messages::{excerpt, new_row, timeline};
+use crate::whatsapp::messages::{excerpt, new_row, take_daily_slots, timeline};
 use crate::whatsapp::provider::{ContactCard, Content, MediaKind, ProviderError, Sent, digits};
 use crate::whatsapp::senders::{daily_cap, pause_for, provider_failure};
 use crate::whatsapp::{MessageStatus, attachments};
@@ -30,7 +30,7 @@ use futures::StreamExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, Statement, TransactionTrait,
+    QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -272,7 +272,7 @@ impl Dispatcher {
         let count = u32::try_from(claimed.len()).unwrap_or(u32::MAX);
         let day = day_of(now, &ws.timezone.parse().unwrap_or(chrono_tz::UTC)).to_string();
         let limit = form.strategy.respect_daily_cap.then_some(cap);
-        if !take_slots(&txn, sender.id, &day, count, limit).await? {
+        if !take_daily_slots(&txn, sender.id, &day, count, limit).await? {
             // Someone (a one-to-one send) took the last slots meanwhile: claim nothing.
             txn.rollback().await?;
             return Ok(BatchOutcome::default());
@@ -774,39 +774,6 @@ async fn tell(svc: &Services, campaign: &campaign::Model, text: &str) -> Result<
     Ok(())
 }
 
-/// Counts `n` sends on the sender's local day; with a cap, only if all fit.
-async fn take_slots(
-    db: &impl ConnectionTrait,
-    sender: Uuid,
-    day: &str,
-    n: u32,
-    cap: Option<u32>,
-) -> Result<bool, AppError> {
-    sender::Entity::update_many()
-        .col_expr(sender::Column::SentToday, Expr::value(0))
-        .col_expr(sender::Column::SentDay, Expr::value(day))
-        .filter(sender::Column::Id.eq(sender))
-        .filter(
-            sea_orm::Condition::any()
-                .add(sender::Column::SentDay.ne(day))
-                .add(sender::Column::SentDay.is_null()),
-        )
-        .exec(db)
-        .await?;
-    let n = i32::try_from(n).unwrap_or(i32::MAX);
-    let mut update = sender::Entity::update_many()
-        .col_expr(
-            sender::Column::SentToday,
-            sea_orm::sea_query::ExprTrait::add(Expr::col(sender::Column::SentToday), n),
-        )
-        .filter(sender::Column::Id.eq(sender));
-    if let Some(cap) = cap {
-        let room = i32::try_from(cap).unwrap_or(i32::MAX).saturating_sub(n);
-        update = update.filter(sender::Column::SentToday.lte(room));
-    }
-    Ok(update.exec(db).await?.rows_affected == 1)
-}
-
 fn day_of(at: DateTime<Utc>, tz: &chrono_tz::Tz) -> chrono::NaiveDate {
     at.with_timezone(tz).date_naive()
 }
@@ -835,14 +802,17 @@ async fn slow_down_by_health(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let failed = message::Entity::find()
+        .select_only()
+        .column(message::Column::Status)
         .filter(message::Column::SenderId.eq(sender.id))
         .filter(message::Column::Direction.eq("out"))
         .order_by_desc(message::Column::CreatedAt)
-        .limit_to(crate::whatsapp::senders::HEALTH_WINDOW)
+        .limit(crate::whatsapp::senders::HEALTH_WINDOW)
+        .into_tuple::<String>()
         .all(db)
         .await?
         .iter()
-        .filter(|m| m.status == MessageStatus::Failed.as_str())
+        .filter(|status| *status == MessageStatus::Failed.as_str())
         .count();
     if failed > 0
         && let Some(next) = pace.next_at
@@ -852,16 +822,6 @@ async fn slow_down_by_health(
         pace.next_at = Some(next + gap * i32::try_from(failed).unwrap_or(20) / 5);
     }
     Ok(())
-}
-
-trait LimitTo {
-    fn limit_to(self, n: u64) -> Self;
-}
-
-impl<E: EntityTrait> LimitTo for sea_orm::Select<E> {
-    fn limit_to(self, n: u64) -> Self {
-        sea_orm::QuerySelect::limit(self, n)
-    }
 }
 
 async fn nap_until(at: DateTime<Utc>, now: DateTime<Utc>) {

@@ -118,11 +118,7 @@ async fn to_dto(
     let mut panels = Vec::with_capacity(senders.len());
     for s in senders {
         let cap = daily_cap(ws, &s);
-        let sent_today = if s.sent_day.as_deref() == Some(today.as_str()) {
-            u32::try_from(s.sent_today).unwrap_or(0)
-        } else {
-            0
-        };
+        let sent_today = crate::whatsapp::senders::sent_on(&s, &today);
         let skipped_reason = links.get(&s.id).and_then(|l| l.skipped_reason.clone());
         let decision = (status == CampaignStatus::Running
             && s.paused_reason.is_none()
@@ -586,11 +582,7 @@ pub async fn review(
         .iter()
         .map(|s| SenderCapacity {
             cap: daily_cap(&ws, s),
-            sent_today: if s.sent_day.as_deref() == Some(today.as_str()) {
-                u32::try_from(s.sent_today).unwrap_or(0)
-            } else {
-                0
-            },
+            sent_today: crate::whatsapp::senders::sent_on(s, &today),
         })
         .collect();
     // A one-time campaign starts at launch, whatever date the form kept from another type.

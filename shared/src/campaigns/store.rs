@@ -16,8 +16,8 @@ use crate::{AppError, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-    QueryTrait, Select, Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, Statement, Value,
 };
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -756,7 +756,9 @@ pub async fn recent_outcomes(
         .filter(message::Column::CampaignId.eq(campaign))
         .filter(message::Column::Status.ne(MessageStatus::Sending.as_str()))
         .filter(message::Column::CreatedAt.gte(since))
-        .order_by_desc_id()
+        // UUIDv7 ids break ties between sends in the same millisecond.
+        .order_by_desc(message::Column::CreatedAt)
+        .order_by_desc(message::Column::Id)
         .limit(u64::from(window))
         .into_tuple()
         .all(db)
@@ -772,20 +774,6 @@ pub async fn recent_outcomes(
             }
         })
         .collect())
-}
-
-trait NewestFirst {
-    fn order_by_desc_id(self) -> Self;
-}
-
-impl NewestFirst for Select<message::Entity> {
-    /// Message ids are UUIDv7: newest first by id, on the `(campaign_id, created_at)` index's
-    /// heels without a sort on a timestamp that two sends in one millisecond share.
-    fn order_by_desc_id(self) -> Self {
-        use sea_orm::QueryOrder;
-        self.order_by_desc(message::Column::CreatedAt)
-            .order_by_desc(message::Column::Id)
-    }
 }
 
 /// Leases: a row per sender, created on first use.

@@ -247,20 +247,21 @@ async fn pick_sender(
         })
 }
 
-/// Counts a send against the sender's day, refusing when the cap is reached. The conditional
-/// update makes the check and the count one step, so two tabs cannot both take the last slot.
-async fn take_daily_slot(
+/// Counts `n` sends against the sender's local `day`; with a cap, only when all `n` fit. The
+/// conditional update makes the check and the count one step, so two tabs (or a tab and a
+/// campaign) cannot both take the last slot.
+pub(crate) async fn take_daily_slots(
     db: &impl ConnectionTrait,
-    sender: &sender::Model,
+    sender: Uuid,
     day: &str,
-    cap: u32,
+    n: u32,
+    cap: Option<u32>,
 ) -> Result<bool, AppError> {
-    let cap = i32::try_from(cap).unwrap_or(i32::MAX);
     // A new day starts the count again.
     sender::Entity::update_many()
         .col_expr(sender::Column::SentToday, Expr::value(0))
         .col_expr(sender::Column::SentDay, Expr::value(day))
-        .filter(sender::Column::Id.eq(sender.id))
+        .filter(sender::Column::Id.eq(sender))
         .filter(
             sea_orm::Condition::any()
                 .add(sender::Column::SentDay.ne(day))
@@ -268,16 +269,18 @@ async fn take_daily_slot(
         )
         .exec(db)
         .await?;
-    let taken = sender::Entity::update_many()
+    let n = i32::try_from(n).unwrap_or(i32::MAX);
+    let mut update = sender::Entity::update_many()
         .col_expr(
             sender::Column::SentToday,
-            Expr::col(sender::Column::SentToday).add(1),
+            Expr::col(sender::Column::SentToday).add(n),
         )
-        .filter(sender::Column::Id.eq(sender.id))
-        .filter(sender::Column::SentToday.lt(cap))
-        .exec(db)
-        .await?;
-    Ok(taken.rows_affected == 1)
+        .filter(sender::Column::Id.eq(sender));
+    if let Some(cap) = cap {
+        let room = i32::try_from(cap).unwrap_or(i32::MAX).saturating_sub(n);
+        update = update.filter(sender::Column::SentToday.lte(room));
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
 }
 
 pub(crate) fn timeline(
@@ -367,7 +370,7 @@ pub async fn send_to_lead(
     }
     let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
     let cap = senders::to_dto(svc, &ws, &sender).await?.daily_cap;
-    if !take_daily_slot(&svc.db, &sender, &local_day(&ws), cap).await? {
+    if !take_daily_slots(&svc.db, sender.id, &local_day(&ws), 1, Some(cap)).await? {
         return Err(AppError::field(
             "sender",
             format!(
@@ -532,6 +535,9 @@ pub async fn apply_events(
     Ok(())
 }
 
+/// How many times (250 ms apart) a receipt for a message not stored yet is looked up again.
+const UNKNOWN_RECEIPT_WAITS: u32 = 20;
+
 /// Moves a message forward. The update is conditional on the state it was read in, and retried
 /// when another webhook for the same message won the race, so concurrent `delivered` and `read`
 /// end as `read` whatever the interleaving.
@@ -544,7 +550,8 @@ async fn apply_status(
     error_code: Option<String>,
     error_text: Option<String>,
 ) -> Result<(), AppError> {
-    for _ in 0..5 {
+    let (mut unknown_for, mut races) = (0, 0);
+    while races < 5 {
         let Some(current) = message::Entity::find()
             .filter(message::Column::WorkspaceId.eq(sender.workspace_id))
             .filter(message::Column::SenderId.eq(sender.id))
@@ -552,6 +559,14 @@ async fn apply_status(
             .one(&svc.db)
             .await?
         else {
+            // A receipt can overtake the send's own record: the provider answered the send and
+            // posted the receipt before the sender stored the provider's id (a campaign records
+            // a whole batch at once). Wait for it a little before giving up.
+            if unknown_for < UNKNOWN_RECEIPT_WAITS {
+                unknown_for += 1;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                continue;
+            }
             tracing::info!(sender = %sender.id, "status for an unknown message ignored");
             return Ok(());
         };
@@ -602,6 +617,7 @@ async fn apply_status(
             }
             return Ok(());
         }
+        races += 1;
     }
     tracing::warn!(sender = %sender.id, "status update lost five races; left as is");
     Ok(())

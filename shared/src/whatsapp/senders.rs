@@ -53,6 +53,15 @@ pub fn local_day(ws: &workspace::Model) -> String {
     Utc::now().with_timezone(&tz).format("%Y-%m-%d").to_string()
 }
 
+/// Messages the sender sent on the workspace's local day `today` (`local_day`).
+pub fn sent_on(model: &sender::Model, today: &str) -> u32 {
+    if model.sent_day.as_deref() == Some(today) {
+        u32::try_from(model.sent_today).unwrap_or(0)
+    } else {
+        0
+    }
+}
+
 pub fn daily_cap(ws: &workspace::Model, model: &sender::Model) -> u32 {
     let default = match Warmup::parse(&model.warmup) {
         Some(Warmup::Warmed) => ws.daily_limit_warmed_sender,
@@ -88,11 +97,7 @@ pub async fn to_dto(
         warmup: Warmup::parse(&model.warmup).unwrap_or(Warmup::New),
         daily_cap: daily_cap(ws, model),
         daily_cap_override: model.daily_cap.and_then(|c| u32::try_from(c).ok()),
-        sent_today: if model.sent_day.as_deref() == Some(today.as_str()) {
-            u32::try_from(model.sent_today).unwrap_or(0)
-        } else {
-            0
-        },
+        sent_today: sent_on(model, &today),
         connected: model.connected,
         status_detail: model.status_detail.clone(),
         status_checked_at: model.status_checked_at,
