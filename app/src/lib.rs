@@ -68,6 +68,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("customers/:id") view={Lazy::<CustomerRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("websites") view={Lazy::<WebsitesRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("senders") view={Lazy::<SendersRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("campaigns") view={Lazy::<CampaignsRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("campaigns/new") view={Lazy::<NewCampaignRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("campaigns/:id/edit") view={Lazy::<EditCampaignRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("campaigns/:id") view={Lazy::<CampaignRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("templates") view={Lazy::<TemplatesRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("inbox") view={Lazy::<InboxRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("imports") view={Lazy::<ImportsRoute>::new()} ssr=ssr.clone() />

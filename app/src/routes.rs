@@ -96,6 +96,22 @@ lazy_page!(
     TemplatesRoute => workspace::templates::TemplatesPage, mark_hydrated
 );
 lazy_page!(
+    /// `/w/:slug/campaigns`
+    CampaignsRoute => workspace::campaigns::CampaignsPage, mark_hydrated
+);
+lazy_page!(
+    /// `/w/:slug/campaigns/new`
+    NewCampaignRoute => workspace::campaigns::wizard::NewCampaignPage, mark_hydrated
+);
+lazy_page!(
+    /// `/w/:slug/campaigns/:id/edit`
+    EditCampaignRoute => workspace::campaigns::wizard::EditCampaignPage, mark_hydrated
+);
+lazy_page!(
+    /// `/w/:slug/campaigns/:id`
+    CampaignRoute => workspace::campaigns::page::CampaignPage, mark_hydrated
+);
+lazy_page!(
     /// `/w/:slug/senders`
     SendersRoute => workspace::senders::SendersPage, mark_hydrated
 );

@@ -40,6 +40,8 @@ pub fn Icon(name: &'static str) -> impl IntoView {
         "templates" => {
             "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8l-6-6zM8 12h8v2H8v-2zm0 4h5v2H8v-2zm5-7V3.5L18.5 9H13z"
         }
+        // A paper plane: campaigns send.
+        "campaigns" => "M2.01 21 23 12 2.01 3 2 10l15 2-15 2z",
         "menu" => "M3 18h18v-2H3v2zm0-5h18v-2H3v2zm0-7v2h18V6H3z",
         "user" => {
             "M12 12c2.21 0 4-1.79 4-4s-1.79-4-4-4-4 1.79-4 4 1.79 4 4 4zm0 2c-2.67 0-8 1.34-8 4v2h16v-2c0-2.66-5.33-4-8-4z"

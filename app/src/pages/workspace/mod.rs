@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod campaigns;
 pub mod conversation;
 pub mod customers;
 pub mod dashboard;
@@ -91,6 +92,7 @@ fn Frame(shell: WorkspaceShell) -> impl IntoView {
         (format!("{base}/imports"), "Imports", "import"),
         (format!("{base}/websites"), "Websites", "websites"),
         (format!("{base}/inbox"), "Inbox", "inbox"),
+        (format!("{base}/campaigns"), "Campaigns", "campaigns"),
         (format!("{base}/templates"), "Templates", "templates"),
         (format!("{base}/senders"), "Senders", "senders"),
         (format!("{base}/customers"), "Customers", "customers"),

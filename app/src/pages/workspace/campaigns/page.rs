@@ -1,0 +1,544 @@
+//! A campaign's live page (`/w/:slug/campaigns/:id`): status and why it paused, the progress
+//! bar and every counter, each sender's day against its cap and when it may send next (and
+//! why it waits), the controls (pause, resume, cancel, retry failed; edit for drafts) and the
+//! recipients table. It follows the campaign through Server-Sent Events
+//! (`/w/{slug}/campaigns/{id}/events`), falling back to asking every 2 s if the stream fails.
+
+use super::{CountsRow, Progress, StatusBadge, now, utc, utc_short};
+use crate::api::ApiError;
+use crate::api::campaigns::{
+    cancel_campaign, load_campaign, load_campaign_recipients, pause_campaign, resume_campaign,
+    retry_failed_campaign,
+};
+use crate::components::confirm::ConfirmDialog;
+use crate::components::toast::use_toaster;
+use crate::pages::errors::ErrorPage;
+use crate::pages::workspace::imports::grouped;
+use crate::pages::workspace::lead::sleep_ms;
+use crate::pages::workspace::use_shell;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use shared::AppError;
+use shared::campaigns::{
+    CampaignDto, CampaignStatus, RecipientCounts, RecipientPage, RecipientState, SenderPanel, Wait,
+};
+use shared::workspaces::Permission;
+use uuid::Uuid;
+
+/// How often the page asks for the campaign when the event stream is not available.
+#[cfg(feature = "hydrate")]
+const POLL_MS: u64 = 2_000;
+/// How long the recipients table waits after the counters move before reloading its rows.
+const ROWS_REFRESH_MS: u32 = 2_000;
+
+#[component]
+pub fn CampaignPage() -> impl IntoView {
+    let workspace = use_shell().shell.workspace.id;
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<Uuid>().ok()));
+    let campaign = Resource::new(
+        move || id.get(),
+        move |id| async move {
+            match id {
+                Some(id) => load_campaign(workspace, id).await,
+                None => Err(ApiError(AppError::NotFound)),
+            }
+        },
+    );
+    let recipients = Resource::new(
+        move || id.get(),
+        move |id| async move {
+            match id {
+                Some(id) => load_campaign_recipients(workspace, id, None, None).await,
+                None => Err(ApiError(AppError::NotFound)),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading the campaign…"</p> }>
+            {move || Suspend::new(async move {
+                match (campaign.await, recipients.await) {
+                    (Ok(dto), Ok(first)) => view! { <CampaignView dto first /> }.into_any(),
+                    (Err(e), _) | (_, Err(e)) => view! { <ErrorPage error=e /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// "Waiting: random delay" and friends.
+fn wait_words(wait: Wait) -> &'static str {
+    match wait {
+        Wait::Ready => "ready",
+        Wait::Delay => "random delay",
+        Wait::Cooldown => "cooldown",
+        Wait::OutsideHours => "outside working hours",
+        Wait::DailyCap => "daily cap reached",
+    }
+}
+
+#[component]
+fn CampaignView(dto: CampaignDto, first: RecipientPage) -> impl IntoView {
+    let ctx = use_shell();
+    let workspace = ctx.shell.workspace.id;
+    let slug = ctx.shell.workspace.slug.clone();
+    let can_pause = ctx.shell.can(Permission::CampaignsPause);
+    let can_cancel = ctx.shell.can(Permission::CampaignsCancel);
+    let can_launch = ctx.shell.can(Permission::CampaignsLaunch);
+    let can_edit = ctx.shell.can(Permission::CampaignsEdit);
+    let toaster = use_toaster();
+    let id = dto.id;
+    let current = RwSignal::new(dto);
+    let status = Memo::new(move |_| current.with(|c| c.status));
+    let counts = Memo::new(move |_| current.with(|c| c.counts));
+    let name = Memo::new(move |_| current.with(|c| c.form.name.clone()));
+
+    #[cfg(feature = "hydrate")]
+    {
+        let url = format!("/w/{slug}/campaigns/{id}/events");
+        let live = StoredValue::new_local(live::Live::default());
+        if status.get_untracked() != CampaignStatus::Draft {
+            // Effects run once the page has hydrated, in the browser only.
+            Effect::new(move |_| live::start(live, &url, workspace, id, current));
+        }
+        on_cleanup(move || {
+            let _ = live.try_update_value(live::Live::stop);
+        });
+    }
+
+    // The controls: each answers with the campaign as it now is.
+    let busy = RwSignal::new(false);
+    let act = move |what: &'static str| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = match what {
+                "pause" => pause_campaign(workspace, id).await,
+                "resume" => resume_campaign(workspace, id).await,
+                _ => cancel_campaign(workspace, id).await,
+            };
+            busy.set(false);
+            match result {
+                Ok(dto) => {
+                    let message = match what {
+                        "pause" => "Campaign paused. Messages already handed to WhatsApp still go.",
+                        "resume" => "Campaign resumed.",
+                        _ => "Campaign cancelled. Recipients still waiting are skipped.",
+                    };
+                    toaster.success(message);
+                    current.set(dto);
+                }
+                Err(e) => toaster.error(e.to_string()),
+            }
+        });
+    };
+    let confirm_cancel = RwSignal::new(false);
+    let include_unknown = RwSignal::new(false);
+    let retry = move |_| {
+        let include = include_unknown.get_untracked();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = retry_failed_campaign(workspace, id, include).await;
+            busy.set(false);
+            match result {
+                Ok(dto) => {
+                    toaster.success("Failed messages are queued again.");
+                    current.set(dto);
+                }
+                Err(e) => toaster.error(e.to_string()),
+            }
+        });
+    };
+
+    let base = format!("/w/{slug}/campaigns");
+    let edit_href = format!("{base}/{id}/edit");
+    let running_or_scheduled = move || {
+        matches!(
+            status.get(),
+            CampaignStatus::Running | CampaignStatus::Scheduled
+        )
+    };
+    let retryable = move || {
+        let c = counts.get();
+        status.get() != CampaignStatus::Draft && c.failed + c.unknown > 0
+    };
+    view! {
+        <Title text=move || name.get() />
+        <p class="breadcrumb"><a href=base.clone()>"Campaigns"</a></p>
+        <div class="page-header campaign-header">
+            <div>
+                <h1>{move || name.get()}</h1>
+                <p class="badges">
+                    {move || view! { <StatusBadge status=status.get() /> }}
+                    <span class="badge">{move || current.with(|c| c.form.kind.label())}</span>
+                    {move || current.with(|c| c.form.tags.clone()).into_iter().map(|t| view! { <span class="tag">{t}</span> }).collect_view()}
+                </p>
+            </div>
+            <div class="header-actions campaign-actions">
+                <Show when=move || { status.get() == CampaignStatus::Draft && can_edit }>
+                    <a class="btn btn-primary" href=edit_href.clone()>"Edit"</a>
+                </Show>
+                <Show when=move || { can_pause && running_or_scheduled() }>
+                    <button type="button" class="btn" on:click=move |_| act("pause") disabled=move || busy.get()>"Pause"</button>
+                </Show>
+                <Show when=move || { can_pause && status.get() == CampaignStatus::Paused }>
+                    <button type="button" class="btn btn-primary" on:click=move |_| act("resume") disabled=move || busy.get()>"Resume"</button>
+                </Show>
+                <Show when=move || { can_cancel && !status.get().is_final() && status.get() != CampaignStatus::Draft }>
+                    <button type="button" class="btn btn-danger" on:click=move |_| confirm_cancel.set(true) disabled=move || busy.get()>"Cancel"</button>
+                </Show>
+            </div>
+        </div>
+        <ConfirmDialog open=confirm_cancel title=Signal::derive(move || format!("Cancel “{}”?", name.get()))
+            message=Signal::derive(move || format!(
+                "{} recipients still waiting will not be messaged. Messages already sent stay sent. This cannot be undone.",
+                grouped(counts.get().pending)
+            ))
+            confirm_label="Cancel campaign" on_confirm=Callback::new(move |()| act("cancel")) />
+        {move || current.with(|c| c.paused_reason.clone()).filter(|_| status.get() == CampaignStatus::Paused).map(|why| view! {
+            <div class="alert alert-warning campaign-paused" role="status">
+                <strong>"Paused: "</strong>{why}
+            </div>
+        })}
+        <section class="card campaign-progress-card" aria-labelledby="progress-title">
+            <h2 id="progress-title">"Progress"</h2>
+            {move || view! { <Progress counts=counts.get() label="Recipients done" /> }}
+            {move || view! { <CountsRow counts=counts.get() /> }}
+            <p class="muted small campaign-times">{move || current.with(schedule_words)}</p>
+            <Show when=move || { can_launch && retryable() }>
+                <div class="retry-box">
+                    <label class="radio">
+                        <input type="checkbox" name="include_unknown" prop:checked=move || include_unknown.get()
+                            on:change=move |ev| include_unknown.set(event_target_checked(&ev)) />
+                        {move || format!("Also retry the {} whose outcome is unknown (they may have been delivered)", grouped(counts.get().unknown))}
+                    </label>
+                    <button type="button" class="btn" on:click=retry disabled=move || busy.get()>
+                        {move || format!("Retry {} failed", grouped(counts.get().failed + if include_unknown.get() { counts.get().unknown } else { 0 }))}
+                    </button>
+                </div>
+            </Show>
+        </section>
+        <section class="card" aria-labelledby="senders-title">
+            <h2 id="senders-title">"Senders"</h2>
+            <p class="muted small">"Anti-ban pacing: each sender's day against its cap, and when it may send next."</p>
+            {move || {
+                let panels = current.with(|c| c.senders.clone());
+                if panels.is_empty() {
+                    view! { <p class="muted">"No sender is assigned yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="sender-panels">
+                            {panels.into_iter().map(|p| view! { <SenderPanelView panel=p /> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }}
+        </section>
+        {move || current.with(|c| c.webhook_key.clone().zip(c.form.notify.webhook_url.clone())).map(|(key, url)| view! {
+            <section class="card" aria-labelledby="webhook-title">
+                <h2 id="webhook-title">"Notification webhook"</h2>
+                <dl class="facts">
+                    <dt>"URL"</dt><dd><code class="copyable">{url}</code></dd>
+                    <dt>"Signing key"</dt><dd><code class="copyable">{key}</code></dd>
+                </dl>
+                <p class="muted small">"Each POST carries X-LeadLoom-Signature: sha256=HMAC-SHA256(key, body)."</p>
+            </section>
+        })}
+        <RecipientsTable workspace campaign=id first counts />
+    }
+}
+
+/// "Launched Tue 14 Jan 09:00 UTC · run 2 · next run …".
+fn schedule_words(c: &CampaignDto) -> String {
+    let mut parts = Vec::new();
+    match c.launched_at {
+        Some(at) => parts.push(format!("Launched {}", utc(at))),
+        None if c.status == CampaignStatus::Draft => {
+            parts.push(format!("Draft created {}", utc(c.created_at)));
+        }
+        None => {}
+    }
+    if c.form.kind.is_recurring() && c.run > 0 {
+        parts.push(format!("run {}", c.run));
+    }
+    if let Some(at) = c.next_run_at {
+        let label = if c.launched_at.is_some() && c.form.kind.is_recurring() {
+            "next run"
+        } else {
+            "starts"
+        };
+        parts.push(format!("{label} {}", utc(at)));
+    }
+    if let Some(at) = c.completed_at {
+        parts.push(format!("ended {}", utc(at)));
+    }
+    parts.join(" · ")
+}
+
+#[component]
+fn SenderPanelView(panel: SenderPanel) -> impl IntoView {
+    let dot = match (&panel.paused_reason, panel.connected) {
+        (Some(_), _) => "paused",
+        (None, Some(true)) => "up",
+        (None, Some(false)) => "down",
+        (None, None) => "",
+    };
+    let next = match (panel.next_at, panel.wait) {
+        (_, Some(Wait::Ready)) => " • ready to send".to_owned(),
+        (Some(at), Some(wait)) => format!(
+            " • next allowed {} ({})",
+            utc_short(at, now()),
+            wait_words(wait)
+        ),
+        (Some(at), None) => format!(" • next allowed {}", utc_short(at, now())),
+        (None, _) => String::new(),
+    };
+    let cap_percent = if panel.cap == 0 {
+        100
+    } else {
+        (u64::from(panel.sent_today) * 100 / u64::from(panel.cap)).min(100)
+    };
+    let paused = panel.paused_reason.is_some();
+    view! {
+        <li class="sender-panel" class:paused=paused>
+            <div class="sender-head">
+                <span class=format!("status-dot {dot}") aria-hidden="true"></span>
+                <div>
+                    <strong>{panel.name.clone()}</strong>
+                    <span class="muted small">" "{panel.display_number.clone()}</span>
+                </div>
+            </div>
+            <p class="sender-today">
+                {format!("Today: {}/{} sent{next}", grouped(panel.sent_today.into()), grouped(panel.cap.into()))}
+            </p>
+            <div class="progress progress-thin" role="progressbar" aria-label=format!("{} daily cap used", panel.name)
+                aria-valuemin="0" aria-valuemax="100" aria-valuenow=cap_percent.to_string()>
+                <div class="progress-bar" style=format!("width: {cap_percent}%")></div>
+            </div>
+            {panel.paused_reason.map(|why| view! { <p class="small sender-note">"Sender paused: "{why}</p> })}
+            {panel.skipped_reason.map(|why| view! { <p class="small sender-note">"Taken out of this campaign: "{why}</p> })}
+        </li>
+    }
+}
+
+#[component]
+fn RecipientsTable(
+    workspace: Uuid,
+    campaign: Uuid,
+    first: RecipientPage,
+    counts: Memo<RecipientCounts>,
+) -> impl IntoView {
+    let toaster = use_toaster();
+    let slug = use_shell().shell.workspace.slug.clone();
+    let leads_base = StoredValue::new(format!("/w/{slug}/leads"));
+    let filter = RwSignal::new(None::<RecipientState>);
+    let rows = RwSignal::new(first.rows);
+    let next = RwSignal::new(first.next);
+    let pages = RwSignal::new(1u32);
+    let loading = RwSignal::new(false);
+
+    let load = move |after: Option<i64>| {
+        let state = filter.get_untracked();
+        loading.set(true);
+        leptos::task::spawn_local(async move {
+            let result = load_campaign_recipients(workspace, campaign, state, after).await;
+            loading.set(false);
+            // A filter changed while this page was on its way: the newer request wins.
+            if filter.try_get_untracked() != Some(state) {
+                return;
+            }
+            match result {
+                Ok(page) => {
+                    if after.is_some() {
+                        rows.update(|r| r.extend(page.rows));
+                        pages.update(|p| *p += 1);
+                    } else {
+                        rows.set(page.rows);
+                        pages.set(1);
+                    }
+                    next.set(page.next);
+                }
+                Err(e) => toaster.error(e.to_string()),
+            }
+        });
+    };
+
+    // While sending, the first page follows the counters (at most every 2 s); once more pages
+    // are open the table is left alone so it does not jump under the reader.
+    let pending = StoredValue::new(false);
+    Effect::new(move |previous: Option<RecipientCounts>| {
+        let now = counts.get();
+        if previous.is_some_and(|p| p != now) && pages.get_untracked() == 1 && !pending.get_value()
+        {
+            pending.set_value(true);
+            leptos::task::spawn_local(async move {
+                sleep_ms(ROWS_REFRESH_MS).await;
+                if pending.try_update_value(|p| *p = false).is_some() {
+                    load(None);
+                }
+            });
+        }
+        now
+    });
+
+    view! {
+        <section class="card" aria-labelledby="recipients-title">
+            <div class="recipients-head">
+                <h2 id="recipients-title">"Recipients"</h2>
+                <div class="field field-inline">
+                    <label for="recipient-state">"Show"</label>
+                    <select id="recipient-state" name="state"
+                        on:change=move |ev| {
+                            filter.set(RecipientState::parse(&event_target_value(&ev)));
+                            load(None);
+                        }>
+                        <option value="">"Everyone"</option>
+                        {RecipientState::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str()>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            {move || if rows.with(Vec::is_empty) {
+                view! { <p class="muted empty">{if filter.get().is_some() { "No recipient in this state." } else { "No recipient yet: the list is drawn up when the campaign starts." }}</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="table recipients">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Lead"</th>
+                                    <th scope="col">"Phone"</th>
+                                    <th scope="col">"Variant"</th>
+                                    <th scope="col">"State"</th>
+                                    <th scope="col">"Delivery"</th>
+                                    <th scope="col" class="num">"Attempts"</th>
+                                    <th scope="col">"Sender"</th>
+                                    <th scope="col">"Error"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {rows.get().into_iter().map(|r| view! {
+                                    <tr>
+                                        <td><a href=format!("{}/{}", leads_base.get_value(), r.lead_id)>{r.lead_name}</a></td>
+                                        <td class="nowrap">{r.phone}</td>
+                                        <td>{r.variant}</td>
+                                        <td><span class=format!("badge recipient-{}", r.state.as_str())>{r.state.label()}</span></td>
+                                        <td>{r.delivery.map(|d| d.label())}</td>
+                                        <td class="num">{r.attempts}</td>
+                                        <td>{r.sender_name}</td>
+                                        <td class="recipient-error">{r.error}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+            <Show when=move || next.with(Option::is_some)>
+                <button type="button" class="btn load-more" disabled=move || loading.get()
+                    on:click=move |_| load(next.get_untracked())>
+                    {move || if loading.get() { "Loading…" } else { "Load more" }}
+                </button>
+            </Show>
+        </section>
+    }
+}
+
+/// The browser's side of the live updates: an `EventSource` whose messages replace the page's
+/// campaign, or, when the stream fails, a poll every 2 s.
+#[cfg(feature = "hydrate")]
+mod live {
+    use super::POLL_MS;
+    use crate::api::campaigns::load_campaign;
+    use leptos::prelude::*;
+    use shared::campaigns::CampaignDto;
+    use uuid::Uuid;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{EventSource, MessageEvent};
+
+    #[derive(Default)]
+    pub struct Live {
+        source: Option<EventSource>,
+        on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
+        on_error: Option<Closure<dyn FnMut(web_sys::Event)>>,
+        poll: Option<IntervalHandle>,
+    }
+
+    impl Live {
+        pub fn stop(&mut self) {
+            if let Some(source) = self.source.take() {
+                source.close();
+            }
+            if let Some(poll) = self.poll.take() {
+                poll.clear();
+            }
+        }
+    }
+
+    type Store = StoredValue<Live, LocalStorage>;
+
+    pub fn start(
+        live: Store,
+        url: &str,
+        workspace: Uuid,
+        id: Uuid,
+        current: RwSignal<CampaignDto>,
+    ) {
+        let Ok(source) = EventSource::new(url) else {
+            poll(live, workspace, id, current);
+            return;
+        };
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            if let Some(text) = ev.data().as_string()
+                && let Ok(dto) = serde_json::from_str::<CampaignDto>(&text)
+            {
+                current.set(dto);
+            }
+        });
+        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            // The stream broke (or is not served): close it and ask every 2 s instead.
+            let _ = live.try_update_value(|l| {
+                if let Some(source) = l.source.take() {
+                    source.close();
+                }
+            });
+            poll(live, workspace, id, current);
+        });
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let _ = live.try_update_value(|l| {
+            l.stop();
+            l.source = Some(source);
+            l.on_message = Some(on_message);
+            l.on_error = Some(on_error);
+        });
+    }
+
+    fn poll(live: Store, workspace: Uuid, id: Uuid, current: RwSignal<CampaignDto>) {
+        if live.try_with_value(|l| l.poll.is_some()).unwrap_or(true) {
+            return;
+        }
+        let handle = set_interval_with_handle(
+            move || {
+                // A finished campaign changes only through this page's own buttons.
+                if current
+                    .try_with_untracked(|c| c.status.is_final())
+                    .unwrap_or(true)
+                {
+                    return;
+                }
+                leptos::task::spawn_local(async move {
+                    if let Ok(dto) = load_campaign(workspace, id).await {
+                        current.set(dto);
+                    }
+                });
+            },
+            std::time::Duration::from_millis(POLL_MS),
+        );
+        if let Ok(handle) = handle {
+            let _ = live.try_update_value(|l| l.poll = Some(handle));
+        }
+    }
+}
