@@ -228,7 +228,9 @@ fn VariantEditor(
             .with(|f| (f.variants.get(index).cloned(), f.audience.clone()))
     });
     Effect::new(move |_| {
-        inputs.track();
+        // Read, not just tracked: a memo nobody has read has not run, so it has no sources
+        // and would never tell this effect about a change.
+        inputs.with(|_| ());
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
         let has_content =

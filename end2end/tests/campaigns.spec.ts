@@ -1,0 +1,213 @@
+import { expect, test, type Page } from '@playwright/test';
+import { collectPageErrors, gotoHydrated, registerAndOnboard, snap, waitHydrated } from './support';
+
+// Campaigns as a user meets them: import a few leads and add a sender that talks to the gateway
+// simulator (`.ci/test` starts it and sets SIMULATOR_URL); walk the five-step wizard (a filter
+// with a live count, a message whose preview names a real lead, a burst strategy without caps
+// or working hours, the review with its estimate) and launch; watch the campaign page reach
+// 100 % and the simulator receive the messages. Then a paced campaign is paused, resumed and
+// cancelled.
+
+const simulator = process.env.SIMULATOR_URL ?? 'http://127.0.0.1:3100';
+const SIM_KEY = 'simulator-key';
+
+const nextStep = (page: Page) => page.getByRole('button', { name: /^Next:/ }).click();
+
+test('build a campaign in the wizard, launch it and watch it finish', async ({ page, request }, testInfo) => {
+  const project = testInfo.project.name;
+  if (project === 'phone') {
+    await page.setViewportSize({ width: 360, height: 780 });
+  }
+  const stamp = Date.now();
+  const slug = `cmp-${stamp.toString(36)}-${project}`;
+  const session = `c-${stamp.toString(36)}-${project}`;
+  // Three numbers of one run: 2547 + 6 digits + the project + 1–3.
+  const base = `2547${String(stamp % 1e6).padStart(6, '0')}${project === 'phone' ? 1 : 2}`;
+  const phones = [`${base}1`, `${base}2`, `${base}3`];
+  const kisumu = ['Jua Kali Motors', 'Lakeside Bakery'];
+  const pageErrors = collectPageErrors(page);
+  await registerAndOnboard(page, {
+    name: `Marketer ${project}`,
+    email: `marketer-${stamp}-${project}@example.com`,
+    password: `Loom-${stamp.toString(36)}-Reach!42`,
+    workspace: `Reach ${project}`,
+    slug,
+  });
+
+  await test.step('leads and a sender', async () => {
+    await gotoHydrated(page, `/w/${slug}/imports`);
+    await page.locator('input[type="file"]').setInputFiles({
+      name: 'leads.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        `name,phone,city\n${kisumu[0]},+${phones[0]},Kisumu\n${kisumu[1]},+${phones[1]},Kisumu\nNairobi Florists,+${phones[2]},Nairobi\n`,
+      ),
+    });
+    await page.getByRole('button', { name: 'Upload and preview' }).click();
+    await page.getByRole('button', { name: 'Start import' }).click();
+    await expect(page.locator('.page-header .badge')).toHaveText('Completed', { timeout: 30_000 });
+    await gotoHydrated(page, `/w/${slug}/senders`);
+    await page.getByRole('button', { name: 'Add sender' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Sales line');
+    await page.getByLabel('WhatsApp number').fill('+254 700 000 001');
+    await page.getByLabel('Gateway URL').fill(simulator);
+    await page.getByLabel('Session id').fill(session);
+    await page.getByLabel('API key').fill(SIM_KEY);
+    await page.locator('.sender-form').getByRole('button', { name: 'Add sender' }).click();
+    await expect(page.getByRole('heading', { name: 'Sales line added' })).toBeVisible();
+  });
+
+  await test.step('an empty list, then the wizard', async () => {
+    await gotoHydrated(page, `/w/${slug}/campaigns`);
+    await expect(page.getByText('No campaign yet.')).toBeVisible();
+    await snap(page, testInfo, 'campaign-list-empty.png');
+    await page.getByRole('link', { name: 'New campaign' }).click();
+    await waitHydrated(page);
+    await expect(page.getByRole('heading', { level: 1, name: 'New campaign' })).toBeVisible();
+  });
+
+  await test.step('basics', async () => {
+    // Leaving the step with no name marks it.
+    await nextStep(page);
+    await page.getByRole('button', { name: /Basics/ }).click();
+    await expect(page.locator('#campaign-name-error')).toHaveText('Give the campaign a name.');
+    await page.getByLabel('Name', { exact: true }).fill('Kisumu websites');
+    await expect(page.locator('#campaign-name-error')).toBeEmpty();
+    await page.getByLabel('Tags').fill('kisumu, web design');
+    await snap(page, testInfo, 'campaign-basics.png');
+    await nextStep(page);
+  });
+
+  await test.step('recipients: a filter with a live count', async () => {
+    await expect(page.getByRole('radio', { name: /Leads matching a filter/ })).toBeChecked();
+    const count = page.locator('.audience-eligible');
+    await expect(count).toContainText('3 leads will receive it');
+    await page.getByLabel('City').fill('Kisumu');
+    await expect(count).toContainText('2 leads will receive it');
+    await expect(page.locator('.audience-exclusions')).toContainText('Opted out');
+    await snap(page, testInfo, 'campaign-recipients.png');
+    await nextStep(page);
+  });
+
+  await test.step('message: variables and a preview for a real lead', async () => {
+    const body = page.getByRole('textbox', { name: 'Message', exact: true });
+    await body.fill('Hi {nme}');
+    await expect(page.locator('#variant-0-error')).toContainText('{nme}');
+    await body.fill('Hi {name|there}, we build websites for businesses in {city|your town}.');
+    await expect(page.locator('#variant-0-error')).toBeEmpty();
+    await expect(page.locator('.char-count')).toHaveText('70 / 4096');
+    const preview = page.getByRole('complementary', { name: 'Preview' });
+    await expect(preview.locator('.phone-preview-title')).toHaveText(
+      new RegExp(`Preview for (${kisumu.join('|')})`),
+    );
+    await expect(preview.locator('.bubble-body')).toHaveText(
+      new RegExp(`^Hi (${kisumu.join('|')}), we build websites for businesses in Kisumu\\.$`),
+    );
+    await snap(page, testInfo, 'campaign-message.png');
+    await nextStep(page);
+  });
+
+  await test.step('strategy: burst, no caps, no working hours, one sender', async () => {
+    await page.getByLabel('Order').selectOption('burst');
+    await expect(page.getByLabel('Shortest delay (s)')).toHaveCount(0);
+    await page.getByRole('checkbox', { name: /daily cap/ }).uncheck();
+    await page.getByRole('checkbox', { name: /working hours/ }).uncheck();
+    await expect(page.getByLabel('From')).toHaveCount(0);
+    // A broken number is named as you type.
+    await page.getByLabel('Pause at a failure rate of (%)').fill('0');
+    await expect(page.locator('#campaign-failure_threshold_percent-error')).toContainText('from 1 % to 100 %');
+    await page.getByLabel('Pause at a failure rate of (%)').fill('25');
+    await expect(page.locator('#campaign-failure_threshold_percent-error')).toBeEmpty();
+    await page.getByRole('checkbox', { name: /Sales line/ }).check();
+    await snap(page, testInfo, 'campaign-strategy.png');
+    await nextStep(page);
+  });
+
+  let campaignUrl = '';
+  await test.step('review and launch', async () => {
+    await expect(page.getByRole('radio', { name: /Start now/ })).toBeChecked();
+    await expect(page.locator('.review-recipients')).toContainText('2', { timeout: 20_000 });
+    await expect(page.locator('.review-estimate')).toContainText('≈');
+    await expect(page.locator('.checklist li').first()).toBeVisible();
+    await snap(page, testInfo, 'campaign-review.png');
+    const launch = page.getByRole('button', { name: 'Launch', exact: true });
+    await expect(launch).toBeEnabled();
+    await launch.click();
+    await expect(page.getByText('“Kisumu websites” launched.')).toBeVisible();
+    await expect(page).toHaveURL(/\/campaigns\/[0-9a-f-]{36}$/);
+    await waitHydrated(page);
+    campaignUrl = new URL(page.url()).pathname;
+    await expect(page.getByRole('heading', { level: 1, name: 'Kisumu websites' })).toBeVisible();
+    await snap(page, testInfo, 'campaign-live.png');
+  });
+
+  await test.step('the campaign page follows it to the end', async () => {
+    await expect(page.locator('.campaign-progress-card .campaign-percent')).toContainText('100 %', { timeout: 60_000 });
+    await expect(page.locator('.campaign-header .status-completed')).toHaveText('Completed', { timeout: 30_000 });
+    await expect(page.locator('.campaign-count.count-sent .count-value')).toHaveText('2');
+    await expect(page.locator('.campaign-count.count-failed .count-value')).toHaveText('0');
+    const rows = page.locator('table.recipients tbody tr');
+    await expect(rows).toHaveCount(2, { timeout: 10_000 });
+    await expect(rows.first().getByRole('link')).toHaveText(new RegExp(kisumu.join('|')));
+    await expect(page.locator('.sender-panel')).toContainText('Sales line');
+    await snap(page, testInfo, 'campaign-done.png');
+    for (const [i, phone] of phones.slice(0, 2).entries()) {
+      const received = await request.get(`${simulator}/admin/messages?to=${phone}`, {
+        headers: { 'X-API-Key': SIM_KEY },
+      });
+      const [latest] = await received.json();
+      expect(latest.message).toBe(`Hi ${kisumu[i]}, we build websites for businesses in Kisumu.`);
+    }
+    // The Nairobi lead was not in the audience.
+    const nairobi = await request.get(`${simulator}/admin/messages?to=${phones[2]}`, {
+      headers: { 'X-API-Key': SIM_KEY },
+    });
+    expect(await nairobi.json()).toEqual([]);
+  });
+
+  await test.step('the list shows it finished', async () => {
+    await gotoHydrated(page, `/w/${slug}/campaigns`);
+    const card = page.locator('.campaign-card', { hasText: 'Kisumu websites' });
+    await expect(card.locator('.status-completed')).toHaveText('Completed');
+    await expect(card.locator('.campaign-percent')).toContainText('100 %');
+    await snap(page, testInfo, 'campaign-list.png');
+    await card.getByRole('link', { name: 'Kisumu websites' }).click();
+    await expect(page).toHaveURL(new RegExp(`${campaignUrl}$`));
+  });
+
+  await test.step('a paced campaign: pause, resume, cancel', async () => {
+    await gotoHydrated(page, `/w/${slug}/campaigns/new`);
+    await page.getByLabel('Name', { exact: true }).fill('Slow follow-up');
+    await nextStep(page);
+    await expect(page.locator('.audience-eligible')).toContainText('3 leads will receive it');
+    await nextStep(page);
+    await page.getByRole('textbox', { name: 'Message', exact: true }).fill('Hello {name|there}, any news?');
+    await nextStep(page);
+    // Long delays, so the campaign is still sending while it is paused and resumed.
+    await page.getByLabel('Shortest delay (s)').fill('600');
+    await page.getByLabel('Longest delay (s)').fill('900');
+    await page.getByRole('checkbox', { name: /working hours/ }).uncheck();
+    await page.getByRole('checkbox', { name: /Sales line/ }).check();
+    await nextStep(page);
+    await expect(page.locator('.review-recipients')).toContainText('3', { timeout: 20_000 });
+    await page.getByRole('button', { name: 'Launch', exact: true }).click();
+    await expect(page.getByText('“Slow follow-up” launched.')).toBeVisible();
+    await waitHydrated(page);
+    const badge = page.locator('.campaign-header .badges .badge').first();
+    await expect(badge).toHaveText(/Running|Scheduled/);
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await expect(page.getByText(/^Campaign paused\./)).toBeVisible();
+    await expect(badge).toHaveText('Paused');
+    await snap(page, testInfo, 'campaign-paused.png');
+    await page.getByRole('button', { name: 'Resume', exact: true }).click();
+    await expect(page.getByText('Campaign resumed.')).toBeVisible();
+    await expect(badge).toHaveText(/Running|Scheduled/);
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel campaign' }).click();
+    await expect(page.getByText(/^Campaign cancelled\./)).toBeVisible();
+    await expect(badge).toHaveText('Cancelled');
+    await snap(page, testInfo, 'campaign-cancelled.png');
+  });
+
+  expect(pageErrors).toEqual([]);
+});
