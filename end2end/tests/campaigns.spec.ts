@@ -11,6 +11,10 @@ import { collectPageErrors, gotoHydrated, registerAndOnboard, snap, waitHydrated
 const simulator = process.env.SIMULATOR_URL ?? 'http://127.0.0.1:3100';
 const SIM_KEY = 'simulator-key';
 
+// "12:03" in the workspace's zone (onboarding picks Africa/Nairobi, UTC+3 all year).
+const nairobiTime = (at: Date) =>
+  new Intl.DateTimeFormat('en-GB', { timeZone: 'Africa/Nairobi', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+
 const nextStep = (page: Page) => page.getByRole('button', { name: /^Next:/ }).click();
 
 test('build a campaign in the wizard, launch it and watch it finish', async ({ page, request }, testInfo) => {
@@ -150,6 +154,11 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
     await expect(rows).toHaveCount(2, { timeout: 10_000 });
     await expect(rows.first().getByRole('link')).toHaveText(new RegExp(kisumu.join('|')));
     await expect(page.locator('.sender-panel')).toContainText('Sales line');
+    // Times are the workspace's, not UTC, in the server's render and the browser's updates.
+    const times = await page.locator('.campaign-times').innerText();
+    const ended = /ended \w{3} \d{2} \w{3} (\d{2}:\d{2})/.exec(times)?.[1];
+    const now = Date.now();
+    expect([nairobiTime(new Date(now)), nairobiTime(new Date(now - 60_000)), nairobiTime(new Date(now - 120_000))]).toContain(ended);
     await snap(page, testInfo, 'campaign-done.png');
     for (const [i, phone] of phones.slice(0, 2).entries()) {
       const received = await request.get(`${simulator}/admin/messages?to=${phone}`, {

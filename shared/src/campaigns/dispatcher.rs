@@ -881,7 +881,12 @@ pub async fn complete(
     let counts = store::counts(db, WorkspaceId(model.workspace_id), model).await?;
     let kind = CampaignKind::parse(&model.kind).unwrap_or_default();
     let form: CampaignForm = serde_json::from_str(&model.form).unwrap_or_default();
-    let next = next_run(kind, form.start_at, now);
+    let tz = workspace::Entity::find_by_id(model.workspace_id)
+        .one(db)
+        .await?
+        .and_then(|ws| ws.timezone.parse().ok())
+        .unwrap_or(chrono_tz::UTC);
+    let next = next_run(kind, form.start_at, now, &tz);
     let (status, next_at) = match next {
         Some(at) => (CampaignStatus::Scheduled, Some(at)),
         None => (CampaignStatus::Completed, None),
@@ -916,22 +921,40 @@ pub fn next_run(
     kind: CampaignKind,
     start: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
+    tz: &chrono_tz::Tz,
 ) -> Option<DateTime<Utc>> {
     let step = match kind {
         CampaignKind::RecurringDaily => TimeDelta::days(1),
         CampaignKind::RecurringWeekly => TimeDelta::weeks(1),
         _ => return None,
     };
-    let mut at = start?;
-    if at > now {
-        return Some(at);
+    let start = start?;
+    if start > now {
+        return Some(start);
     }
-    let behind = (now - at).num_seconds() / step.num_seconds();
-    at += step * i32::try_from(behind).unwrap_or(i32::MAX);
-    while at <= now {
-        at += step;
+    // Runs keep the first run's wall-clock time in the workspace's zone, so a 09:00 run stays
+    // at 09:00 across daylight-saving changes. Skip the whole steps already behind us first.
+    let first = start.with_timezone(tz).naive_local();
+    let behind = (now - start).num_seconds() / step.num_seconds();
+    let mut k = i32::try_from(behind.saturating_sub(1).max(0)).unwrap_or(i32::MAX);
+    loop {
+        let at = resolve_local(first + step * k, tz)?;
+        if at > now {
+            return Some(at);
+        }
+        k = k.checked_add(1)?;
     }
-    Some(at)
+}
+
+/// A wall-clock time in `tz` as an instant: the earlier one when the clocks go back, and the
+/// first minute that exists when they jump forward over it.
+fn resolve_local(local: chrono::NaiveDateTime, tz: &chrono_tz::Tz) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    (0..=4 * 60).find_map(|minutes| {
+        tz.from_local_datetime(&(local + TimeDelta::minutes(minutes)))
+            .earliest()
+            .map(|at| at.with_timezone(&Utc))
+    })
 }
 
 /// Starts the runs of scheduled campaigns that are due: the status moves first (conditional,
@@ -1015,21 +1038,44 @@ mod tests {
 
     #[test]
     fn recurring_runs_follow_the_start_time() {
+        let utc = chrono_tz::UTC;
         let start = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
         let now = Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap();
-        assert_eq!(next_run(CampaignKind::OneTime, Some(start), now), None);
         assert_eq!(
-            next_run(CampaignKind::RecurringDaily, Some(start), now),
+            next_run(CampaignKind::OneTime, Some(start), now, &utc),
+            None
+        );
+        assert_eq!(
+            next_run(CampaignKind::RecurringDaily, Some(start), now, &utc),
             Some(Utc.with_ymd_and_hms(2026, 12, 4, 9, 0, 0).unwrap())
         );
         assert_eq!(
-            next_run(CampaignKind::RecurringWeekly, Some(start), now),
+            next_run(CampaignKind::RecurringWeekly, Some(start), now, &utc),
             Some(Utc.with_ymd_and_hms(2026, 12, 8, 9, 0, 0).unwrap())
         );
         let later = Utc.with_ymd_and_hms(2026, 12, 9, 9, 0, 0).unwrap();
         assert_eq!(
-            next_run(CampaignKind::RecurringDaily, Some(later), now),
+            next_run(CampaignKind::RecurringDaily, Some(later), now, &utc),
             Some(later)
+        );
+    }
+
+    #[test]
+    fn recurring_runs_keep_local_time_across_daylight_saving() {
+        let berlin = chrono_tz::Europe::Berlin;
+        // 09:00 in Berlin is 08:00 UTC in winter and 07:00 UTC in summer (from 29 March 2026).
+        let start = Utc.with_ymd_and_hms(2026, 3, 27, 8, 0, 0).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 3, 29, 12, 0, 0).unwrap();
+        assert_eq!(
+            next_run(CampaignKind::RecurringDaily, Some(start), now, &berlin),
+            Some(Utc.with_ymd_and_hms(2026, 3, 30, 7, 0, 0).unwrap())
+        );
+        // 02:30 does not exist on 29 March in Berlin: that run goes at 03:00 local.
+        let night = Utc.with_ymd_and_hms(2026, 3, 28, 1, 30, 0).unwrap();
+        let after = Utc.with_ymd_and_hms(2026, 3, 28, 2, 0, 0).unwrap();
+        assert_eq!(
+            next_run(CampaignKind::RecurringDaily, Some(night), after, &berlin),
+            Some(Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap())
         );
     }
 }

@@ -251,6 +251,8 @@ pub struct WorkspaceSummary {
     pub id: Uuid,
     pub name: String,
     pub slug: String,
+    /// IANA name; the UI shows and reads times in it.
+    pub timezone: String,
     pub role: Role,
     pub brand_colour: String,
     pub has_logo: bool,
@@ -348,6 +350,16 @@ pub struct DashboardCounts {
     pub audit_events_7d: u64,
     pub member_limit: Option<u32>,
     pub plan_name: String,
+}
+
+/// How far `tz` (an IANA name) is ahead of UTC at `at`, in seconds; 0 for an unknown zone.
+/// The browser asks `Intl` instead, so the tz database is not in the wasm bundle.
+#[cfg(feature = "ssr")]
+pub fn utc_offset_seconds(tz: &str, at: chrono::DateTime<chrono::Utc>) -> i64 {
+    use chrono::Offset;
+    tz.parse::<chrono_tz::Tz>().map_or(0, |tz| {
+        i64::from(at.with_timezone(&tz).offset().fix().local_minus_utc())
+    })
 }
 
 #[cfg(test)]

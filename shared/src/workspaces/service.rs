@@ -205,6 +205,7 @@ pub async fn create(
         id: ws.id,
         name: ws.name,
         slug: ws.slug,
+        timezone: ws.timezone,
         role: Role::Owner,
         brand_colour: ws.brand_colour,
         has_logo: false,

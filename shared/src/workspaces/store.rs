@@ -120,6 +120,7 @@ pub async fn summaries_for_user(
                 id: w.id,
                 name: w.name,
                 slug: w.slug,
+                timezone: w.timezone,
                 role,
                 brand_colour: w.brand_colour,
                 has_logo: w.logo.is_some(),

@@ -7,6 +7,7 @@ pub mod message;
 pub mod page;
 pub mod strategy;
 pub mod wizard;
+pub mod zone;
 
 use super::imports::grouped;
 use super::use_shell;
@@ -128,10 +129,11 @@ fn CampaignCard(
         });
     });
     let title = format!("Delete the draft “{}”?", campaign.name);
+    let zone = workspace_zone();
     let when = match (campaign.completed_at, campaign.launched_at) {
-        (Some(at), _) => format!("Ended {}", utc(at)),
-        (None, Some(at)) => format!("Launched {}", utc(at)),
-        (None, None) => format!("Created {}", utc(campaign.created_at)),
+        (Some(at), _) => format!("Ended {}", zone.long(at)),
+        (None, Some(at)) => format!("Launched {}", zone.long(at)),
+        (None, None) => format!("Created {}", zone.long(campaign.created_at)),
     };
     let counts = campaign.counts;
     view! {
@@ -220,18 +222,9 @@ pub fn CountsRow(counts: RecipientCounts, #[prop(optional)] compact: bool) -> im
     }
 }
 
-/// "Tue 14 Jan 14:30 UTC". The workspace's time zone is not in the shell, so times say UTC.
-pub fn utc(at: DateTime<Utc>) -> String {
-    at.format("%a %d %b %H:%M UTC").to_string()
-}
-
-/// "14:30 UTC" today, else "Tue 14:30 UTC".
-pub fn utc_short(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    if at.date_naive() == now.date_naive() {
-        at.format("%H:%M UTC").to_string()
-    } else {
-        at.format("%a %H:%M UTC").to_string()
-    }
+/// The workspace's time zone, in which campaign pages show times (call in a component).
+pub fn workspace_zone() -> zone::Zone {
+    zone::Zone::new(use_shell().shell.workspace.timezone.clone())
 }
 
 /// "2 days 3 h", "5 h 20 min", "12 min", "under a minute".

@@ -4,7 +4,8 @@
 //! recipients table. It follows the campaign through Server-Sent Events
 //! (`/w/{slug}/campaigns/{id}/events`), falling back to asking every 2 s if the stream fails.
 
-use super::{CountsRow, Progress, StatusBadge, now, utc, utc_short};
+use super::zone::Zone;
+use super::{CountsRow, Progress, StatusBadge, now, workspace_zone};
 use crate::api::ApiError;
 use crate::api::campaigns::{
     cancel_campaign, load_campaign, load_campaign_recipients, pause_campaign, resume_campaign,
@@ -83,6 +84,7 @@ fn CampaignView(dto: CampaignDto, first: RecipientPage) -> impl IntoView {
     let ctx = use_shell();
     let workspace = ctx.shell.workspace.id;
     let slug = ctx.shell.workspace.slug.clone();
+    let zone = StoredValue::new(workspace_zone());
     let can_pause = ctx.shell.can(Permission::CampaignsPause);
     let can_cancel = ctx.shell.can(Permission::CampaignsCancel);
     let can_launch = ctx.shell.can(Permission::CampaignsLaunch);
@@ -204,7 +206,7 @@ fn CampaignView(dto: CampaignDto, first: RecipientPage) -> impl IntoView {
             <h2 id="progress-title">"Progress"</h2>
             {move || view! { <Progress counts=counts.get() label="Recipients done" /> }}
             {move || view! { <CountsRow counts=counts.get() /> }}
-            <p class="muted small campaign-times">{move || current.with(schedule_words)}</p>
+            <p class="muted small campaign-times">{move || zone.with_value(|z| current.with(|c| schedule_words(c, z)))}</p>
             <Show when=move || { can_launch && retryable() }>
                 <div class="retry-box">
                     <label class="radio">
@@ -248,13 +250,13 @@ fn CampaignView(dto: CampaignDto, first: RecipientPage) -> impl IntoView {
     }
 }
 
-/// "Launched Tue 14 Jan 09:00 UTC · run 2 · next run …".
-fn schedule_words(c: &CampaignDto) -> String {
+/// "Launched Tue 14 Jan 09:00 · run 2 · next run …", in the workspace's zone.
+fn schedule_words(c: &CampaignDto, zone: &Zone) -> String {
     let mut parts = Vec::new();
     match c.launched_at {
-        Some(at) => parts.push(format!("Launched {}", utc(at))),
+        Some(at) => parts.push(format!("Launched {}", zone.long(at))),
         None if c.status == CampaignStatus::Draft => {
-            parts.push(format!("Draft created {}", utc(c.created_at)));
+            parts.push(format!("Draft created {}", zone.long(c.created_at)));
         }
         None => {}
     }
@@ -267,16 +269,17 @@ fn schedule_words(c: &CampaignDto) -> String {
         } else {
             "starts"
         };
-        parts.push(format!("{label} {}", utc(at)));
+        parts.push(format!("{label} {}", zone.long(at)));
     }
     if let Some(at) = c.completed_at {
-        parts.push(format!("ended {}", utc(at)));
+        parts.push(format!("ended {}", zone.long(at)));
     }
     parts.join(" · ")
 }
 
 #[component]
 fn SenderPanelView(panel: SenderPanel) -> impl IntoView {
+    let zone = workspace_zone();
     let dot = match (&panel.paused_reason, panel.connected) {
         (Some(_), _) => "paused",
         (None, Some(true)) => "up",
@@ -287,10 +290,10 @@ fn SenderPanelView(panel: SenderPanel) -> impl IntoView {
         (_, Some(Wait::Ready)) => " • ready to send".to_owned(),
         (Some(at), Some(wait)) => format!(
             " • next allowed {} ({})",
-            utc_short(at, now()),
+            zone.short(at, now()),
             wait_words(wait)
         ),
-        (Some(at), None) => format!(" • next allowed {}", utc_short(at, now())),
+        (Some(at), None) => format!(" • next allowed {}", zone.short(at, now())),
         (None, _) => String::new(),
     };
     let cap_percent = if panel.cap == 0 {

@@ -7,7 +7,7 @@
 use super::audience::RecipientsStep;
 use super::message::MessageStep;
 use super::strategy::StrategyStep;
-use super::{duration_words, now, utc};
+use super::{duration_words, now, workspace_zone};
 use crate::api::ApiError;
 use crate::api::campaigns::{
     create_campaign, launch_campaign, load_campaign, review_campaign, save_campaign,
@@ -19,7 +19,6 @@ use crate::components::toast::{Toaster, use_toaster};
 use crate::pages::errors::ErrorPage;
 use crate::pages::workspace::imports::grouped;
 use crate::pages::workspace::use_shell;
-use chrono::{DateTime, NaiveDateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -565,17 +564,6 @@ fn BasicsStep(wiz: Wizard) -> impl IntoView {
     }
 }
 
-/// `2026-01-14T14:30` (a `datetime-local` value, read as UTC).
-fn to_input(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M").to_string()
-}
-
-fn from_input(value: &str) -> Option<DateTime<Utc>> {
-    NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
-        .ok()
-        .map(|t| t.and_utc())
-}
-
 #[component]
 fn ScheduleStep(
     wiz: Wizard,
@@ -589,9 +577,13 @@ fn ScheduleStep(
     let toaster = use_toaster();
     let navigate = use_navigate();
     let kind = Memo::new(move |_| wiz.form.with(|f| f.kind));
+    // Start times are typed and shown in the workspace's zone, like its working hours.
+    let zone = StoredValue::new(workspace_zone());
     let (start, email, webhook) = wiz.form.with_untracked(|f| {
         (
-            f.start_at.map(to_input).unwrap_or_default(),
+            f.start_at
+                .map(|at| zone.with_value(|z| z.to_input(at)))
+                .unwrap_or_default(),
             f.notify.email,
             f.notify.webhook_url.clone().unwrap_or_default(),
         )
@@ -660,9 +652,10 @@ fn ScheduleStep(
                 Ok(dto) => {
                     let name = dto.form.name.trim().to_owned();
                     match (dto.status, dto.next_run_at.or(dto.form.start_at)) {
-                        (CampaignStatus::Scheduled, Some(at)) => {
-                            toaster.success(format!("“{name}” is scheduled for {}.", utc(at)))
-                        }
+                        (CampaignStatus::Scheduled, Some(at)) => toaster.success(format!(
+                            "“{name}” is scheduled for {}.",
+                            zone.with_value(|z| z.long(at))
+                        )),
                         _ => toaster.success(format!("“{name}” launched.")),
                     }
                     navigate(
@@ -728,17 +721,17 @@ fn ScheduleStep(
             </Show>
             <Show when=move || kind.get().needs_start()>
                 <div class="field" class:field-invalid=move || wiz.error("start_at").is_some()>
-                    <label for="campaign-start_at">{move || if kind.get().is_recurring() { "First run (UTC)" } else { "Starts at (UTC)" }}</label>
+                    <label for="campaign-start_at">{move || if kind.get().is_recurring() { "First run" } else { "Starts at" }}</label>
                     <input id="campaign-start_at" name="start_at" type="datetime-local" value=start.clone()
                         aria-describedby="campaign-start_at-error"
                         on:input=move |ev| {
-                            let at = from_input(&event_target_value(&ev));
+                            let at = zone.with_value(|z| z.from_input(&event_target_value(&ev)));
                             wiz.update("start_at", |f| f.start_at = at);
                         } />
                     <p class="field-hint">{move || match kind.get() {
-                        CampaignKind::RecurringWeekly => "Every week on this weekday at this time, in UTC.",
-                        CampaignKind::RecurringDaily => "Every day at this time, in UTC.",
-                        _ => "In UTC; working hours still apply, in the workspace's time zone.",
+                        CampaignKind::RecurringWeekly => format!("Every week on this weekday at this time, {}.", zone.with_value(|z| z.name().to_owned())),
+                        CampaignKind::RecurringDaily => format!("Every day at this time, {}.", zone.with_value(|z| z.name().to_owned())),
+                        _ => format!("Time in {}; working hours still apply.", zone.with_value(|z| z.name().to_owned())),
                     }}</p>
                     <FieldErr wiz field="start_at" id="campaign-start_at-error".to_owned() />
                 </div>
@@ -816,7 +809,7 @@ fn ReviewView(review: LaunchReview, wiz: Wizard) -> impl IntoView {
             format!(
                 "≈ {}, finishing {}{days}",
                 duration_words((at - start).num_seconds()),
-                utc(at)
+                workspace_zone().long(at)
             )
         }
         Estimate::CannotFinish(why) => why.message().to_owned(),
