@@ -15,6 +15,7 @@ mod m20261122_000009_phone_verification;
 mod m20261122_000010_attachments;
 mod m20261203_000011_templates;
 mod m20261204_000012_campaigns;
+mod m20261204_000013_workspace_daily_messages;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_attachments::Migration),
             Box::new(m20261203_000011_templates::Migration),
             Box::new(m20261204_000012_campaigns::Migration),
+            Box::new(m20261204_000013_workspace_daily_messages::Migration),
         ]
     }
 }

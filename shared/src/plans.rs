@@ -65,6 +65,22 @@ impl PlanDto {
     }
 }
 
+impl PlanDto {
+    /// The plan's messages a day are used up (`used` of them were sent today).
+    pub fn daily_messages_used(&self, used: u64) -> crate::AppError {
+        let max = self.max_messages_per_day.unwrap_or_default();
+        crate::AppError::PlanLimit {
+            plan: self.name.clone(),
+            message: format!(
+                "The {} plan allows {} messages a day; this workspace has sent {} today. Sending resumes tomorrow, or upgrade the plan.",
+                self.name,
+                format_limit(Some(max)),
+                format_limit(Some(u32::try_from(used).unwrap_or(u32::MAX))),
+            ),
+        }
+    }
+}
+
 /// Formats a limit for display ("Unlimited" for none).
 pub fn format_limit(limit: Option<u32>) -> String {
     match limit {

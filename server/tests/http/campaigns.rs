@@ -2,8 +2,8 @@
 //! draft saved and checked (audience exclusions counted one by one, template typos named,
 //! preview for a real lead), launched and sent by the in-process dispatcher to completion with
 //! receipts; pause, resume and cancel taking effect; opted-out leads never messaged; failures
-//! retried, auto-pausing the campaign, and "retry failed"; the live event stream; other
-//! workspaces kept out.
+//! retried, auto-pausing the campaign, and "retry failed"; the plan's messages a day; the
+//! live event stream; other workspaces kept out.
 
 use crate::common::{Browser, TestApp};
 use crate::imports::{finished, start};
@@ -512,6 +512,99 @@ async fn failures_pause_the_campaign_and_can_be_retried(app: TestApp) {
 crate::both_backends!(
     failures_and_retries,
     failures_pause_the_campaign_and_can_be_retried
+);
+
+/// The plan's "messages a day" is the workspace's: a campaign stops at it and says why, a
+/// one-to-one send is refused naming the plan, and raising the limit lets the campaign finish.
+async fn the_plan_limit_holds_across_campaigns_and_one_to_one_sends(app: TestApp) {
+    let sim = simulator(quick()).await;
+    let (browser, ws) = app
+        .user_with_workspace("Agency", "owner@plan.test", "plan")
+        .await;
+    // Each test has its own database, so the plan table is this test's to change.
+    exec(
+        &app,
+        "UPDATE plans SET max_messages_per_day = 3 WHERE code = 'free'",
+    )
+    .await;
+    import(&browser, "plan", &ws, LEADS_CSV).await;
+    let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
+    let sender = sender["id"].as_str().unwrap().to_owned();
+    let form = form("Capped", &sender, "Hello {name}", burst());
+    let draft = call(
+        &browser,
+        "create_campaign",
+        json!({"workspace": ws, "form": form}),
+    )
+    .await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    call(
+        &browser,
+        "launch_campaign",
+        json!({"workspace": ws, "campaign": id, "form": form}),
+    )
+    .await;
+    let held = until(&browser, &ws, &id, "the plan notice", |c| {
+        c["plan_notice"].is_string()
+    })
+    .await;
+    assert_eq!(held["status"], "running", "{held}");
+    assert_eq!(held["counts"]["sent"], 3, "{held}");
+    assert_eq!(held["counts"]["pending"], 2, "{held}");
+    assert!(
+        held["plan_notice"]
+            .as_str()
+            .unwrap()
+            .contains("Free plan allows 3 a day"),
+        "{held}"
+    );
+    // Nothing more goes while it waits.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(delivered(&sim).await.len(), 3);
+
+    let pending = call(
+        &browser,
+        "load_campaign_recipients",
+        json!({"workspace": ws, "campaign": id, "state": "pending", "after": null}),
+    )
+    .await;
+    let lead = pending["rows"][0]["lead_id"].as_str().unwrap().to_owned();
+    let (status, refused) = browser
+        .call(
+            "send_message",
+            &[
+                ("workspace", &ws),
+                ("lead", &lead),
+                ("body", "Just one more"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("Free plan allows 3 messages a day"),
+        "{refused}"
+    );
+
+    // An upgrade (here: a higher limit) lets it go on within a few seconds.
+    exec(
+        &app,
+        "UPDATE plans SET max_messages_per_day = 50 WHERE code = 'free'",
+    )
+    .await;
+    let done = until(&browser, &ws, &id, "completion", |c| {
+        c["status"] == "completed"
+    })
+    .await;
+    assert_eq!(done["counts"]["sent"], 4, "{done}");
+    assert_eq!(done["counts"]["failed"], 1, "{done}");
+    assert!(done["plan_notice"].is_null(), "{done}");
+    assert_eq!(delivered(&sim).await.len(), 4);
+}
+crate::both_backends!(
+    plan_daily_limit,
+    the_plan_limit_holds_across_campaigns_and_one_to_one_sends
 );
 
 async fn other_workspaces_and_viewers_are_kept_out(app: TestApp) {

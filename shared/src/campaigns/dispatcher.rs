@@ -19,7 +19,7 @@ use crate::db::entities::{
 use crate::leads::{Stage, TimelineKind};
 use crate::services::Services;
 use crate::templates::render::Template;
-use crate::whatsapp::messages::{excerpt, new_row, take_daily_slots, timeline};
+use crate::whatsapp::messages::{excerpt, new_row, take_daily_slots, take_plan_slots, timeline};
 use crate::whatsapp::provider::{ContactCard, Content, MediaKind, ProviderError, Sent, digits};
 use crate::whatsapp::senders::{daily_cap, pause_for, provider_failure};
 use crate::whatsapp::{MessageStatus, attachments};
@@ -203,6 +203,17 @@ impl Dispatcher {
                 nap_until(decision.at, now).await;
                 continue;
             }
+            // The plan's messages a day are the workspace's, across senders and campaigns:
+            // none left, and this sender waits for the workspace's next day.
+            let plan = workspaces::plan(db, &ws.plan_code).await?;
+            let plan_room = plan_room(&ws, &plan, day_of(now, &tz));
+            if plan_room == Some(0) {
+                // Looked at again every half minute, so an upgraded plan takes effect then; the
+                // pace is left alone (the campaign page says why nothing goes).
+                let tomorrow = next_local_midnight(now, &tz);
+                nap_until(tomorrow.min(now + TimeDelta::seconds(30)), now).await;
+                continue;
+            }
             let batch = if form.strategy.is_burst() {
                 let left = if form.strategy.respect_daily_cap {
                     u64::from(cap.saturating_sub(pace.sent_on(day_of(now, &tz))))
@@ -212,7 +223,8 @@ impl Dispatcher {
                 BURST_BATCH.min(left.max(1))
             } else {
                 1
-            };
+            }
+            .min(plan_room.unwrap_or(u64::MAX));
             if known.as_ref().is_none_or(|(id, _)| *id != campaign.id) {
                 let keys = crate::templates::service::variables(db, workspace)
                     .await?
@@ -272,8 +284,13 @@ impl Dispatcher {
         let count = u32::try_from(claimed.len()).unwrap_or(u32::MAX);
         let day = day_of(now, &ws.timezone.parse().unwrap_or(chrono_tz::UTC)).to_string();
         let limit = form.strategy.respect_daily_cap.then_some(cap);
-        if !take_daily_slots(&txn, sender.id, &day, count, limit).await? {
-            // Someone (a one-to-one send) took the last slots meanwhile: claim nothing.
+        let plan = workspaces::plan(&txn, &ws.plan_code).await?;
+        let plan_cap = plan.limit(crate::plans::Limit::MessagesPerDay);
+        if !take_plan_slots(&txn, WorkspaceId(ws.id), &day, count, plan_cap).await?
+            || !take_daily_slots(&txn, sender.id, &day, count, limit).await?
+        {
+            // Someone (a one-to-one send, another sender) took the last slots meanwhile:
+            // claim nothing; the next loop sees what is left.
             txn.rollback().await?;
             return Ok(BatchOutcome::default());
         }
@@ -772,6 +789,27 @@ async fn tell(svc: &Services, campaign: &campaign::Model, text: &str) -> Result<
     }
     super::notify::deliver(svc, campaign, text).await;
     Ok(())
+}
+
+/// Messages the workspace's plan still allows on `today` (`None`: unlimited).
+pub fn plan_room(
+    ws: &workspace::Model,
+    plan: &crate::plans::PlanDto,
+    today: chrono::NaiveDate,
+) -> Option<u64> {
+    let max = plan.limit(crate::plans::Limit::MessagesPerDay)?;
+    let used = if ws.sent_day.as_deref() == Some(today.to_string().as_str()) {
+        u64::try_from(ws.sent_today).unwrap_or_default()
+    } else {
+        0
+    };
+    Some(u64::from(max).saturating_sub(used))
+}
+
+/// The start of the workspace's next local day.
+pub fn next_local_midnight(now: DateTime<Utc>, tz: &chrono_tz::Tz) -> DateTime<Utc> {
+    let tomorrow = day_of(now, tz).succ_opt().unwrap_or(day_of(now, tz));
+    resolve_local(tomorrow.and_time(chrono::NaiveTime::MIN), tz).unwrap_or(now + TimeDelta::days(1))
 }
 
 fn day_of(at: DateTime<Utc>, tz: &chrono_tz::Tz) -> chrono::NaiveDate {

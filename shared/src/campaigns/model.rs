@@ -549,6 +549,8 @@ pub struct CampaignDto {
     pub next_run_at: Option<DateTime<Utc>>,
     pub counts: RecipientCounts,
     pub senders: Vec<SenderPanel>,
+    /// Why nothing goes while running, when the plan's messages a day are used up.
+    pub plan_notice: Option<String>,
     /// The key that signs the notification webhook (shown on the campaign page).
     pub webhook_key: Option<String>,
     pub created_at: DateTime<Utc>,

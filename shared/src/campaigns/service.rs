@@ -146,6 +146,21 @@ async fn to_dto(
             skipped_reason,
         });
     }
+    // The plan's messages a day used up: the dispatcher waits for the workspace's next day.
+    let plan_notice = if status == CampaignStatus::Running {
+        let plan = workspaces::plan(&svc.db, &ws.plan_code).await?;
+        let room = super::dispatcher::plan_room(ws, &plan, now.with_timezone(&tz).date_naive());
+        (room == Some(0)).then(|| {
+            format!(
+                "Today's messages are used up: the {} plan allows {} a day across the workspace. Sending continues after midnight ({}), or at once after an upgrade.",
+                plan.name,
+                crate::plans::format_limit(plan.max_messages_per_day),
+                ws.timezone
+            )
+        })
+    } else {
+        None
+    };
     let webhook_key = if ctx.require(Permission::CampaignsEdit).is_ok() {
         model.webhook_key_enc.as_deref().and_then(|enc| {
             svc.whatsapp
@@ -165,6 +180,7 @@ async fn to_dto(
         next_run_at: model.next_run_at,
         counts,
         senders: panels,
+        plan_notice,
         webhook_key,
         created_at: model.created_at,
         launched_at: model.launched_at,

@@ -7,9 +7,10 @@ use super::provider::{Content, MediaKind, ProviderError, digits, with_backoff};
 use super::senders::{self, local_day, provider_failure};
 use super::{InboxEntry, MAX_MESSAGE_CHARS, MessageDto, MessageStatus};
 use super::{attachments, optout};
-use crate::db::entities::{lead, lead_event, message, sender};
+use crate::db::entities::{lead, lead_event, message, sender, workspace};
 use crate::leads::Stage;
 use crate::leads::TimelineKind;
+use crate::plans::Limit;
 use crate::services::Services;
 use crate::workspaces::{Permission, service::TenantCtx, store as workspaces};
 use crate::{AppError, WorkspaceId};
@@ -17,7 +18,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Set, TransactionTrait,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -257,30 +258,69 @@ pub(crate) async fn take_daily_slots(
     n: u32,
     cap: Option<u32>,
 ) -> Result<bool, AppError> {
-    // A new day starts the count again.
-    sender::Entity::update_many()
-        .col_expr(sender::Column::SentToday, Expr::value(0))
-        .col_expr(sender::Column::SentDay, Expr::value(day))
-        .filter(sender::Column::Id.eq(sender))
-        .filter(
-            sea_orm::Condition::any()
-                .add(sender::Column::SentDay.ne(day))
-                .add(sender::Column::SentDay.is_null()),
-        )
-        .exec(db)
-        .await?;
-    let n = i32::try_from(n).unwrap_or(i32::MAX);
-    let mut update = sender::Entity::update_many()
-        .col_expr(
-            sender::Column::SentToday,
-            Expr::col(sender::Column::SentToday).add(n),
-        )
-        .filter(sender::Column::Id.eq(sender));
-    if let Some(cap) = cap {
-        let room = i32::try_from(cap).unwrap_or(i32::MAX).saturating_sub(n);
-        update = update.filter(sender::Column::SentToday.lte(room));
+    let counter = DailyCounter::<sender::Entity> {
+        id: sender::Column::Id,
+        today: sender::Column::SentToday,
+        day: sender::Column::SentDay,
+    };
+    counter.take(db, sender, day, n, cap).await
+}
+
+/// The same for the workspace as a whole, against its plan's "messages a day" (`None`:
+/// unlimited, still counted).
+pub(crate) async fn take_plan_slots(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    day: &str,
+    n: u32,
+    cap: Option<u32>,
+) -> Result<bool, AppError> {
+    let counter = DailyCounter::<workspace::Entity> {
+        id: workspace::Column::Id,
+        today: workspace::Column::SentToday,
+        day: workspace::Column::SentDay,
+    };
+    counter.take(db, workspace.0, day, n, cap).await
+}
+
+/// A row's "sent on this local day" counter: the count column, the day it counts, the key.
+struct DailyCounter<E: EntityTrait> {
+    id: E::Column,
+    today: E::Column,
+    day: E::Column,
+}
+
+impl<E: EntityTrait> DailyCounter<E> {
+    async fn take(
+        &self,
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        day: &str,
+        n: u32,
+        cap: Option<u32>,
+    ) -> Result<bool, AppError> {
+        // A new day starts the count again.
+        E::update_many()
+            .col_expr(self.today, Expr::value(0))
+            .col_expr(self.day, Expr::value(day))
+            .filter(self.id.eq(id))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(self.day.ne(day))
+                    .add(self.day.is_null()),
+            )
+            .exec(db)
+            .await?;
+        let n = i32::try_from(n).unwrap_or(i32::MAX);
+        let mut update = E::update_many()
+            .col_expr(self.today, Expr::col(self.today).add(n))
+            .filter(self.id.eq(id));
+        if let Some(cap) = cap {
+            let room = i32::try_from(cap).unwrap_or(i32::MAX).saturating_sub(n);
+            update = update.filter(self.today.lte(room));
+        }
+        Ok(update.exec(db).await?.rows_affected == 1)
     }
-    Ok(update.exec(db).await?.rows_affected == 1)
 }
 
 pub(crate) fn timeline(
@@ -370,7 +410,18 @@ pub async fn send_to_lead(
     }
     let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
     let cap = senders::to_dto(svc, &ws, &sender).await?.daily_cap;
-    if !take_daily_slots(&svc.db, sender.id, &local_day(&ws), 1, Some(cap)).await? {
+    let plan = workspaces::plan(&svc.db, &ws.plan_code).await?;
+    let today = local_day(&ws);
+    // The plan's count and the sender's move together or not at all.
+    let txn = svc.db.begin().await?;
+    let plan_cap = plan.limit(Limit::MessagesPerDay);
+    if !take_plan_slots(&txn, ctx.workspace_id, &today, 1, plan_cap).await? {
+        txn.rollback().await?;
+        // Refused only when the count is at the limit: it is the number sent today.
+        return Err(plan.daily_messages_used(plan_cap.map_or(0, u64::from)));
+    }
+    if !take_daily_slots(&txn, sender.id, &today, 1, Some(cap)).await? {
+        txn.rollback().await?;
         return Err(AppError::field(
             "sender",
             format!(
@@ -379,6 +430,7 @@ pub async fn send_to_lead(
             ),
         ));
     }
+    txn.commit().await?;
     let provider = svc.whatsapp.provider_for(&sender)?;
 
     let now = Utc::now();

@@ -183,6 +183,8 @@ pub async fn create(
             working_days: Set(i32::from(WorkingDays::DEFAULT.0)),
             opt_out_keywords: Set(None),
             opt_out_reply: Set(None),
+            sent_today: Set(0),
+            sent_day: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         },

@@ -29,6 +29,9 @@ pub struct Model {
     pub opt_out_keywords: Option<String>,
     /// Sent once to a lead who opts out, when set.
     pub opt_out_reply: Option<String>,
+    /// Messages sent on `sent_day` (the workspace-local day), against the plan's daily limit.
+    pub sent_today: i32,
+    pub sent_day: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -202,6 +202,9 @@ fn CampaignView(dto: CampaignDto, first: RecipientPage) -> impl IntoView {
                 <strong>"Paused: "</strong>{why}
             </div>
         })}
+        {move || current.with(|c| c.plan_notice.clone()).map(|why| view! {
+            <div class="alert alert-warning campaign-plan-limit" role="status">{why}</div>
+        })}
         <section class="card campaign-progress-card" aria-labelledby="progress-title">
             <h2 id="progress-title">"Progress"</h2>
             {move || view! { <Progress counts=counts.get() label="Recipients done" /> }}
