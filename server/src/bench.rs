@@ -17,8 +17,7 @@ use crate::simulator::{Behaviour, Simulator, Stats};
 use anyhow::{Context, anyhow};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
 };
 use serde_json::json;
 use shared::WorkspaceId;
@@ -426,7 +425,7 @@ async fn insert_leads(
     let now = chrono::Utc::now();
     let mut n = 0u64;
     while n < count {
-        let txn = db.begin().await?;
+        let txn = shared::db::begin_write(db).await?;
         let end = (n + 50_000).min(count);
         while n < end {
             let mut insert = Query::insert();

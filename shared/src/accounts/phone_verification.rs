@@ -14,9 +14,7 @@ use crate::{AppError, UserId};
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 /// How long a code stays valid.
 pub const CODE_TTL: Duration = Duration::minutes(10);
@@ -268,7 +266,7 @@ pub async fn confirm_code(
         };
         return Err(AppError::field("code", message));
     }
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     user::ActiveModel {
         id: Set(id.0),
         phone: Set(Some(row.phone.clone())),

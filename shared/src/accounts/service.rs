@@ -7,7 +7,6 @@ use crate::validate;
 use crate::workspaces::store as workspaces;
 use crate::{AppError, FieldError, UserId};
 use chrono::Utc;
-use sea_orm::TransactionTrait;
 use tower_sessions::Session;
 
 /// The session key holding the signed-in user's id.
@@ -203,7 +202,7 @@ pub async fn update_profile(
         let digits = |p: &Option<String>| p.as_deref().map(crate::whatsapp::provider::digits);
         digits(a) == digits(b)
     };
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     if !same_number(&before.phone, &phone) {
         super::phone_verification::phone_changed(&txn, id).await?;
     }

@@ -30,7 +30,7 @@ use futures::StreamExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+    QueryOrder, QuerySelect, Set, Statement,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -272,7 +272,7 @@ impl Dispatcher {
         now: DateTime<Utc>,
     ) -> Result<BatchOutcome, AppError> {
         let db = &self.svc.db;
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let claimed = store::claim(&txn, campaign.id, sender.id, batch, now).await?;
         if claimed.is_empty() {
             txn.commit().await?;
@@ -462,7 +462,7 @@ impl Dispatcher {
         let db = &self.svc.db;
         let strategy = &form.strategy;
         let now = Utc::now();
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let mut attempted = Vec::with_capacity(results.len());
         let mut sent: Vec<(Uuid, String, &Prepared)> = Vec::new();
         let mut pausing: Option<ProviderError> = None;
@@ -1005,7 +1005,7 @@ pub async fn start_due(svc: &Services, now: DateTime<Utc>) -> Result<u64, AppErr
         .await?;
     let mut started = 0;
     for model in due {
-        let txn = svc.db.begin().await?;
+        let txn = crate::db::begin_write(&svc.db).await?;
         let won = campaign::Entity::update_many()
             .col_expr(
                 campaign::Column::Status,

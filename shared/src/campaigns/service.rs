@@ -26,7 +26,7 @@ use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -243,7 +243,7 @@ pub async fn create_draft(
     ctx.require(Permission::CampaignsCreate)?;
     let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
     let now = Utc::now();
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let model = campaign::ActiveModel {
         id: Set(Uuid::now_v7()),
         workspace_id: Set(ctx.workspace_id.0),
@@ -310,7 +310,7 @@ pub async fn save_draft(
     // Read before the transaction: on SQLite a transaction that reads and then writes fails
     // at once (not after the busy timeout) when another writer committed in between.
     let model = find(&svc.db, ctx.workspace_id, id).await?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     editable(&model)?;
     let mut active: campaign::ActiveModel = model.into();
     active.name = Set(draft_name(form));
@@ -333,7 +333,7 @@ pub async fn delete_draft(
     // Read before the transaction: on SQLite a transaction that reads and then writes fails
     // at once (not after the busy timeout) when another writer committed in between.
     let model = find(&svc.db, ctx.workspace_id, id).await?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     editable(&model)?;
     campaign::Entity::delete_many()
         .filter(campaign::Column::Id.eq(id))
@@ -674,7 +674,7 @@ pub async fn launch(
     // Read before the transaction: on SQLite a transaction that reads and then writes fails
     // at once (not after the busy timeout) when another writer committed in between.
     let model = find(&svc.db, ctx.workspace_id, id).await?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     editable(&model)?;
     let key = form
         .notify
@@ -844,7 +844,7 @@ pub async fn cancel(
     // Read before the transaction: on SQLite a transaction that reads and then writes fails
     // at once (not after the busy timeout) when another writer committed in between.
     let model = find(&svc.db, ctx.workspace_id, id).await?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     if !transition(
         &txn,
         &model,
@@ -909,7 +909,7 @@ pub async fn retry_failed(
     // Read before the transaction: on SQLite a transaction that reads and then writes fails
     // at once (not after the busy timeout) when another writer committed in between.
     let model = find(&svc.db, ctx.workspace_id, id).await?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let status = status_of(&model);
     if matches!(status, CampaignStatus::Draft | CampaignStatus::Cancelled) {
         return Err(cannot("retried", status));

@@ -3,7 +3,10 @@
 
 pub mod entities;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use std::time::Duration;
 
 /// Opens a pool on `url`. SQLite gets WAL, a busy timeout and foreign keys, so that concurrent
@@ -32,4 +35,17 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 /// Whether the database answers (for `/healthz`).
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.ping().await
+}
+
+/// Starts a transaction that writes. On SQLite it begins `IMMEDIATE`, taking the write lock
+/// up front: a deferred transaction that reads first and writes later fails at once with
+/// `SQLITE_BUSY` (no busy timeout applies) when another connection committed in between,
+/// which is common while webhooks and the dispatcher write in the background. PostgreSQL
+/// ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }

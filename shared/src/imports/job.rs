@@ -15,7 +15,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, IntoIden, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, Set,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -692,7 +692,7 @@ async fn store_batch(
         }
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // Phones already in the workspace are duplicates, handled by the policy. Normally the insert
     // finds them itself (`ON CONFLICT DO NOTHING` on the phone's unique index, which it checks
     // anyway) and only the rows it skipped are looked up: a separate lookup per batch cost

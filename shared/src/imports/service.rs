@@ -12,7 +12,7 @@ use crate::services::Services;
 use crate::workspaces::{Permission, service::TenantCtx};
 use crate::{AppError, FieldError, WorkspaceId};
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, Set, TransactionTrait};
+use sea_orm::{DatabaseConnection, Set};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -156,7 +156,7 @@ pub async fn upload(
             &detected,
         )?
     };
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     store::insert(&txn, model, bytes).await?;
     txn.commit().await?;
     Ok(preview)
@@ -564,7 +564,7 @@ pub async fn import_now(
         )?
     };
     // The file is kept like an upload's: if this process dies, a worker resumes the job.
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     store::insert(&txn, model, bytes).await?;
     txn.commit().await?;
     let status = job::run_with(&svc.db, id, Some(table)).await?;

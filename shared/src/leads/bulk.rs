@@ -15,7 +15,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, OnConflict, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Select, Set, TransactionTrait,
+    Select, Set,
 };
 use uuid::Uuid;
 
@@ -238,7 +238,7 @@ pub async fn apply(
         other => other.clone(),
     };
     let workspace = ctx.workspace_id;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let (changed, audit_action) = match &action {
         BulkAction::Tag(t) => (
             tag(&txn, workspace, selection, t).await?,

@@ -22,7 +22,7 @@ use crate::{AppError, FieldError, WorkspaceId};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -365,7 +365,7 @@ pub async fn update(
 ) -> Result<LeadDetail, AppError> {
     ctx.require(Permission::LeadsManage)?;
     let workspace = ctx.workspace_id;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let current = find(&txn, workspace, id).await?;
     let workspace_country = workspace::Entity::find_by_id(workspace.0)
         .one(&txn)
@@ -564,7 +564,7 @@ pub async fn set_stage(
     stage: Stage,
 ) -> Result<LeadDetail, AppError> {
     ctx.require(Permission::LeadsManage)?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let current = find(&txn, ctx.workspace_id, id).await?;
     change_stage(&txn, ctx, &current, stage).await?;
     txn.commit().await?;
@@ -654,7 +654,7 @@ pub async fn delete_note(
 pub async fn convert(svc: &Services, ctx: &TenantCtx, id: Uuid) -> Result<CustomerDto, AppError> {
     ctx.require(Permission::LeadsManage)?;
     let workspace = ctx.workspace_id;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let current = find(&txn, workspace, id).await?;
     let existing = customer::Entity::find()
         .filter(customer::Column::WorkspaceId.eq(workspace.0))

@@ -8,7 +8,7 @@ use crate::db::entities::segment;
 use crate::leads::store as leads;
 use crate::services::{RequestMeta, Services};
 use crate::workspaces::{Permission, service::TenantCtx};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 async fn to_dto(
@@ -43,7 +43,7 @@ pub async fn create(
 ) -> Result<SegmentDto, AppError> {
     ctx.require(Permission::LeadsManage)?;
     let name = form.validated_name()?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     if store::count(&txn, ctx.workspace_id).await? >= MAX_SEGMENTS {
         return Err(AppError::field(
             "name",
@@ -74,7 +74,7 @@ pub async fn update(
 ) -> Result<SegmentDto, AppError> {
     ctx.require(Permission::LeadsManage)?;
     let name = form.validated_name()?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let before = store::find(&txn, ctx.workspace_id, id).await?;
     let model = store::update(&txn, ctx.workspace_id, id, &name, &form.filter).await?;
     let renamed = if before.name == name {
@@ -102,7 +102,7 @@ pub async fn delete(
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
     ctx.require(Permission::LeadsManage)?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let model = store::find(&txn, ctx.workspace_id, id).await?;
     store::delete(&txn, ctx.workspace_id, id).await?;
     audit::record(

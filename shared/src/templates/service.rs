@@ -19,7 +19,7 @@ use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+    QueryFilter, QueryOrder, Set, Statement,
 };
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -170,7 +170,7 @@ pub async fn create(
 ) -> Result<TemplateDto, AppError> {
     ctx.require(Permission::TemplatesManage)?;
     let (name, category, body, file) = checked(&svc.db, ctx, form).await?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let count = template::Entity::find()
         .filter(template::Column::WorkspaceId.eq(ctx.workspace_id.0))
         .count(&txn)
@@ -238,7 +238,7 @@ pub async fn update(
 ) -> Result<TemplateDto, AppError> {
     ctx.require(Permission::TemplatesManage)?;
     let (name, category, body, file) = checked(&svc.db, ctx, form).await?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let before = find(&txn, ctx.workspace_id, id).await?;
     if let Some(file) = &file {
         attachments::mark_used(&txn, file.id).await?;
@@ -266,7 +266,7 @@ pub async fn delete(
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
     ctx.require(Permission::TemplatesManage)?;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let model = find(&txn, ctx.workspace_id, id).await?;
     template::Entity::delete_many()
         .filter(template::Column::Id.eq(id))

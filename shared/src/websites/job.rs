@@ -8,7 +8,7 @@ use super::{VerifyJobStatus, WebsiteCheck, store};
 use crate::AppError;
 use crate::db::entities::verify_job;
 use futures::{StreamExt, TryStreamExt, stream};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -97,7 +97,7 @@ async fn flush(
     if done.is_empty() {
         return Ok(());
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     store::record(&txn, job, done).await?;
     txn.commit().await?;
     done.clear();

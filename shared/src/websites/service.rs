@@ -7,7 +7,6 @@ use crate::audit::{AuditAction, store as audit};
 use crate::leads::bulk::validate_selection;
 use crate::services::{RequestMeta, Services};
 use crate::workspaces::{Permission, service::TenantCtx};
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 /// Result rows per page of the results table.
@@ -33,7 +32,7 @@ pub async fn start(
         CheckScope::Stale { .. } => {}
     }
     let workspace = ctx.workspace_id;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     if store::active(&txn, workspace).await?.is_some() {
         return Err(AppError::field(
             "selection",

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -413,7 +413,7 @@ pub async fn send_to_lead(
     let plan = workspaces::plan(&svc.db, &ws.plan_code).await?;
     let today = local_day(&ws);
     // The plan's count and the sender's move together or not at all.
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let plan_cap = plan.limit(Limit::MessagesPerDay);
     if !take_plan_slots(&txn, ctx.workspace_id, &today, 1, plan_cap).await? {
         txn.rollback().await?;

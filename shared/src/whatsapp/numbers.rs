@@ -21,7 +21,6 @@ use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -190,7 +189,7 @@ pub async fn start(
 ) -> Result<NumberCheckJobDto, AppError> {
     ctx.require(Permission::Send)?;
     let workspace = ctx.workspace_id;
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     let (id, total, sender) = create_job(&txn, workspace, Some(ctx.user_id.0), selection).await?;
     audit::record(
         &txn,
@@ -523,7 +522,7 @@ async fn store_batch(
     outcomes: Outcomes,
 ) -> Result<(), AppError> {
     let now = Utc::now();
-    let txn = svc.db.begin().await?;
+    let txn = crate::db::begin_write(&svc.db).await?;
     if !outcomes.answers.is_empty() {
         let rows = outcomes
             .answers

@@ -16,7 +16,7 @@ use crate::validate;
 use crate::{AppError, FieldError, UserId, WorkspaceId};
 use chrono::{Duration, Utc};
 use rand::RngCore;
-use sea_orm::{Set, TransactionTrait};
+use sea_orm::Set;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -162,7 +162,7 @@ pub async fn create(
     };
     let now = Utc::now();
     let id = WorkspaceId::new();
-    let db = svc.db.begin().await?;
+    let db = crate::db::begin_write(&svc.db).await?;
     let ws = store::insert(
         &db,
         workspace::ActiveModel {
@@ -385,7 +385,7 @@ pub async fn update_settings(
     if changed.is_empty() {
         return Ok(settings_dto(before, plan));
     }
-    let db = svc.db.begin().await?;
+    let db = crate::db::begin_write(&svc.db).await?;
     let saved = store::update(
         &db,
         ctx.workspace_id,
@@ -492,7 +492,7 @@ pub async fn set_logo(
     }
     let content_type = logo_content_type(&bytes)
         .ok_or_else(|| AppError::field("logo", "The logo must be a PNG, JPEG or WebP image."))?;
-    let db = svc.db.begin().await?;
+    let db = crate::db::begin_write(&svc.db).await?;
     store::update(
         &db,
         ctx.workspace_id,
@@ -557,7 +557,7 @@ pub async fn change_role(
             "Only an owner can grant or take away ownership.",
         ));
     }
-    let db = svc.db.begin().await?;
+    let db = crate::db::begin_write(&svc.db).await?;
     if current == Role::Owner
         && store::count_with_role(&db, ctx.workspace_id, Role::Owner).await? <= 1
     {
@@ -605,7 +605,7 @@ pub async fn remove_member(
     if current == Role::Owner && ctx.role != Role::Owner {
         return Err(AppError::forbidden("Only an owner can remove an owner."));
     }
-    let db = svc.db.begin().await?;
+    let db = crate::db::begin_write(&svc.db).await?;
     if current == Role::Owner
         && store::count_with_role(&db, ctx.workspace_id, Role::Owner).await? <= 1
     {
@@ -677,7 +677,7 @@ pub async fn invite(
     rand::rng().fill_bytes(&mut raw);
     let token = hex::encode(raw);
     let expires_at = now + Duration::days(svc.settings.invitation_ttl_days);
-    let db = svc.db.begin().await?;
+    let db = crate::db::begin_write(&svc.db).await?;
     let saved = store::insert_invitation(
         &db,
         invitation::ActiveModel {
@@ -760,7 +760,7 @@ pub async fn revoke_invitation(
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
     ctx.require(Permission::MembersManage)?;
-    let db = svc.db.begin().await?;
+    let db = crate::db::begin_write(&svc.db).await?;
     let revoked = store::revoke_invitation(&db, ctx.workspace_id, id, Utc::now()).await?;
     audit::record(
         &db,
@@ -839,7 +839,7 @@ pub async fn accept_invitation(
         store::count_members(&svc.db, workspace).await?,
         1,
     )?;
-    let db = svc.db.begin().await?;
+    let db = crate::db::begin_write(&svc.db).await?;
     if store::role_of(&db, workspace, user).await?.is_none() {
         store::add_member(&db, workspace, user, inv.role).await?;
     }
@@ -914,7 +914,7 @@ pub async fn set_plan(
         .find(|p| p.code == plan_code)
         .ok_or_else(|| AppError::field("plan", "Choose a plan from the list."))?;
     let workspace = WorkspaceId(ws.id);
-    let db = svc.db.begin().await?;
+    let db = crate::db::begin_write(&svc.db).await?;
     store::update(
         &db,
         workspace,
