@@ -15,7 +15,7 @@ use std::time::Duration;
 
 /// Six leads: three reachable, one that will opt out, one without a valid phone, one not on
 /// WhatsApp (its number ends in 0, as the simulator decides).
-const LEADS_CSV: &str = "name,phone,city,category\n\
+pub(crate) const LEADS_CSV: &str = "name,phone,city,category\n\
 Amani Bakery,+254722000001,Nairobi,Bakery\n\
 Baraka Hardware,+254722000002,Mombasa,Hardware\n\
 Chai Corner,+254722000003,,Cafe\n\
@@ -23,7 +23,7 @@ Duka Moja,+254722000004,Kisumu,Shop\n\
 Ellie Salon,12,Nakuru,Salon\n\
 Faraja Books,+254722000010,Eldoret,Books\n";
 
-async fn import(browser: &Browser, slug: &str, ws: &str, csv: &str) {
+pub(crate) async fn import(browser: &Browser, slug: &str, ws: &str, csv: &str) {
     let (status, preview) = browser
         .upload_import(slug, "leads.csv", csv.as_bytes().to_vec())
         .await;
@@ -32,7 +32,7 @@ async fn import(browser: &Browser, slug: &str, ws: &str, csv: &str) {
     finished(browser, ws, queued["id"].as_str().unwrap()).await;
 }
 
-async fn exec(app: &TestApp, sql: &str) {
+pub(crate) async fn exec(app: &TestApp, sql: &str) {
     app.db
         .execute_raw(Statement::from_string(
             app.db.get_database_backend(),
@@ -43,12 +43,12 @@ async fn exec(app: &TestApp, sql: &str) {
 }
 
 /// A strategy that sends as fast as the provider takes it, at any hour.
-fn burst() -> Value {
+pub(crate) fn burst() -> Value {
     json!({"order": "burst", "respect_daily_cap": false, "working_hours": null,
            "max_retries": 0, "skip_sender_after_failures": null})
 }
 
-fn form(name: &str, sender: &str, body: &str, strategy: Value) -> Value {
+pub(crate) fn form(name: &str, sender: &str, body: &str, strategy: Value) -> Value {
     json!({
         "name": name,
         "kind": "one_time",
@@ -88,13 +88,13 @@ async fn send(browser: &Browser, name: &str, body: Value) -> (StatusCode, Value)
     }
 }
 
-async fn call(browser: &Browser, name: &str, body: Value) -> Value {
+pub(crate) async fn call(browser: &Browser, name: &str, body: Value) -> Value {
     let (status, answer) = send(browser, name, body).await;
     assert_eq!(status, StatusCode::OK, "{name}: {answer}");
     answer
 }
 
-async fn campaign(browser: &Browser, ws: &str, id: &str) -> Value {
+pub(crate) async fn campaign(browser: &Browser, ws: &str, id: &str) -> Value {
     call(
         browser,
         "load_campaign",
@@ -104,7 +104,7 @@ async fn campaign(browser: &Browser, ws: &str, id: &str) -> Value {
 }
 
 /// Polls the campaign until `done` holds (the dispatcher works in the background).
-async fn until(
+pub(crate) async fn until(
     browser: &Browser,
     ws: &str,
     id: &str,
@@ -531,6 +531,18 @@ async fn the_plan_limit_holds_across_campaigns_and_one_to_one_sends(app: TestApp
     let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
     let sender = sender["id"].as_str().unwrap().to_owned();
     let form = form("Capped", &sender, "Hello {name}", burst());
+    // The review's estimate knows the plan: three today, the other two tomorrow.
+    let review = call(
+        &browser,
+        "review_campaign",
+        json!({"workspace": ws, "form": form}),
+    )
+    .await;
+    assert_eq!(review["audience"]["eligible"], 5, "{review}");
+    assert_eq!(
+        review["estimate"]["finishes"]["sending_days"], 2,
+        "{review}"
+    );
     let draft = call(
         &browser,
         "create_campaign",

@@ -304,14 +304,17 @@ impl CannotFinish {
 /// working hours; recipients go to whichever sender is free first. Simulated a day at a time
 /// for the first week, then whole weeks are skipped, so any list size is instant. Burst takes
 /// no time per message: it finishes at the first allowed moment when caps do not hold it back.
+/// `plan` is the workspace's messages a day (its cap and what went today), shared by every
+/// sender: a day's sending stops when it is used up, whatever the senders could still send.
 pub fn estimate_duration<Tz: TimeZone>(
     strategy: &Strategy,
     recipients: u64,
     senders: &[SenderCapacity],
+    plan: Option<SenderCapacity>,
     start: DateTime<Utc>,
     tz: &Tz,
 ) -> Estimate {
-    estimate(strategy, recipients, senders, start, tz, true)
+    estimate(strategy, recipients, senders, plan, start, tz, true)
 }
 
 /// [`estimate_duration`], with the week skipping switchable so tests can check it changes
@@ -320,6 +323,7 @@ fn estimate<Tz: TimeZone>(
     strategy: &Strategy,
     recipients: u64,
     senders: &[SenderCapacity],
+    plan: Option<SenderCapacity>,
     start: DateTime<Utc>,
     tz: &Tz,
     skip_weeks: bool,
@@ -361,9 +365,21 @@ fn estimate<Tz: TimeZone>(
                     (from_open, left.min(fits(first, close, gap)))
                 })
                 .collect();
-            let capacity = slots
+            let mut slots = slots;
+            let mut capacity = slots
                 .iter()
                 .fold(0_u64, |sum, (_, n)| sum.saturating_add(*n));
+            if let Some(plan) = plan {
+                let left = u64::from(if offset == 0 {
+                    plan.cap.saturating_sub(plan.sent_today)
+                } else {
+                    plan.cap
+                });
+                if left < capacity {
+                    share_out(&mut slots, gap, left);
+                    capacity = left;
+                }
+            }
             if capacity >= remaining {
                 let last = finish_offset(&slots, gap, remaining);
                 return Estimate::Finishes {
@@ -422,6 +438,35 @@ fn estimate<Tz: TimeZone>(
         day = next;
     }
     too_far
+}
+
+/// Cuts the day's `slots` to the first `total` messages the senders would send together (the
+/// plan's messages a day): each keeps what it sends before the shared limit is reached.
+fn share_out(slots: &mut [(i64, u64)], gap: i64, total: u64) {
+    if total == 0 {
+        slots.iter_mut().for_each(|slot| slot.1 = 0);
+        return;
+    }
+    let until = finish_offset(slots, gap, total);
+    for (first, n) in slots.iter_mut() {
+        *n = if *n == 0 || until < *first {
+            0
+        } else if gap == 0 {
+            *n
+        } else {
+            (*n).min(u64::try_from((until - *first) / gap).unwrap_or(0) + 1)
+        };
+    }
+    // Senders due at the same instant may overshoot by a few: the later ones give them back.
+    let mut excess = slots
+        .iter()
+        .fold(0_u64, |sum, (_, n)| sum.saturating_add(*n))
+        .saturating_sub(total);
+    for (_, n) in slots.iter_mut().rev() {
+        let back = excess.min(*n);
+        *n -= back;
+        excess -= back;
+    }
 }
 
 /// How many messages one sender fits from `first` until `close`, `gap` nanoseconds apart.
@@ -1111,7 +1156,7 @@ mod tests {
         senders: &[SenderCapacity],
         start: &str,
     ) -> Estimate {
-        estimate_duration(strategy, recipients, senders, at(start), &zone(PARIS))
+        estimate_duration(strategy, recipients, senders, None, at(start), &zone(PARIS))
     }
 
     fn finishes(at_: &str, sending_days: u64) -> Estimate {
@@ -1148,6 +1193,36 @@ mod tests {
         assert_eq!(
             estimate_at(&s, 7, &[sender(100, 0)], "2025-06-07T17:59:00+02:00"),
             finishes("2025-06-09T09:00:00+02:00", 2)
+        );
+    }
+
+    #[test]
+    fn the_estimate_stops_each_day_at_the_plans_messages_a_day() {
+        let s = every(10);
+        let start = at("2025-06-02T08:00:00+02:00");
+        let two = [sender(100, 0), sender(100, 0)];
+        // 50 a day for the workspace, 20 gone today: Monday's 30 go 15 per sender (the 15th at
+        // 09:02:20), Tuesday's 50 by 09:04:00, Wednesday's last 40 at 09:03:10.
+        assert_eq!(
+            estimate_duration(&s, 120, &two, Some(sender(50, 20)), start, &zone(PARIS)),
+            finishes("2025-06-04T09:03:10+02:00", 3)
+        );
+        // A plan with room to spare changes nothing.
+        assert_eq!(
+            estimate_duration(
+                &s,
+                250,
+                &[sender(100, 0)],
+                Some(sender(1_000, 0)),
+                start,
+                &zone(PARIS)
+            ),
+            estimate_at(&s, 250, &[sender(100, 0)], "2025-06-02T08:00:00+02:00"),
+        );
+        // Used up today, none tomorrow: never.
+        assert_eq!(
+            estimate_duration(&s, 10, &two, Some(sender(0, 0)), start, &zone(PARIS)),
+            Estimate::CannotFinish(CannotFinish::NoCapacity)
         );
     }
 
@@ -1265,7 +1340,7 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         let start = at("2025-06-02T08:00:00+02:00");
-        let quick = estimate_duration(&s, 100_000, &senders, start, &zone(PARIS));
+        let quick = estimate_duration(&s, 100_000, &senders, None, start, &zone(PARIS));
         assert_eq!(
             quick,
             Estimate::Finishes {
@@ -1274,7 +1349,7 @@ mod tests {
             }
         );
         assert_eq!(
-            estimate(&s, 100_000, &senders, start, &zone(PARIS), false),
+            estimate(&s, 100_000, &senders, None, start, &zone(PARIS), false),
             quick
         );
     }
@@ -1510,7 +1585,7 @@ mod tests {
             };
             let senders: Vec<_> = senders.into_iter().map(|(cap, sent_today)| sender(cap, sent_today)).collect();
             let planned = planned_run(&strategy, recipients, &senders, start, &tz);
-            let estimated = estimate(&strategy, recipients, &senders, start, &tz, false);
+            let estimated = estimate(&strategy, recipients, &senders, None, start, &tz, false);
             match planned {
                 Some((at, sending_days)) => prop_assert_eq!(estimated, Estimate::Finishes { at, sending_days }),
                 None => prop_assert_eq!(estimated, Estimate::CannotFinish(CannotFinish::NoCapacity)),
@@ -1538,8 +1613,8 @@ mod tests {
             };
             let senders: Vec<_> = senders.into_iter().map(|(cap, sent_today)| sender(cap, sent_today)).collect();
             prop_assert_eq!(
-                estimate(&strategy, recipients, &senders, start, &tz, true),
-                estimate(&strategy, recipients, &senders, start, &tz, false)
+                estimate(&strategy, recipients, &senders, None, start, &tz, true),
+                estimate(&strategy, recipients, &senders, None, start, &tz, false)
             );
         }
     }

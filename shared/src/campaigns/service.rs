@@ -606,12 +606,24 @@ pub async fn review(
         .start_at
         .filter(|at| *at > now && form.kind.needs_start())
         .unwrap_or(now);
+    // The plan's messages a day are shared by every sender (and one-to-one sends).
+    let tz = tz_of(&ws);
+    let plan = workspaces::plan(&svc.db, &ws.plan_code).await?;
+    let plan_capacity = plan.limit(crate::plans::Limit::MessagesPerDay).map(|cap| {
+        let room = super::dispatcher::plan_room(&ws, &plan, start.with_timezone(&tz).date_naive())
+            .map_or(cap, |room| u32::try_from(room).unwrap_or(cap));
+        SenderCapacity {
+            cap,
+            sent_today: cap.saturating_sub(room),
+        }
+    });
     let estimate = planner::estimate_duration(
         &form.strategy,
         audience.eligible,
         &capacities,
+        plan_capacity,
         start,
-        &tz_of(&ws),
+        &tz,
     );
     let keywords = optout::keywords(ws.opt_out_keywords.as_deref());
     let tells_opt_out = !form.variants.is_empty()
