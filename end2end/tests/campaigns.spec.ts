@@ -184,11 +184,28 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
     await expect(page).toHaveURL(new RegExp(`${campaignUrl}$`));
   });
 
+  await test.step('the dashboard counts what went', async () => {
+    await gotoHydrated(page, `/w/${slug}`);
+    await expect(page.getByTestId('stat-leads')).toHaveText('3');
+    await expect(page.getByTestId('stat-sent')).toHaveText('2');
+    await expect(page.getByTestId('stat-running')).toHaveText('0');
+    await expect(page.getByTestId('stat-delivery')).toHaveText('100 %');
+    const line = page.locator('.sender-standing', { hasText: 'Sales line' });
+    await expect(line).toContainText('2 of');
+    await expect(line).toContainText('Idle');
+    await snap(page, testInfo, 'dashboard.png');
+  });
+
   await test.step('a paced campaign: pause, resume, cancel', async () => {
-    await gotoHydrated(page, `/w/${slug}/campaigns/new`);
+    // Started from the lead list: the whole filter (Kisumu) in one link.
+    await gotoHydrated(page, `/w/${slug}/leads?city=Kisumu`);
+    await page.getByRole('checkbox', { name: 'Select all leads on screen' }).check();
+    await page.getByRole('link', { name: 'Message in a campaign' }).click();
+    await waitHydrated(page);
     await page.getByLabel('Name', { exact: true }).fill('Slow follow-up');
     await nextStep(page);
-    await expect(page.locator('.audience-eligible')).toContainText('3 leads will receive it');
+    await expect(page.getByRole('radio', { name: /The leads you chose/ })).toBeChecked();
+    await expect(page.locator('.audience-eligible')).toContainText('2 leads will receive it');
     await nextStep(page);
     await page.getByRole('textbox', { name: 'Message', exact: true }).fill('Hello {name|there}, any news?');
     await nextStep(page);
@@ -198,7 +215,7 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
     await page.getByRole('checkbox', { name: /working hours/ }).uncheck();
     await page.getByRole('checkbox', { name: /Sales line/ }).check();
     await nextStep(page);
-    await expect(page.locator('.review-recipients')).toContainText('3', { timeout: 20_000 });
+    await expect(page.locator('.review-recipients')).toContainText('2', { timeout: 20_000 });
     await page.getByRole('button', { name: 'Launch', exact: true }).click();
     await expect(page.getByText('“Slow follow-up” launched.')).toBeVisible();
     await waitHydrated(page);
@@ -211,6 +228,15 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
     await page.getByRole('button', { name: 'Resume', exact: true }).click();
     await expect(page.getByText('Campaign resumed.')).toBeVisible();
     await expect(badge).toHaveText(/Running|Scheduled/);
+    // The dashboard's WhatsApp panel shows the number busy with it, and when it sends next.
+    const pacedUrl = new URL(page.url()).pathname;
+    await gotoHydrated(page, `/w/${slug}`);
+    await expect(page.getByTestId('stat-running')).toHaveText('1');
+    const line = page.locator('.sender-standing', { hasText: 'Sales line' });
+    await expect(line).toContainText('Slow follow-up');
+    await expect(line).toContainText(/Next send .* \(in \d+ min\)/);
+    await snap(page, testInfo, 'dashboard-sending.png');
+    await gotoHydrated(page, pacedUrl);
     await page.getByRole('button', { name: 'Cancel', exact: true }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel campaign' }).click();
     await expect(page.getByText(/^Campaign cancelled\./)).toBeVisible();

@@ -16,6 +16,7 @@ mod m20261122_000010_attachments;
 mod m20261203_000011_templates;
 mod m20261204_000012_campaigns;
 mod m20261204_000013_workspace_daily_messages;
+mod m20261204_000014_message_analytics;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_templates::Migration),
             Box::new(m20261204_000012_campaigns::Migration),
             Box::new(m20261204_000013_workspace_daily_messages::Migration),
+            Box::new(m20261204_000014_message_analytics::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! stores, services and the database live behind the `ssr` feature.
 
 pub mod accounts;
+pub mod analytics;
 pub mod audit;
 pub mod campaigns;
 pub mod customers;

@@ -8,6 +8,7 @@
 mod common;
 
 mod accounts;
+mod analytics;
 mod attachments;
 mod campaign_crash;
 mod campaigns;

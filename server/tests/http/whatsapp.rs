@@ -33,7 +33,7 @@ pub(crate) async fn simulator(behaviour: Behaviour) -> String {
     crate::common::start_simulator(behaviour).await
 }
 
-async fn admin(base: &str, path: &str, body: Value) -> Value {
+pub(crate) async fn admin(base: &str, path: &str, body: Value) -> Value {
     let response = reqwest::Client::new()
         .post(format!("{base}{path}"))
         .header("X-API-Key", SIM_KEY)

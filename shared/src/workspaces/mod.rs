@@ -350,6 +350,8 @@ pub struct DashboardCounts {
     pub audit_events_7d: u64,
     pub member_limit: Option<u32>,
     pub plan_name: String,
+    /// Leads, messages, rates, senders and replies.
+    pub analytics: crate::analytics::Overview,
 }
 
 /// How far `tz` (an IANA name) is ahead of UTC at `at`, in seconds; 0 for an unknown zone.

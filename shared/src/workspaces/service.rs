@@ -888,6 +888,7 @@ pub async fn dashboard(svc: &Services, ctx: &TenantCtx) -> Result<DashboardCount
             .await?,
         member_limit: plan.max_members,
         plan_name: plan.name,
+        analytics: crate::analytics::service::overview(svc, ctx).await?,
     })
 }
 

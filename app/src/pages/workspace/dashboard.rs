@@ -1,11 +1,16 @@
-//! The workspace dashboard: real counts from the database (zero is a real count) and the next
-//! steps for a new workspace.
+//! The workspace dashboard: real counts from the database (zero is a real count) — leads by
+//! the pitch they get, messages sent on the workspace's days, delivery/read/reply/opt-out rates,
+//! running campaigns, each sender's standing today, the latest replies — and the next steps
+//! for a new workspace.
 
+use super::campaigns::{duration_words, now, workspace_zone};
+use super::imports::grouped;
 use super::use_shell;
 use crate::api::workspace::dashboard;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use shared::analytics::{Overview, RATE_WINDOW_DAYS, RecentReply, SenderStanding, percent};
 use shared::plans::format_limit;
 use shared::workspaces::Permission;
 
@@ -30,7 +35,12 @@ pub fn DashboardPage() -> impl IntoView {
                 Suspend::new(async move {
                     match counts.await {
                         Ok(c) => view! {
-                            <section class="cards" aria-label="Workspace at a glance">
+                            <Glance overview=c.analytics.clone() base=base.clone() />
+                            <div class="dashboard-panels">
+                                <SenderPanel senders=c.analytics.senders.clone() base=base.clone() />
+                                <RepliesPanel replies=c.analytics.recent_replies.clone() base=base.clone() />
+                            </div>
+                            <section class="cards" aria-label="Team and plan">
                                 <article class="card stat" aria-labelledby="stat-members">
                                     <h2 id="stat-members">"Members"</h2>
                                     <p class="stat-value" data-testid="members-count">{c.members}</p>
@@ -55,6 +65,14 @@ pub fn DashboardPage() -> impl IntoView {
                             <section class="card next-steps">
                                 <h2>"Next steps"</h2>
                                 <ol>
+                                    <li class:done={c.analytics.leads.total > 0}>
+                                        <a href=format!("{base}/imports")>"Import your leads"</a>
+                                        " — a spreadsheet from anywhere; columns are recognised for you."
+                                    </li>
+                                    <li class:done={!c.analytics.senders.is_empty()}>
+                                        <a href=format!("{base}/senders")>"Connect a WhatsApp number"</a>
+                                        " — campaigns send from it, at a pace that keeps it safe."
+                                    </li>
                                     <li class:done={c.members > 1 || c.pending_invitations > 0}>
                                         {if can_manage {
                                             view! { <a href=format!("{base}/members")>"Invite your team"</a> }.into_any()
@@ -75,5 +93,176 @@ pub fn DashboardPage() -> impl IntoView {
                 })
             }}
         </Suspense>
+    }
+}
+
+/// A rate card: the percentage, and what it is out of.
+#[component]
+fn RateCard(
+    id: &'static str,
+    title: &'static str,
+    part: u64,
+    whole: u64,
+    of: &'static str,
+) -> impl IntoView {
+    let value = percent(part, whole).map_or_else(|| "—".to_owned(), |p| format!("{p} %"));
+    view! {
+        <article class="card stat" aria-labelledby=id>
+            <h2 id=id>{title}</h2>
+            <p class="stat-value" data-testid=id>{value}</p>
+            <p class="muted">{format!("{} of {} {of}", grouped(part), grouped(whole))}</p>
+        </article>
+    }
+}
+
+/// Leads, messages, rates and running campaigns.
+#[component]
+fn Glance(overview: Overview, base: String) -> impl IntoView {
+    let (leads, sent, rates) = (overview.leads, overview.sent, overview.rates);
+    view! {
+        <section class="cards cards-compact" aria-label="Leads and messages at a glance">
+            <article class="card stat" aria-labelledby="stat-leads">
+                <h2 id="stat-leads">"Leads"</h2>
+                <p class="stat-value" data-testid="stat-leads">{grouped(leads.total)}</p>
+                <p class="muted"><a href=format!("{base}/leads")>"Open the lead list"</a></p>
+            </article>
+            <article class="card stat" aria-labelledby="stat-sites">
+                <h2 id="stat-sites">"Working website"</h2>
+                <p class="stat-value" data-testid="stat-sites">{grouped(leads.working_site)}</p>
+                <p class="muted">{format!("{} without one that works", grouped(leads.no_working_site))}</p>
+            </article>
+            <article class="card stat" aria-labelledby="stat-whatsapp">
+                <h2 id="stat-whatsapp">"On WhatsApp"</h2>
+                <p class="stat-value" data-testid="stat-whatsapp">{grouped(leads.on_whatsapp)}</p>
+                <p class="muted">"numbers checked and reachable"</p>
+            </article>
+            <article class="card stat" aria-labelledby="stat-sent">
+                <h2 id="stat-sent">"Messages today"</h2>
+                <p class="stat-value" data-testid="stat-sent">{grouped(sent.today)}</p>
+                <p class="muted">{format!("{} this week · {} this month", grouped(sent.week), grouped(sent.month))}</p>
+            </article>
+            <article class="card stat" aria-labelledby="stat-running">
+                <h2 id="stat-running">"Running campaigns"</h2>
+                <p class="stat-value" data-testid="stat-running">{overview.running_campaigns}</p>
+                <p class="muted"><a href=format!("{base}/campaigns")>"See campaigns"</a></p>
+            </article>
+        </section>
+        <section class="cards cards-compact" aria-label=format!("Rates, last {RATE_WINDOW_DAYS} days")>
+            <RateCard id="stat-delivery" title="Delivery rate" part=rates.delivered whole=rates.sent of="messages" />
+            <RateCard id="stat-read" title="Read rate" part=rates.read whole=rates.sent of="messages" />
+            <RateCard id="stat-reply" title="Reply rate" part=rates.leads_replied whole=rates.leads_messaged of="leads" />
+            <RateCard id="stat-optout" title="Opt-out rate" part=rates.leads_opted_out whole=rates.leads_messaged of="leads" />
+        </section>
+        <p class="muted small dashboard-window">{format!("Rates over the last {RATE_WINDOW_DAYS} days; days and weeks in the workspace's time zone.")}</p>
+    }
+}
+
+/// Each sender: health, today's count against its cap, and when its pacing lets the next
+/// message go.
+#[component]
+fn SenderPanel(senders: Vec<SenderStanding>, base: String) -> impl IntoView {
+    let zone = workspace_zone();
+    let now = now();
+    let empty = senders.is_empty();
+    let rows = senders
+        .into_iter()
+        .map(|s| {
+            let used = percent(u64::from(s.sent_today), u64::from(s.daily_cap)).unwrap_or(100);
+            let next = match (&s.paused_reason, s.next_send_at, &s.campaign) {
+                (Some(reason), _, _) => format!("Paused: {reason}"),
+                (None, Some(at), _) => format!(
+                    "{} {} (in {})",
+                    if s.cooling_down {
+                        "Cooling down until"
+                    } else {
+                        "Next send"
+                    },
+                    zone.short(at, now),
+                    duration_words((at - now).num_seconds()),
+                ),
+                (None, None, Some(_)) if s.sent_today >= s.daily_cap => {
+                    "Cap reached for today".to_owned()
+                }
+                (None, None, Some(_)) => "Sending now".to_owned(),
+                (None, None, None) => "Idle".to_owned(),
+            };
+            let health_class = match s.health.as_str() {
+                "Connected" => "badge badge-ok",
+                "Paused" | "Disconnected" => "badge badge-warn",
+                _ => "badge",
+            };
+            view! {
+                <li class="sender-standing">
+                    <div class="sender-standing-head">
+                        <strong>{s.name}</strong>
+                        <span class="muted small">{s.display_number}</span>
+                        <span class=health_class>{s.health}</span>
+                    </div>
+                    <div class="progress progress-thin" role="progressbar"
+                        aria-label="Sent today against the daily cap"
+                        aria-valuemin="0" aria-valuemax=s.daily_cap aria-valuenow=s.sent_today>
+                        <div class="progress-bar" style=format!("width: {used}%")></div>
+                    </div>
+                    <p class="muted small">
+                        {format!("{} of {} today", s.sent_today, s.daily_cap)}
+                        {s.campaign.map(|c| format!(" · {c}"))}
+                        " · " {next}
+                    </p>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" aria-labelledby="panel-whatsapp">
+            <h2 id="panel-whatsapp">"WhatsApp numbers"</h2>
+            {if empty {
+                view! {
+                    <p class="muted">"No number connected yet. "
+                        <a href=format!("{base}/senders")>"Connect one"</a> " to send campaigns."</p>
+                }.into_any()
+            } else {
+                view! { <ul class="sender-standings">{rows}</ul> }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// The five latest messages leads sent in.
+#[component]
+fn RepliesPanel(replies: Vec<RecentReply>, base: String) -> impl IntoView {
+    let zone = workspace_zone();
+    let now = now();
+    let empty = replies.is_empty();
+    let rows = replies
+        .into_iter()
+        .map(|r| {
+            let who = r.lead_name.clone().unwrap_or_else(|| r.peer_phone.clone());
+            let href = r.lead_id.map_or_else(
+                || format!("{base}/inbox"),
+                |id| format!("{base}/leads/{id}"),
+            );
+            view! {
+                <li class="recent-reply">
+                    <a href=href>
+                        <strong>{who}</strong>
+                        <span class="muted small">{zone.short(r.received_at, now)}</span>
+                    </a>
+                    <p class="recent-reply-body">{r.body}</p>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" aria-labelledby="panel-replies">
+            <h2 id="panel-replies">"Latest replies"</h2>
+            {if empty {
+                view! { <p class="muted">"No replies yet. They appear here as leads write back."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="recent-replies">{rows}</ul>
+                    <p class="small"><a href=format!("{base}/inbox")>"Open the inbox"</a></p>
+                }.into_any()
+            }}
+        </section>
     }
 }

@@ -25,6 +25,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use shared::campaigns::{
     AudienceSource, CampaignDto, CampaignForm, CampaignKind, CampaignStatus, Estimate, LaunchReview,
 };
+use shared::leads::LeadQuery;
 use shared::segments::SegmentDto;
 use shared::templates::{TemplateDto, TemplateVariables};
 use shared::whatsapp::{AttachmentDto, SenderDto};
@@ -252,7 +253,8 @@ pub struct Choices {
     pub variables: TemplateVariables,
 }
 
-/// `/w/:slug/campaigns/new` (`?leads=id,id` starts from leads chosen on the lead list).
+/// `/w/:slug/campaigns/new`: `?leads=id,id` starts from leads ticked on the lead list,
+/// `?audience=filter&…` from the list's filter (its URL parameters).
 #[component]
 pub fn NewCampaignPage() -> impl IntoView {
     let workspace = use_shell().shell.workspace.id;
@@ -276,6 +278,12 @@ pub fn NewCampaignPage() -> impl IntoView {
                         });
                         if !leads.is_empty() {
                             form.audience.source = AudienceSource::Leads(leads);
+                        } else if query.with_untracked(|q| q.get("audience").as_deref() == Some("filter")) {
+                            // "All matching" on the lead list: its filter, in its own URL form.
+                            let read = query.with_untracked(|q| LeadQuery::read(|key| q.get(key)));
+                            if let Ok((filter, _)) = read.to_filter() {
+                                form.audience.source = AudienceSource::Filter(filter);
+                            }
                         }
                         let choices = Choices { senders, segments, templates, variables };
                         view! { <WizardView workspace initial=form existing=None choices /> }.into_any()

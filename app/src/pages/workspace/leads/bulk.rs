@@ -139,6 +139,8 @@ pub fn BulkBar(
     can_send: bool,
     /// Starts a WhatsApp number check of the selection.
     on_check_numbers: Callback<LeadSelection>,
+    /// `/w/{slug}/campaigns/new`, when the person may create campaigns.
+    new_campaign: Option<String>,
 ) -> impl IntoView {
     let tag = RwSignal::new(String::new());
     let stage = RwSignal::new(Stage::Qualified.as_str().to_owned());
@@ -157,6 +159,7 @@ pub fn BulkBar(
         })
     });
     let export_base = StoredValue::new(export_base);
+    let new_campaign = StoredValue::new(new_campaign);
     let ids = move || {
         selection
             .ticked
@@ -175,6 +178,17 @@ pub fn BulkBar(
                         on:click=move |_| on_check_numbers.run(selection.wire_selection(filter.get_untracked()))>
                         "Check WhatsApp"
                     </button>
+                })}
+                {new_campaign.get_value().map(|base| {
+                    let base = StoredValue::new(base);
+                    // The ticked ids ride in the URL (a page of them at most); "all matching"
+                    // passes the filter itself, which the wizard reads like the list does.
+                    let href = move || if selection.all_matching.get() {
+                        format!("{}?audience=filter&{}", base.get_value(), query_string.get())
+                    } else {
+                        format!("{}?leads={}", base.get_value(), ids())
+                    };
+                    view! { <a class="btn btn-small btn-primary" href=href>"Message in a campaign"</a> }
                 })}
                 {can_manage.then(|| view! {
                     <button type="button" class="btn btn-small btn-primary"

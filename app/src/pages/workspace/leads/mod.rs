@@ -38,6 +38,12 @@ pub fn LeadsPage() -> impl IntoView {
     let can_export = ctx.shell.can(Permission::LeadsExport);
     let can_manage = ctx.shell.can(Permission::LeadsManage);
     let can_send = ctx.shell.can(Permission::Send);
+    // "Message in a campaign" opens the wizard on the selection (or the whole filter).
+    let new_campaign = StoredValue::new(
+        ctx.shell
+            .can(Permission::CampaignsCreate)
+            .then(|| format!("/w/{slug}/campaigns/new")),
+    );
     let toaster = use_toaster();
     let query = use_query_map();
     let current = Memo::new(move |_| LeadQuery::read(|key| query.read().get(key)));
@@ -243,11 +249,12 @@ pub fn LeadsPage() -> impl IntoView {
                                     </div>
                                 }.into_any()
                             } else {
-                                let selectable = can_manage || can_export || can_send;
+                                let selectable = can_manage || can_export || can_send || new_campaign.with_value(Option::is_some);
                                 view! {
                                     <BulkBar workspace=workspace selection=selection filter=filter export_base=export_base
                                         query_string=query_string action=bulk can_manage=can_manage can_export=can_export
-                                        on_verify=verify can_send=can_send on_check_numbers=check_numbers />
+                                        on_verify=verify can_send=can_send on_check_numbers=check_numbers
+                                        new_campaign=new_campaign.get_value() />
                                     <section class="card">
                                         <p class="muted list-count">{format!("{} leads", grouped(page.total))}</p>
                                         <SelectAllBanner selection=selection />

@@ -1,0 +1,234 @@
+//! The dashboard's analytics through the router, on SQLite and PostgreSQL: zeros for a new
+//! workspace, then a real campaign over the simulator (sends, receipts, a reply that opts out,
+//! a message from a stranger) plus two messages seeded either side of the workspace's local
+//! midnight, each number checked against one computed by hand; a paced campaign shows on the
+//! WhatsApp panel with its next send.
+
+use crate::campaigns::{LEADS_CSV, burst, call, exec, form, import, until};
+use crate::common::{Browser, TestApp};
+use crate::whatsapp::{add_gateway_sender, admin, quick, simulator};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, TimeZone, Utc, Weekday};
+use reqwest::StatusCode;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::{Value, json};
+use shared::db::entities::{lead, message};
+use uuid::Uuid;
+
+async fn dashboard(browser: &Browser, ws: &str) -> Value {
+    let (status, body) = browser.call("dashboard", &[("workspace", ws)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["analytics"].clone()
+}
+
+/// Polls the dashboard until `done` holds (receipts and replies arrive by webhook).
+async fn dashboard_until(
+    browser: &Browser,
+    ws: &str,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..300 {
+        last = dashboard(browser, ws).await;
+        if done(&last) {
+            return last;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}: {last}");
+}
+
+/// An outbound message sent at `at` that got no receipt.
+async fn seed_sent(app: &TestApp, ws: Uuid, lead: Uuid, at: DateTime<Utc>) {
+    message::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        workspace_id: Set(ws),
+        lead_id: Set(Some(lead)),
+        sender_id: Set(None),
+        direction: Set("out".into()),
+        peer_phone: Set("254722000002".into()),
+        body: Set("Seeded".into()),
+        attachment_path: Set(None),
+        attachment_name: Set(None),
+        attachment_type: Set(None),
+        provider_message_id: Set(None),
+        status: Set("sent".into()),
+        error_code: Set(None),
+        error_text: Set(None),
+        campaign_id: Set(None),
+        template_id: Set(None),
+        created_at: Set(at),
+        sent_at: Set(Some(at)),
+        delivered_at: Set(None),
+        read_at: Set(None),
+        failed_at: Set(None),
+        seen_at: Set(None),
+    }
+    .insert(&app.db)
+    .await
+    .expect("seed a message");
+}
+
+async fn the_dashboard_counts_what_happened(app: TestApp) {
+    let sim = simulator(quick()).await;
+    let (browser, ws) = app
+        .user_with_workspace("Agency", "owner@dash.test", "dash")
+        .await;
+
+    // A new workspace: every number is a real zero.
+    let empty = dashboard(&browser, &ws).await;
+    assert_eq!(empty["leads"]["total"], 0, "{empty}");
+    assert_eq!(empty["sent"], json!({"today": 0, "week": 0, "month": 0}));
+    assert_eq!(empty["rates"]["sent"], 0);
+    assert_eq!(empty["running_campaigns"], 0);
+    assert_eq!(empty["senders"], json!([]));
+    assert_eq!(empty["recent_replies"], json!([]));
+
+    // Six leads: two with a working site, one broken, one without; two known on WhatsApp;
+    // Faraja not on WhatsApp and Ellie's phone invalid, so four are messaged.
+    import(&browser, "dash", &ws, LEADS_CSV).await;
+    for sql in [
+        "UPDATE leads SET website_status = 'WORKING' WHERE name IN ('Amani Bakery', 'Baraka Hardware')",
+        "UPDATE leads SET website_status = 'NOT_WORKING' WHERE name = 'Chai Corner'",
+        "UPDATE leads SET website_status = 'NO_WEBSITE' WHERE name = 'Duka Moja'",
+        "UPDATE leads SET website_status = 'UNCHECKED' WHERE name IN ('Ellie Salon', 'Faraja Books')",
+        "UPDATE leads SET whatsapp_status = 'ON_WHATSAPP' WHERE name IN ('Amani Bakery', 'Baraka Hardware')",
+        "UPDATE leads SET whatsapp_status = 'NOT_ON_WHATSAPP' WHERE name = 'Faraja Books'",
+    ] {
+        exec(&app, sql).await;
+    }
+    let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
+    let sender = sender["id"].as_str().unwrap().to_owned();
+    let offer = form("Offer", &sender, "Hi {name}", burst());
+    let draft = call(
+        &browser,
+        "create_campaign",
+        json!({"workspace": ws, "form": offer}),
+    )
+    .await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    call(
+        &browser,
+        "launch_campaign",
+        json!({"workspace": ws, "campaign": id, "form": offer}),
+    )
+    .await;
+    until(&browser, &ws, &id, "read receipts", |c| {
+        c["status"] == "completed" && c["counts"]["read"] == 4
+    })
+    .await;
+
+    // Amani writes back "STOP" (a reply and an opt-out); a stranger writes too.
+    admin(
+        &sim,
+        "/admin/sessions/main/inbound",
+        json!({"from": "254722000001", "message": "STOP"}),
+    )
+    .await;
+    admin(
+        &sim,
+        "/admin/sessions/main/inbound",
+        json!({"from": "254733999999", "message": "Who is this?"}),
+    )
+    .await;
+    dashboard_until(&browser, &ws, "both replies", |d| {
+        d["recent_replies"].as_array().is_some_and(|r| r.len() == 2)
+            && d["rates"]["leads_opted_out"] == 1
+    })
+    .await;
+
+    // Baraka got two more messages, without receipts: one at 23:30 yesterday and one at 00:01
+    // today, Nairobi time (UTC+3 all year).
+    let nairobi = FixedOffset::east_opt(3 * 3600).unwrap();
+    let today = Utc::now().with_timezone(&nairobi).date_naive();
+    let midnight = nairobi
+        .from_local_datetime(&today.and_hms_opt(0, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    let workspace = Uuid::parse_str(&ws).unwrap();
+    let baraka = lead::Entity::find()
+        .filter(lead::Column::WorkspaceId.eq(workspace))
+        .filter(lead::Column::Name.eq("Baraka Hardware"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    seed_sent(&app, workspace, baraka, midnight - Duration::minutes(30)).await;
+    seed_sent(&app, workspace, baraka, midnight + Duration::minutes(1)).await;
+
+    let d = dashboard(&browser, &ws).await;
+    assert_eq!(
+        d["leads"],
+        json!({"total": 6, "working_site": 2, "no_working_site": 2, "on_whatsapp": 2}),
+        "{d}"
+    );
+    // Today: the four campaign messages and the one after midnight; yesterday's 23:30 belongs
+    // to this week unless today is Monday, to this month unless today is the 1st.
+    let yesterday_this_week = u64::from(today.weekday() != Weekday::Mon);
+    let yesterday_this_month = u64::from(today.day() != 1);
+    assert_eq!(
+        d["sent"],
+        json!({"today": 5, "week": 5 + yesterday_this_week, "month": 5 + yesterday_this_month}),
+        "{d}"
+    );
+    // Six sent, four delivered and read; four leads messaged, Amani replied and opted out
+    // (the stranger is no lead of ours).
+    assert_eq!(
+        d["rates"],
+        json!({"sent": 6, "delivered": 4, "read": 4, "leads_messaged": 4,
+               "leads_replied": 1, "leads_opted_out": 1}),
+        "{d}"
+    );
+    assert_eq!(d["running_campaigns"], 0);
+    let replies = d["recent_replies"].as_array().unwrap();
+    assert_eq!(replies[0]["body"], "Who is this?", "{d}");
+    assert!(replies[0]["lead_id"].is_null());
+    assert_eq!(replies[1]["body"], "STOP");
+    assert_eq!(replies[1]["lead_name"], "Amani Bakery");
+    let line = &d["senders"][0];
+    assert_eq!(line["name"], "Main line", "{d}");
+    assert_eq!(line["sent_today"], 4);
+    assert!(line["campaign"].is_null(), "{d}");
+    assert!(line["next_send_at"].is_null(), "{d}");
+
+    // A paced campaign running: counted, and on the panel with when it sends next.
+    let paced = json!({"order": "sequential", "delay_min_s": 120, "delay_max_s": 120,
+        "cooldown_every": null, "respect_daily_cap": true, "working_hours": null,
+        "max_retries": 0});
+    let follow_up = form("Follow-up", &sender, "Any news, {name}?", paced);
+    let draft = call(
+        &browser,
+        "create_campaign",
+        json!({"workspace": ws, "form": follow_up}),
+    )
+    .await;
+    let second = draft["id"].as_str().unwrap().to_owned();
+    call(
+        &browser,
+        "launch_campaign",
+        json!({"workspace": ws, "campaign": second, "form": follow_up}),
+    )
+    .await;
+    let d = dashboard_until(&browser, &ws, "the paced campaign's first send", |d| {
+        d["senders"][0]["next_send_at"].is_string()
+    })
+    .await;
+    assert_eq!(d["running_campaigns"], 1, "{d}");
+    let line = &d["senders"][0];
+    assert_eq!(line["campaign"], "Follow-up", "{d}");
+    assert_eq!(line["sent_today"], 5);
+    let next: DateTime<Utc> = line["next_send_at"].as_str().unwrap().parse().unwrap();
+    let wait = next - Utc::now();
+    assert!(
+        wait > Duration::seconds(60) && wait <= Duration::seconds(120),
+        "next send in {wait}"
+    );
+    call(
+        &browser,
+        "cancel_campaign",
+        json!({"workspace": ws, "campaign": second}),
+    )
+    .await;
+}
+crate::both_backends!(dashboard_counts, the_dashboard_counts_what_happened);

@@ -1,0 +1,131 @@
+//! Analytics: what the dashboard shows — leads by what they offer, messages sent on the
+//! workspace's local days, delivery/read/reply/opt-out rates, running campaigns, each sender's
+//! standing today and the latest replies. Numbers come from the tables the dispatcher and the
+//! webhooks write; the DTOs compile everywhere, the queries sit behind `ssr`.
+
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The days the dashboard's rates look back over.
+pub const RATE_WINDOW_DAYS: u32 = 30;
+
+/// Leads by what a campaign can pitch them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadTotals {
+    pub total: u64,
+    /// Website checked and working: the maintenance/SEO pitch.
+    pub working_site: u64,
+    /// No website, or one that does not work: the web-design pitch.
+    pub no_working_site: u64,
+    pub on_whatsapp: u64,
+}
+
+/// Messages sent on the workspace's local calendar.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentTotals {
+    pub today: u64,
+    /// Since Monday.
+    pub week: u64,
+    /// Since the 1st.
+    pub month: u64,
+}
+
+/// The counts behind the rates over the last [`RATE_WINDOW_DAYS`]: rates are shown with what
+/// they are out of, so "100 %" of one message reads as what it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateCounts {
+    /// Outbound messages handed to WhatsApp.
+    pub sent: u64,
+    /// Of those, delivered to the phone (a read message was delivered).
+    pub delivered: u64,
+    pub read: u64,
+    /// Leads those messages went to.
+    pub leads_messaged: u64,
+    /// Of those leads, the ones who wrote back after being messaged.
+    pub leads_replied: u64,
+    /// Of those leads, the ones who have opted out.
+    pub leads_opted_out: u64,
+}
+
+/// `part` of `whole` as a whole-number percentage; `None` when there is nothing to divide.
+pub fn percent(part: u64, whole: u64) -> Option<u32> {
+    (whole > 0).then(|| {
+        let p = (u128::from(part) * 100 + u128::from(whole) / 2) / u128::from(whole);
+        u32::try_from(p.min(100)).unwrap_or(100)
+    })
+}
+
+impl RateCounts {
+    pub fn delivery_rate(&self) -> Option<u32> {
+        percent(self.delivered, self.sent)
+    }
+    pub fn read_rate(&self) -> Option<u32> {
+        percent(self.read, self.sent)
+    }
+    pub fn reply_rate(&self) -> Option<u32> {
+        percent(self.leads_replied, self.leads_messaged)
+    }
+    pub fn opt_out_rate(&self) -> Option<u32> {
+        percent(self.leads_opted_out, self.leads_messaged)
+    }
+}
+
+/// One sender on the dashboard's WhatsApp panel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SenderStanding {
+    pub id: Uuid,
+    pub name: String,
+    pub display_number: String,
+    /// "Connected", "Paused", … (`SenderDto::health_label`).
+    pub health: String,
+    pub paused_reason: Option<String>,
+    pub sent_today: u32,
+    pub daily_cap: u32,
+    /// The campaign sending from it now, if any.
+    pub campaign: Option<String>,
+    /// When its pacing lets the next message go (a delay or a cooldown), while a campaign
+    /// holds it; `None` when it is idle or may send at once.
+    pub next_send_at: Option<DateTime<Utc>>,
+    /// Whether `next_send_at` ends a cooldown rather than an ordinary delay.
+    pub cooling_down: bool,
+}
+
+/// A message a lead sent in, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentReply {
+    pub lead_id: Option<Uuid>,
+    pub lead_name: Option<String>,
+    pub peer_phone: String,
+    pub body: String,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Everything the dashboard's analytics cards and panels show.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overview {
+    pub leads: LeadTotals,
+    pub sent: SentTotals,
+    pub rates: RateCounts,
+    pub running_campaigns: u64,
+    pub senders: Vec<SenderStanding>,
+    pub recent_replies: Vec<RecentReply>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_round_and_refuse_an_empty_whole() {
+        assert_eq!(percent(0, 0), None);
+        assert_eq!(percent(0, 3), Some(0));
+        assert_eq!(percent(1, 3), Some(33));
+        assert_eq!(percent(2, 3), Some(67));
+        assert_eq!(percent(3, 3), Some(100));
+        assert_eq!(percent(u64::MAX, u64::MAX), Some(100));
+    }
+}

@@ -1,0 +1,292 @@
+//! The dashboard's numbers, counted in SQL on the tables the dispatcher and the webhooks
+//! write. Days, weeks and months are the workspace's own (its IANA time zone).
+
+use super::{
+    LeadTotals, Overview, RATE_WINDOW_DAYS, RateCounts, RecentReply, SenderStanding, SentTotals,
+};
+use crate::campaigns::planner::SenderPace;
+use crate::db::entities::{campaign, lead, message, sender_lease};
+use crate::services::Services;
+use crate::whatsapp::senders;
+use crate::workspaces::{Permission, service::TenantCtx, store as workspaces};
+use crate::{AppError, WorkspaceId};
+use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement, Value,
+};
+use std::collections::HashMap;
+
+/// How many replies the dashboard lists.
+const RECENT_REPLIES: u64 = 5;
+
+/// The dashboard's analytics for the workspace, as of `now`.
+pub async fn overview(svc: &Services, ctx: &TenantCtx) -> Result<Overview, AppError> {
+    ctx.require(Permission::AnalyticsView)?;
+    let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
+    let tz: chrono_tz::Tz = ws.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let now = Utc::now();
+    let db = &svc.db;
+    let id = ctx.workspace_id;
+    Ok(Overview {
+        leads: lead_totals(db, id).await?,
+        sent: sent_totals(db, id, now, &tz).await?,
+        rates: rate_counts(
+            db,
+            id,
+            now - chrono::Duration::days(RATE_WINDOW_DAYS.into()),
+        )
+        .await?,
+        running_campaigns: campaign::Entity::find()
+            .filter(campaign::Column::WorkspaceId.eq(id.0))
+            .filter(campaign::Column::Status.eq("running"))
+            .count(db)
+            .await?,
+        senders: sender_standings(svc, ctx, now).await?,
+        recent_replies: recent_replies(db, id).await?,
+    })
+}
+
+async fn lead_totals(db: &impl ConnectionTrait, id: WorkspaceId) -> Result<LeadTotals, AppError> {
+    let leads = || lead::Entity::find().filter(lead::Column::WorkspaceId.eq(id.0));
+    Ok(LeadTotals {
+        total: leads().count(db).await?,
+        working_site: leads()
+            .filter(lead::Column::WebsiteStatus.eq("WORKING"))
+            .count(db)
+            .await?,
+        no_working_site: leads()
+            .filter(lead::Column::WebsiteStatus.is_in(["NO_WEBSITE", "NOT_WORKING"]))
+            .count(db)
+            .await?,
+        on_whatsapp: leads()
+            .filter(lead::Column::WhatsappStatus.eq("ON_WHATSAPP"))
+            .count(db)
+            .await?,
+    })
+}
+
+/// The instant local midnight begins `day` in `tz`; where a DST change skips midnight, the
+/// first instant of the day that exists.
+pub fn local_day_start<Tz: TimeZone>(day: NaiveDate, tz: &Tz) -> DateTime<Utc> {
+    (0..=3)
+        .find_map(|hour| {
+            day.and_hms_opt(hour, 0, 0)
+                .and_then(|local| tz.from_local_datetime(&local).earliest())
+        })
+        .map_or_else(
+            || day.and_time(chrono::NaiveTime::MIN).and_utc(),
+            |at| at.with_timezone(&Utc),
+        )
+}
+
+/// Where today, this week (from Monday) and this month begin, locally, as instants.
+pub fn calendar_starts<Tz: TimeZone>(
+    now: DateTime<Utc>,
+    tz: &Tz,
+) -> (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>) {
+    let today = now.with_timezone(tz).date_naive();
+    let monday = today
+        .checked_sub_days(Days::new(u64::from(today.weekday().num_days_from_monday())))
+        .unwrap_or(today);
+    let first = today.with_day(1).unwrap_or(today);
+    (
+        local_day_start(today, tz),
+        local_day_start(monday, tz),
+        local_day_start(first, tz),
+    )
+}
+
+async fn sent_totals(
+    db: &impl ConnectionTrait,
+    id: WorkspaceId,
+    now: DateTime<Utc>,
+    tz: &chrono_tz::Tz,
+) -> Result<SentTotals, AppError> {
+    let (day, week, month) = calendar_starts(now, tz);
+    let since = |from: DateTime<Utc>| {
+        message::Entity::find()
+            .filter(message::Column::WorkspaceId.eq(id.0))
+            .filter(message::Column::Direction.eq("out"))
+            .filter(message::Column::SentAt.gte(from))
+    };
+    Ok(SentTotals {
+        today: since(day).count(db).await?,
+        week: since(week).count(db).await?,
+        month: since(month).count(db).await?,
+    })
+}
+
+fn placeholder(backend: DbBackend, n: usize) -> String {
+    match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    }
+}
+
+async fn rate_counts(
+    db: &impl ConnectionTrait,
+    id: WorkspaceId,
+    from: DateTime<Utc>,
+) -> Result<RateCounts, AppError> {
+    let backend = db.get_database_backend();
+    let p = |n| placeholder(backend, n);
+    // One pass over the window's outbound messages (index on workspace, direction, sent_at);
+    // per lead, whether it wrote back after its first message in the window, and whether it
+    // has opted out since.
+    let sql = format!(
+        "WITH sent AS (\
+           SELECT lead_id, delivered_at, read_at, sent_at FROM messages \
+           WHERE workspace_id = {p1} AND direction = 'out' AND sent_at >= {p2}), \
+         per_lead AS (\
+           SELECT s.lead_id, MIN(s.sent_at) AS first_sent FROM sent s \
+           WHERE s.lead_id IS NOT NULL GROUP BY s.lead_id) \
+         SELECT \
+           (SELECT COUNT(*) FROM sent) AS sent, \
+           (SELECT COUNT(*) FROM sent WHERE delivered_at IS NOT NULL OR read_at IS NOT NULL) AS delivered, \
+           (SELECT COUNT(*) FROM sent WHERE read_at IS NOT NULL) AS read_count, \
+           (SELECT COUNT(*) FROM per_lead) AS leads_messaged, \
+           (SELECT COUNT(*) FROM per_lead pl WHERE EXISTS (\
+              SELECT 1 FROM messages i WHERE i.workspace_id = {p3} AND i.lead_id = pl.lead_id \
+              AND i.direction = 'in' AND i.created_at > pl.first_sent)) AS leads_replied, \
+           (SELECT COUNT(*) FROM per_lead pl JOIN leads l ON l.id = pl.lead_id \
+              WHERE l.opted_out) AS leads_opted_out",
+        p1 = p(1),
+        p2 = p(2),
+        p3 = p(3),
+    );
+    let values: Vec<Value> = vec![id.0.into(), from.into(), id.0.into()];
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?
+        .ok_or_else(|| AppError::internal("dashboard rates", "the query returned no row"))?;
+    let get = |column: &str| -> Result<u64, AppError> {
+        let n: i64 = row.try_get("", column)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    };
+    Ok(RateCounts {
+        sent: get("sent")?,
+        delivered: get("delivered")?,
+        read: get("read_count")?,
+        leads_messaged: get("leads_messaged")?,
+        leads_replied: get("leads_replied")?,
+        leads_opted_out: get("leads_opted_out")?,
+    })
+}
+
+async fn sender_standings(
+    svc: &Services,
+    ctx: &TenantCtx,
+    now: DateTime<Utc>,
+) -> Result<Vec<SenderStanding>, AppError> {
+    let senders = senders::list(svc, ctx).await?;
+    let leases: HashMap<_, _> = sender_lease::Entity::find()
+        .filter(sender_lease::Column::WorkspaceId.eq(ctx.workspace_id.0))
+        .filter(sender_lease::Column::CampaignId.is_not_null())
+        .all(&svc.db)
+        .await?
+        .into_iter()
+        .map(|lease| (lease.sender_id, lease))
+        .collect();
+    let running: HashMap<_, _> = campaign::Entity::find()
+        .filter(campaign::Column::WorkspaceId.eq(ctx.workspace_id.0))
+        .filter(campaign::Column::Status.eq("running"))
+        .all(&svc.db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    Ok(senders
+        .into_iter()
+        .map(|s| {
+            // A lease names the campaign that last sent from the number; it only counts while
+            // that campaign runs.
+            let lease = leases
+                .get(&s.id)
+                .filter(|l| l.campaign_id.is_some_and(|c| running.contains_key(&c)));
+            let pace: Option<SenderPace> = lease.and_then(|l| serde_json::from_str(&l.pace).ok());
+            let next_send_at = pace.as_ref().and_then(|p| p.next_at).filter(|at| *at > now);
+            SenderStanding {
+                health: s.health_label().to_owned(),
+                campaign: lease
+                    .and_then(|l| l.campaign_id)
+                    .and_then(|c| running.get(&c).cloned()),
+                cooling_down: next_send_at.is_some() && pace.is_some_and(|p| p.cooling_down),
+                next_send_at,
+                id: s.id,
+                name: s.name,
+                display_number: s.display_number,
+                paused_reason: s.paused_reason,
+                sent_today: s.sent_today,
+                daily_cap: s.daily_cap,
+            }
+        })
+        .collect())
+}
+
+async fn recent_replies(
+    db: &impl ConnectionTrait,
+    id: WorkspaceId,
+) -> Result<Vec<RecentReply>, AppError> {
+    let replies = message::Entity::find()
+        .filter(message::Column::WorkspaceId.eq(id.0))
+        .filter(message::Column::Direction.eq("in"))
+        .order_by_desc(message::Column::CreatedAt)
+        .limit(RECENT_REPLIES)
+        .all(db)
+        .await?;
+    let lead_ids: Vec<_> = replies.iter().filter_map(|m| m.lead_id).collect();
+    let names: HashMap<_, _> = if lead_ids.is_empty() {
+        HashMap::new()
+    } else {
+        lead::Entity::find()
+            .filter(lead::Column::WorkspaceId.eq(id.0))
+            .filter(lead::Column::Id.is_in(lead_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| (l.id, l.name))
+            .collect()
+    };
+    Ok(replies
+        .into_iter()
+        .map(|m| RecentReply {
+            lead_name: m.lead_id.and_then(|l| names.get(&l).cloned()),
+            lead_id: m.lead_id,
+            peer_phone: m.peer_phone,
+            body: m.body,
+            received_at: m.created_at,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_calendar_starts_follow_the_zone() {
+        let nairobi: chrono_tz::Tz = "Africa/Nairobi".parse().unwrap();
+        // Thursday 3 December 2026, 22:30 UTC = Friday 4 December, 01:30 in Nairobi (UTC+3).
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 22, 30, 0).unwrap();
+        let (day, week, month) = calendar_starts(now, &nairobi);
+        assert_eq!(day, Utc.with_ymd_and_hms(2026, 12, 3, 21, 0, 0).unwrap());
+        // Monday 30 November, local midnight.
+        assert_eq!(week, Utc.with_ymd_and_hms(2026, 11, 29, 21, 0, 0).unwrap());
+        assert_eq!(month, Utc.with_ymd_and_hms(2026, 11, 30, 21, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn a_day_whose_midnight_is_skipped_starts_at_its_first_hour() {
+        // Santiago moved clocks from 00:00 to 01:00 on 6 September 2026.
+        let santiago: chrono_tz::Tz = "America/Santiago".parse().unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 9, 6).unwrap();
+        let start = local_day_start(day, &santiago);
+        assert_eq!(
+            start.with_timezone(&santiago).date_naive(),
+            day,
+            "{start} is not on {day}"
+        );
+        assert_eq!(start, Utc.with_ymd_and_hms(2026, 9, 6, 4, 0, 0).unwrap());
+    }
+}
