@@ -160,6 +160,17 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
     const now = Date.now();
     expect([nairobiTime(new Date(now)), nairobiTime(new Date(now - 60_000)), nairobiTime(new Date(now - 120_000))]).toContain(ended);
     await snap(page, testInfo, 'campaign-done.png');
+    // The per-recipient report downloads as CSV.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download report (CSV)' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('campaign_report.csv');
+    const fs = await import('node:fs/promises');
+    const report = (await fs.readFile(await download.path(), 'utf8')).trim().split('\n');
+    expect(report[0]).toBe('lead,phone,variant,state,delivery,sent_at,delivered_at,read_at,replied_at,error');
+    expect(report).toHaveLength(3);
+    expect(report.slice(1).map((line) => line.split(',')[0]).sort()).toEqual([...kisumu].sort());
     for (const [i, phone] of phones.slice(0, 2).entries()) {
       const received = await request.get(`${simulator}/admin/messages?to=${phone}`, {
         headers: { 'X-API-Key': SIM_KEY },

@@ -1,13 +1,16 @@
 //! `GET /w/{slug}/campaigns/{id}/events`: a campaign's live progress as Server-Sent Events.
 //! Each event is the whole `CampaignDto` as JSON, sent on connect and then whenever it changes
 //! (read once a second from the database, so progress made by any instance shows).
+//! `GET /w/{slug}/campaigns/{id}/report.csv`: the per-recipient report.
 
 use super::tenant::Tenant;
 use crate::AppState;
 use axum::extract::{Path, State};
+use axum::response::Response;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use shared::AppError;
+use shared::campaigns::report;
 use shared::campaigns::service as campaigns;
 use std::convert::Infallible;
 use std::time::Duration;
@@ -56,4 +59,18 @@ pub async fn events(
         },
     );
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// `campaign_report.csv`: lead, phone, variant, state and times for every recipient.
+pub async fn report_csv(
+    State(state): State<AppState>,
+    Tenant(ctx): Tenant,
+    Path((_slug, id)): Path<(String, Uuid)>,
+) -> Result<Response, AppError> {
+    let csv = report::csv(&state.services, &ctx, id).await?;
+    Ok(super::imports::attachment(
+        csv.into_bytes(),
+        "text/csv; charset=utf-8",
+        "campaign_report.csv",
+    ))
 }

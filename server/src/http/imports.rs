@@ -97,7 +97,7 @@ pub(crate) async fn drain(body: Body, cap: usize) {
     .await;
 }
 
-fn attachment(bytes: Vec<u8>, content_type: &str, file_name: &str) -> Response {
+pub(super) fn attachment(bytes: Vec<u8>, content_type: &str, file_name: &str) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(content_type) {

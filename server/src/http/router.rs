@@ -81,6 +81,10 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         )
         .route("/w/{slug}/campaigns/{id}/events", get(campaigns::events))
         .route(
+            "/w/{slug}/campaigns/{id}/report.csv",
+            get(campaigns::report_csv),
+        )
+        .route(
             "/w/{slug}/imports/{id}/report.csv",
             get(imports::report_csv),
         )

@@ -7,7 +7,7 @@
 
 use crate::common::{Browser, TestApp};
 use crate::imports::{finished, start};
-use crate::whatsapp::{SIM_KEY, add_gateway_sender, quick, simulator};
+use crate::whatsapp::{SIM_KEY, add_gateway_sender, admin, quick, simulator};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
@@ -262,6 +262,55 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
     })
     .await;
     assert_eq!(read["counts"]["delivered"], 3);
+
+    // The report: one line per recipient, with the times the receipts brought; Amani's reply
+    // after the message is its replied_at.
+    admin(
+        &sim,
+        "/admin/sessions/main/inbound",
+        json!({"from": "254722000001", "message": "Tell me more"}),
+    )
+    .await;
+    let mut report = String::new();
+    for _ in 0..100 {
+        let response = browser
+            .get(&format!("/w/camp/campaigns/{id}/report.csv"))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()["content-disposition"],
+            "attachment; filename=\"campaign_report.csv\""
+        );
+        report = response.text().await.unwrap();
+        let replied = report
+            .lines()
+            .find(|l| l.starts_with("Amani Bakery,"))
+            .is_some_and(|l| l.split(',').nth(8).is_some_and(|c| !c.is_empty()));
+        if replied {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(
+        lines[0],
+        "lead,phone,variant,state,delivery,sent_at,delivered_at,read_at,replied_at,error"
+    );
+    assert_eq!(lines.len(), 4, "{report}");
+    for line in &lines[1..] {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(cells.len(), 10, "{line}");
+        assert_eq!(cells[2..5], ["A", "sent", "read"], "{line}");
+        for at in &cells[5..8] {
+            assert!(
+                at.parse::<chrono::DateTime<chrono::Utc>>().is_ok(),
+                "{line}"
+            );
+        }
+        let replied = line.starts_with("Amani Bakery,+254722000001,");
+        assert_eq!(cells[8].is_empty(), !replied, "{line}");
+        assert!(cells[9].is_empty(), "{line}");
+    }
 
     let page = call(
         &browser,
@@ -675,6 +724,12 @@ async fn other_workspaces_and_viewers_are_kept_out(app: TestApp) {
     assert_eq!(events.status(), StatusCode::NOT_FOUND);
     let events = other.get(&format!("/w/iso-b/campaigns/{id}/events")).await;
     assert_eq!(events.status(), StatusCode::NOT_FOUND);
+    for slug in ["iso-a", "iso-b"] {
+        let report = other
+            .get(&format!("/w/{slug}/campaigns/{id}/report.csv"))
+            .await;
+        assert_eq!(report.status(), StatusCode::NOT_FOUND, "{slug}");
+    }
     let list = call(&other, "load_campaigns", json!({"workspace": other_ws})).await;
     assert_eq!(list, json!([]));
 
@@ -692,6 +747,11 @@ async fn other_workspaces_and_viewers_are_kept_out(app: TestApp) {
         let (status, body) = send(&viewer, name, body).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{name}: {body}");
     }
+    // Nor download its phone numbers.
+    let report = viewer
+        .get(&format!("/w/iso-a/campaigns/{id}/report.csv"))
+        .await;
+    assert_eq!(report.status(), StatusCode::FORBIDDEN);
     call(
         &owner,
         "delete_campaign",

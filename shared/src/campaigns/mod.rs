@@ -2,7 +2,8 @@
 //! ([`strategy`]) and the planner that turns it into send times and estimates ([`planner`]) —
 //! pure, compiled everywhere, so the wizard validates and estimates in the browser exactly as
 //! the server schedules. Behind `ssr`: the tables' queries ([`store`]), the entry points
-//! ([`service`]), the durable dispatcher ([`dispatcher`]) and notifications ([`notify`]).
+//! ([`service`]), the durable dispatcher ([`dispatcher`]), notifications ([`notify`]) and
+//! the per-recipient CSV report ([`report`]).
 
 #[cfg(feature = "ssr")]
 pub mod dispatcher;
@@ -10,6 +11,8 @@ pub mod model;
 #[cfg(feature = "ssr")]
 pub mod notify;
 pub mod planner;
+#[cfg(feature = "ssr")]
+pub mod report;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]

@@ -36,7 +36,7 @@ pub const LIST_LIMIT: u64 = 200;
 /// Recipients per page of the campaign's table.
 pub const RECIPIENT_PAGE: u64 = 50;
 
-async fn find(
+pub(super) async fn find(
     db: &impl ConnectionTrait,
     workspace: WorkspaceId,
     id: Uuid,
@@ -48,7 +48,7 @@ async fn find(
         .ok_or(AppError::NotFound)
 }
 
-fn form_of(model: &campaign::Model) -> CampaignForm {
+pub(super) fn form_of(model: &campaign::Model) -> CampaignForm {
     serde_json::from_str(&model.form).unwrap_or_default()
 }
 

@@ -337,6 +337,11 @@ fn RecipientsTable(
     let toaster = use_toaster();
     let slug = use_shell().shell.workspace.slug.clone();
     let leads_base = StoredValue::new(format!("/w/{slug}/leads"));
+    // The per-recipient CSV, for whoever may export leads.
+    let report = use_shell()
+        .shell
+        .can(Permission::LeadsExport)
+        .then(|| format!("/w/{slug}/campaigns/{campaign}/report.csv"));
     let filter = RwSignal::new(None::<RecipientState>);
     let rows = RwSignal::new(first.rows);
     let next = RwSignal::new(first.next);
@@ -404,6 +409,9 @@ fn RecipientsTable(
                         }).collect_view()}
                     </select>
                 </div>
+                {report.map(|href| view! {
+                    <a class="btn btn-small" href=href download="campaign_report.csv">"Download report (CSV)"</a>
+                })}
             </div>
             {move || if rows.with(Vec::is_empty) {
                 view! { <p class="muted empty">{if filter.get().is_some() { "No recipient in this state." } else { "No recipient yet: the list is drawn up when the campaign starts." }}</p> }.into_any()
