@@ -124,6 +124,14 @@ ensure_npm() {
     ":$dir/node_modules/.bin:"*) ;;
     *) export PATH="$dir/node_modules/.bin:$PATH" ;;
   esac
+  # Chart.js for the analytics page's charts: served by the site from frontend/assets/vendor
+  # (not committed; cargo-leptos copies assets into the site on every build).
+  local chart="$dir/node_modules/chart.js/dist/chart.umd.min.js" vendor="$ROOT/frontend/assets/vendor"
+  [[ -f "$chart" ]] || die "chart.js is missing from end2end/node_modules (run npm ci in end2end)"
+  if ! cmp -s "$chart" "$vendor/chart.umd.js"; then
+    mkdir -p "$vendor"
+    cp "$chart" "$vendor/chart.umd.js"
+  fi
   local tool
   for tool in wasm-opt sass; do
     [[ "$(command -v "$tool")" == "$dir/node_modules/.bin/$tool" ]] || die "$tool is not taken from end2end/node_modules/.bin (run npm ci in end2end)"

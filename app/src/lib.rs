@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("campaigns/:id/edit") view={Lazy::<EditCampaignRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("campaigns/:id") view={Lazy::<CampaignRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("templates") view={Lazy::<TemplatesRoute>::new()} ssr=ssr.clone() />
+                    <Route path=path!("analytics") view={Lazy::<AnalyticsRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("inbox") view={Lazy::<InboxRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("imports") view={Lazy::<ImportsRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("imports/:id") view={Lazy::<ImportRoute>::new()} ssr=ssr.clone() />

@@ -96,6 +96,10 @@ lazy_page!(
     TemplatesRoute => workspace::templates::TemplatesPage, mark_hydrated
 );
 lazy_page!(
+    /// `/w/:slug/analytics`
+    AnalyticsRoute => workspace::analytics::AnalyticsPage, mark_hydrated
+);
+lazy_page!(
     /// `/w/:slug/campaigns`
     CampaignsRoute => workspace::campaigns::CampaignsPage, mark_hydrated
 );

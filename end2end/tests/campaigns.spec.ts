@@ -207,6 +207,33 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
     await snap(page, testInfo, 'dashboard.png');
   });
 
+  await test.step('analytics: the charts and their tables', async () => {
+    await gotoHydrated(page, `/w/${slug}/analytics`);
+    await expect(page.getByRole('heading', { level: 1, name: 'Analytics' })).toBeVisible();
+    // Chart.js (loaded on first use) drew on all three canvases.
+    const drawn = () =>
+      page.evaluate(() => {
+        const chart = (window as unknown as { Chart?: { getChart(c: Element): unknown } }).Chart;
+        return Array.from(document.querySelectorAll('canvas')).filter((c) => chart?.getChart(c)).length;
+      });
+    await expect.poll(drawn, { timeout: 15_000 }).toBe(3);
+    // The table view holds the numbers: today's row, two sent, delivered and read.
+    await page.locator('.chart-card', { hasText: 'Messages per day' }).getByText('Show as a table').click();
+    const today = page.locator('.chart-card', { hasText: 'Messages per day' }).locator('tbody tr').last();
+    await expect(today.locator('td')).toHaveText(['2', '2', '2', '0']);
+    const outcomes = page.locator('.chart-card', { hasText: 'Where the messages ended up' });
+    await outcomes.getByText('Show as a table').click();
+    await expect(outcomes.locator('tr', { hasText: 'Read' }).locator('td')).toHaveText('2 (100 %)');
+    await snap(page, testInfo, 'analytics.png');
+    // A range the wrong way round is named; a range without messages says so instead of an empty canvas.
+    await page.getByLabel('To').fill('2020-01-31');
+    await expect(page.locator('.range-error')).toHaveText('The end date is before the start date.');
+    await page.getByLabel('From').fill('2020-01-01');
+    await expect(page.locator('.chart-card', { hasText: 'Messages per day' })).toContainText('No messages in this range.');
+    await expect.poll(drawn).toBe(0);
+    await snap(page, testInfo, 'analytics-empty.png');
+  });
+
   await test.step('a paced campaign: pause, resume, cancel', async () => {
     // Started from the lead list: the whole filter (Kisumu) in one link.
     await gotoHydrated(page, `/w/${slug}/leads?city=Kisumu`);

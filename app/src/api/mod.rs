@@ -3,6 +3,7 @@
 //! `ApiError` (an `AppError` inside) and set the HTTP status they stand for.
 
 pub mod account;
+pub mod analytics;
 pub mod campaigns;
 pub mod lead;
 pub mod leads;

@@ -42,6 +42,8 @@ pub fn Icon(name: &'static str) -> impl IntoView {
         }
         // A paper plane: campaigns send.
         "campaigns" => "M2.01 21 23 12 2.01 3 2 10l15 2-15 2z",
+        // Bars rising: charts of what worked.
+        "analytics" => "M5 9.2h3V19H5V9.2zM10.6 5h2.8v14h-2.8V5zm5.6 8H19v6h-2.8v-6z",
         "menu" => "M3 18h18v-2H3v2zm0-5h18v-2H3v2zm0-7v2h18V6H3z",
         "user" => {
             "M12 12c2.21 0 4-1.79 4-4s-1.79-4-4-4-4 1.79-4 4 1.79 4 4 4zm0 2c-2.67 0-8 1.34-8 4v2h16v-2c0-2.66-5.33-4-8-4z"

@@ -2,6 +2,7 @@
 //! posts its file to the upload route).
 
 pub mod attachment;
+pub mod chart;
 pub mod confirm;
 pub mod form;
 pub mod icons;

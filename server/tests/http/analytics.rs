@@ -192,6 +192,79 @@ async fn the_dashboard_counts_what_happened(app: TestApp) {
     assert!(line["campaign"].is_null(), "{d}");
     assert!(line["next_send_at"].is_null(), "{d}");
 
+    // The analytics page's report for yesterday and today, local days.
+    let yesterday = today.pred_opt().unwrap();
+    let query = |campaign: Value, sender: Value| {
+        json!({"workspace": ws, "query": {"from": yesterday, "to": today,
+            "campaign": campaign, "sender": sender}})
+    };
+    let (status, report) = browser
+        .call_json("load_analytics", query(Value::Null, Value::Null))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let days = report["days"].as_array().unwrap();
+    assert_eq!(days.len(), 2, "{report}");
+    assert_eq!(
+        days[0],
+        json!({"day": yesterday, "sent": 1, "delivered": 0, "read": 0, "replied": 0}),
+        "{report}"
+    );
+    assert_eq!(
+        days[1],
+        json!({"day": today, "sent": 5, "delivered": 4, "read": 4, "replied": 1}),
+        "{report}"
+    );
+    // Each message once, at its furthest step: Amani's was answered, three were read, the two
+    // seeded ones got no receipt.
+    assert_eq!(
+        report["outcomes"],
+        json!({"replied": 1, "read": 3, "delivered": 0, "sent": 2, "failed": 0}),
+        "{report}"
+    );
+    assert_eq!(report["campaigns"].as_array().unwrap().len(), 1);
+    assert_eq!(report["campaigns"][0]["name"], "Offer");
+    assert_eq!(
+        report["campaigns"][0]["outcomes"],
+        json!({"replied": 1, "read": 3, "delivered": 0, "sent": 0, "failed": 0})
+    );
+    // One campaign's or one sender's messages only (the seeded ones have neither).
+    let (_, by_campaign) = browser
+        .call_json("load_analytics", query(json!(id), Value::Null))
+        .await;
+    assert_eq!(by_campaign["days"][0]["sent"], 0, "{by_campaign}");
+    assert_eq!(by_campaign["days"][1]["sent"], 4);
+    assert_eq!(by_campaign["days"][1]["replied"], 1);
+    assert_eq!(by_campaign["outcomes"]["sent"], 0);
+    let (_, by_sender) = browser
+        .call_json("load_analytics", query(Value::Null, json!(sender)))
+        .await;
+    assert_eq!(by_sender["days"][1]["sent"], 4, "{by_sender}");
+    // A range the wrong way round names the field; another workspace's campaign is not found.
+    let (status, refused) = browser
+        .call_json(
+            "load_analytics",
+            json!({"workspace": ws, "query": {"from": today, "to": yesterday,
+                "campaign": null, "sender": null}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["Validation"][0]["field"], "to", "{refused}");
+    let (rival, rival_ws) = app
+        .user_with_workspace("Rival", "rival@dash.test", "dash-rival")
+        .await;
+    let (status, _) = rival
+        .call_json(
+            "load_analytics",
+            json!({"workspace": rival_ws, "query": {"from": yesterday, "to": today,
+                "campaign": id, "sender": null}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = rival
+        .call_json("load_analytics", query(Value::Null, Value::Null))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // A paced campaign running: counted, and on the panel with when it sends next.
     let paced = json!({"order": "sequential", "delay_min_s": 120, "delay_max_s": 120,
         "cooldown_every": null, "respect_daily_cap": true, "working_hours": null,

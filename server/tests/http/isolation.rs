@@ -25,6 +25,9 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
         "/w/bravo/websites",
         "/w/bravo/senders",
         "/w/bravo/inbox",
+        "/w/bravo/campaigns",
+        "/w/bravo/templates",
+        "/w/bravo/analytics",
         "/w/bravo/logo",
     ] {
         let response = a.get(path).await;
@@ -103,6 +106,11 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
             "confirm_import",
             serde_json::json!({"workspace": ws_b, "import": b_import, "form": {
                 "columns": b_preview["columns"], "default_country": "KE", "on_duplicate": "skip"}}),
+        ),
+        (
+            "load_analytics",
+            serde_json::json!({"workspace": ws_b, "query": {"from": "2026-01-01",
+                "to": "2026-01-31", "campaign": null, "sender": null}}),
         ),
         (
             "leads",

@@ -1,12 +1,17 @@
 //! Analytics: what the dashboard shows — leads by what they offer, messages sent on the
 //! workspace's local days, delivery/read/reply/opt-out rates, running campaigns, each sender's
-//! standing today and the latest replies. Numbers come from the tables the dispatcher and the
-//! webhooks write; the DTOs compile everywhere, the queries sit behind `ssr`.
+//! standing today and the latest replies — and the analytics page's report for a date range
+//! (messages per day, the outcome share, campaigns side by side). Numbers come from the tables
+//! the dispatcher and the webhooks write; the DTOs compile everywhere, the queries sit behind
+//! `ssr`.
 
+#[cfg(feature = "ssr")]
+pub mod report;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-use chrono::{DateTime, Utc};
+use crate::AppError;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -115,6 +120,112 @@ pub struct Overview {
     pub recent_replies: Vec<RecentReply>,
 }
 
+/// The longest range the analytics page reports on, in days.
+pub const MAX_RANGE_DAYS: i64 = 366;
+
+/// What the analytics page asks for: local days `from`..=`to`, optionally one campaign's or one
+/// sender's messages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportQuery {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub campaign: Option<Uuid>,
+    pub sender: Option<Uuid>,
+}
+
+impl ReportQuery {
+    /// The range in days, or an error naming the field that is wrong.
+    pub fn days(&self) -> Result<i64, AppError> {
+        let days = (self.to - self.from).num_days() + 1;
+        if days < 1 {
+            return Err(AppError::field(
+                "to",
+                "The end date is before the start date.",
+            ));
+        }
+        if days > MAX_RANGE_DAYS {
+            return Err(AppError::field(
+                "to",
+                format!("Choose at most {MAX_RANGE_DAYS} days."),
+            ));
+        }
+        Ok(days)
+    }
+}
+
+/// One local day of the line chart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayPoint {
+    pub day: NaiveDate,
+    /// Messages handed to WhatsApp that day.
+    pub sent: u64,
+    /// Delivery receipts that day.
+    pub delivered: u64,
+    /// Read receipts that day.
+    pub read: u64,
+    /// Messages leads sent in that day.
+    pub replied: u64,
+}
+
+/// Where the range's messages ended up; each message counts once, at its furthest step.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeShare {
+    /// The lead wrote back after it.
+    pub replied: u64,
+    pub read: u64,
+    pub delivered: u64,
+    /// Sent, no receipt (yet).
+    pub sent: u64,
+    pub failed: u64,
+}
+
+impl OutcomeShare {
+    pub fn total(&self) -> u64 {
+        self.replied + self.read + self.delivered + self.sent + self.failed
+    }
+
+    /// (label, count) in the order the charts and tables show them.
+    pub fn parts(&self) -> [(&'static str, u64); 5] {
+        [
+            ("Replied", self.replied),
+            ("Read", self.read),
+            ("Delivered", self.delivered),
+            ("Sent, no receipt", self.sent),
+            ("Failed", self.failed),
+        ]
+    }
+}
+
+/// One campaign's messages in the range, by status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignBreakdown {
+    pub id: Uuid,
+    pub name: String,
+    pub outcomes: OutcomeShare,
+}
+
+/// A campaign or sender the page's filters offer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// The analytics page's numbers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub query: ReportQuery,
+    pub days: Vec<DayPoint>,
+    pub outcomes: OutcomeShare,
+    /// The campaigns with the most messages in the range (at most [`TOP_CAMPAIGNS`]).
+    pub campaigns: Vec<CampaignBreakdown>,
+    pub campaign_choices: Vec<Choice>,
+    pub sender_choices: Vec<Choice>,
+}
+
+/// Campaigns the stacked bar compares.
+pub const TOP_CAMPAIGNS: usize = 10;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +238,23 @@ mod tests {
         assert_eq!(percent(2, 3), Some(67));
         assert_eq!(percent(3, 3), Some(100));
         assert_eq!(percent(u64::MAX, u64::MAX), Some(100));
+    }
+
+    #[test]
+    fn a_report_range_is_checked() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        let query = |from, to| ReportQuery {
+            from,
+            to,
+            campaign: None,
+            sender: None,
+        };
+        assert_eq!(query(day(1), day(1)).days().unwrap(), 1);
+        assert_eq!(query(day(1), day(31)).days().unwrap(), 31);
+        assert!(
+            matches!(query(day(2), day(1)).days(), Err(AppError::Validation(f)) if f[0].field == "to")
+        );
+        let long = query(day(1), day(1) + chrono::Days::new(400));
+        assert!(long.days().is_err());
     }
 }

@@ -2,6 +2,7 @@
 //! switcher, notification bell and user menu, and the page in the middle.
 
 pub mod account;
+pub mod analytics;
 pub mod audit;
 pub mod campaigns;
 pub mod conversation;
@@ -93,6 +94,7 @@ fn Frame(shell: WorkspaceShell) -> impl IntoView {
         (format!("{base}/websites"), "Websites", "websites"),
         (format!("{base}/inbox"), "Inbox", "inbox"),
         (format!("{base}/campaigns"), "Campaigns", "campaigns"),
+        (format!("{base}/analytics"), "Analytics", "analytics"),
         (format!("{base}/templates"), "Templates", "templates"),
         (format!("{base}/senders"), "Senders", "senders"),
         (format!("{base}/customers"), "Customers", "customers"),

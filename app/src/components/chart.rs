@@ -1,0 +1,183 @@
+//! Charts drawn by Chart.js through chart-js-rs in the hydrated page: a canvas, and next to it
+//! (for screen readers, and anyone who wants the numbers) the same data as a table. Chart.js is
+//! loaded on first use from the site (`/vendor/chart.umd.js`, copied from npm by the build),
+//! so pages without charts never download it.
+
+use leptos::prelude::*;
+
+/// The series colours, in order (primary blue, green, violet, amber, red, slate).
+pub const PALETTE: [&str; 6] = [
+    "#1d4ed8", "#15803d", "#7c3aed", "#d97706", "#b91c1c", "#94a3b8",
+];
+
+/// What a chart shows: one kind of chart over labelled points.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChartSpec {
+    /// One line per series over the labels (days).
+    Lines {
+        labels: Vec<String>,
+        series: Vec<(String, Vec<u64>)>,
+    },
+    /// Shares of a whole.
+    Doughnut {
+        labels: Vec<String>,
+        values: Vec<u64>,
+    },
+    /// One bar per label, its series stacked.
+    StackedBars {
+        labels: Vec<String>,
+        series: Vec<(String, Vec<u64>)>,
+    },
+}
+
+/// A canvas that Chart.js draws `spec` on once the page is hydrated. `id` must be unique on
+/// the page; `label` describes the chart for assistive technology (the table beside it holds
+/// the numbers).
+#[component]
+pub fn Chart(id: String, label: String, spec: ChartSpec) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        let (id, spec) = (id.clone(), spec.clone());
+        Effect::new(move |_| {
+            let (id, spec) = (id.clone(), spec.clone());
+            draw::when_ready(move || draw::render(&id, &spec));
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = &spec;
+    view! {
+        <div class="chart-box">
+            <canvas id=id role="img" aria-label=label></canvas>
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod draw {
+    use super::{ChartSpec, PALETTE};
+    use chart_js_rs::bar::Bar;
+    use chart_js_rs::doughnut::Doughnut;
+    use chart_js_rs::scatter::Scatter;
+    use chart_js_rs::{
+        Animation, ChartExt, ChartOptions, ChartPlugins, ChartScale, Dataset, DatasetDataExt,
+        DatasetIterExt, PluginLegend, ScaleTicks, SinglePointDataset, XYDataset,
+    };
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::Closure;
+
+    const SRC: &str = "/vendor/chart.umd.js";
+    const SCRIPT_ID: &str = "chart-js";
+
+    fn loaded() -> bool {
+        js_sys::Reflect::get(&js_sys::global(), &"Chart".into()).is_ok_and(|c| !c.is_undefined())
+    }
+
+    /// Runs `draw` once Chart.js is on the page, adding its script the first time.
+    pub fn when_ready(draw: impl FnOnce() + 'static) {
+        if loaded() {
+            draw();
+            return;
+        }
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let script = document.get_element_by_id(SCRIPT_ID).or_else(|| {
+            let script = document.create_element("script").ok()?;
+            script.set_id(SCRIPT_ID);
+            script.set_attribute("src", SRC).ok()?;
+            document.head()?.append_child(&script).ok()?;
+            Some(script)
+        });
+        if let Some(script) = script {
+            let on_load = Closure::once_into_js(draw);
+            let _ = script.add_event_listener_with_callback("load", on_load.unchecked_ref());
+        }
+    }
+
+    /// Sized by its box, legend below, drawn at once: numbers people came to read should not
+    /// slide in (and a screenshot shows the chart, not a frame of its animation).
+    fn options() -> ChartOptions {
+        ChartOptions::new()
+            .maintain_aspect_ratio(false)
+            .animation(Animation::new().duration(0))
+            .plugins(ChartPlugins::new().legend(PluginLegend::new().position("bottom")))
+    }
+
+    fn whole_numbers() -> ChartScale {
+        ChartScale::new()
+            .begin_at_zero(true)
+            .ticks(ScaleTicks::new().precision(0))
+    }
+
+    fn xy(labels: &[String], values: &[u64]) -> chart_js_rs::DatasetData {
+        labels
+            .iter()
+            .cloned()
+            .zip(values.iter().copied())
+            .into_data_iter()
+            .presorted_to_dataset_data()
+    }
+
+    pub fn render(id: &str, spec: &ChartSpec) {
+        match spec {
+            ChartSpec::Lines { labels, series } => {
+                let datasets: Vec<XYDataset> = series
+                    .iter()
+                    .zip(PALETTE.iter().cycle())
+                    .map(|((name, values), colour)| {
+                        XYDataset::new()
+                            .dataset_type("line")
+                            .label(name.clone())
+                            .data(xy(labels, values))
+                            .border_color(*colour)
+                            .background_color(colour.to_string())
+                            .tension(0.25)
+                            .point_radius(2)
+                    })
+                    .collect();
+                Scatter::new(id)
+                    .data(Dataset::new().labels(labels.clone()).datasets(datasets))
+                    .options(options().scales([
+                        ("x", ChartScale::new().scale_type("category")),
+                        ("y", whole_numbers()),
+                    ]))
+                    .into_chart()
+                    .render();
+            }
+            ChartSpec::Doughnut { labels, values } => {
+                let dataset = SinglePointDataset::new()
+                    .data(values.iter().copied())
+                    .background_color(PALETTE.iter().take(values.len().max(1)).copied());
+                Doughnut::new(id)
+                    .data(
+                        Dataset::new()
+                            .labels(labels.clone())
+                            .datasets(vec![dataset]),
+                    )
+                    .options(options())
+                    .into_chart()
+                    .render();
+            }
+            ChartSpec::StackedBars { labels, series } => {
+                let datasets: Vec<XYDataset> = series
+                    .iter()
+                    .zip(PALETTE.iter().cycle())
+                    .map(|((name, values), colour)| {
+                        XYDataset::new()
+                            .label(name.clone())
+                            .data(xy(labels, values))
+                            .background_color(colour.to_string())
+                    })
+                    .collect();
+                Bar::<Vec<XYDataset>>::new(id)
+                    .data(Dataset::new().labels(labels.clone()).datasets(datasets))
+                    .options(options().scales([
+                        ("x", ChartScale::new().stacked(true)),
+                        ("y", whole_numbers().stacked(true)),
+                    ]))
+                    .into_chart()
+                    .render();
+            }
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! The analytics page's report: messages per local day (sent, delivered, read, replies), the
+//! outcome share of the range's messages and the busiest campaigns side by side — each one SQL
+//! aggregate over `messages`, with local days turned into UTC bounds first so DST holds and
+//! both databases group the same way.
+
+use super::service::local_day_start;
+use super::{
+    CampaignBreakdown, Choice, DayPoint, OutcomeShare, Report, ReportQuery, TOP_CAMPAIGNS,
+};
+use crate::db::entities::{campaign, sender};
+use crate::services::Services;
+use crate::workspaces::{Permission, service::TenantCtx, store as workspaces};
+use crate::{AppError, WorkspaceId};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement, Value,
+};
+use std::collections::HashMap;
+
+/// SQL with its bound values, placeholders numbered as they are added (`$n` on PostgreSQL,
+/// `?` on SQLite, where order of appearance is order of binding).
+struct Sql {
+    backend: DbBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            text: String::new(),
+            values: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => {
+                let n = self.values.len();
+                self.text.push_str(&format!("${n}"));
+            }
+            _ => self.text.push('?'),
+        }
+        self
+    }
+
+    /// The filters every query shares: the workspace, and the campaign or sender asked for.
+    fn scope(&mut self, ws: WorkspaceId, query: &ReportQuery) -> &mut Self {
+        self.push(" m.workspace_id = ").bind(ws.0);
+        if let Some(campaign) = query.campaign {
+            self.push(" AND m.campaign_id = ").bind(campaign);
+        }
+        if let Some(sender) = query.sender {
+            self.push(" AND m.sender_id = ").bind(sender);
+        }
+        self
+    }
+
+    fn statement(self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text, self.values)
+    }
+}
+
+fn count(row: &sea_orm::QueryResult, column: &str) -> Result<u64, AppError> {
+    let n: i64 = row.try_get("", column)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Per local day, how many messages have the time `at` (an SQL expression over `m`) inside
+/// it (`direction` messages only).
+/// Replies to one campaign are the inbound messages of the leads it messaged.
+async fn per_day(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    query: &ReportQuery,
+    bounds: &[(DateTime<Utc>, DateTime<Utc>)],
+    at: &str,
+    direction: &str,
+) -> Result<Vec<u64>, AppError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("WITH days(i, day_start, day_end) AS (VALUES ");
+    for (i, (start, end)) in bounds.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push("(")
+            .bind(i32::try_from(i).unwrap_or(i32::MAX))
+            .push(", ")
+            .bind(*start)
+            .push(", ")
+            .bind(*end)
+            .push(")");
+    }
+    sql.push(&format!(
+        ") SELECT d.i AS i, COUNT(*) AS n FROM days d JOIN messages m \
+         ON {at} >= d.day_start AND {at} < d.day_end WHERE m.direction = '{direction}' AND"
+    ));
+    if direction == "in" {
+        // Replies are leads' messages (a stranger's is not one). Inbound messages carry no
+        // campaign: a campaign's replies are its leads'.
+        sql.push(" m.lead_id IS NOT NULL AND");
+        let campaign = query.campaign;
+        let scoped = ReportQuery {
+            campaign: None,
+            ..query.clone()
+        };
+        sql.scope(ws, &scoped);
+        if let Some(campaign) = campaign {
+            sql.push(" AND m.lead_id IN (SELECT c.lead_id FROM messages c WHERE c.workspace_id = ")
+                .bind(ws.0)
+                .push(" AND c.campaign_id = ")
+                .bind(campaign)
+                .push(")");
+        }
+    } else {
+        sql.scope(ws, query);
+    }
+    sql.push(" GROUP BY d.i");
+    let mut out = vec![0; bounds.len()];
+    for row in db.query_all_raw(sql.statement()).await? {
+        let i: i32 = row.try_get("", "i")?;
+        if let Some(slot) = usize::try_from(i).ok().and_then(|i| out.get_mut(i)) {
+            *slot = count(&row, "n")?;
+        }
+    }
+    Ok(out)
+}
+
+/// Outbound messages created in `[start, end)`, by where they ended up, per campaign (`None`:
+/// one-to-one messages).
+async fn outcomes(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    query: &ReportQuery,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<(Option<uuid::Uuid>, OutcomeShare)>, AppError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT m.campaign_id AS campaign_id, CASE WHEN m.status = 'failed' THEN 'failed' \
+         WHEN EXISTS (SELECT 1 FROM messages i WHERE i.workspace_id = m.workspace_id \
+           AND i.lead_id = m.lead_id AND i.direction = 'in' AND i.created_at > m.created_at) \
+           THEN 'replied' \
+         WHEN m.status = 'read' THEN 'read' WHEN m.status = 'delivered' THEN 'delivered' \
+         ELSE 'sent' END AS outcome, COUNT(*) AS n FROM messages m WHERE",
+    );
+    sql.scope(ws, query);
+    sql.push(" AND m.direction = 'out' AND m.created_at >= ")
+        .bind(start)
+        .push(" AND m.created_at < ")
+        .bind(end)
+        .push(" GROUP BY m.campaign_id, outcome");
+    let mut by_campaign: HashMap<Option<uuid::Uuid>, OutcomeShare> = HashMap::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let campaign: Option<uuid::Uuid> = row.try_get("", "campaign_id")?;
+        let outcome: String = row.try_get("", "outcome")?;
+        let n = count(&row, "n")?;
+        let share = by_campaign.entry(campaign).or_default();
+        match outcome.as_str() {
+            "failed" => share.failed += n,
+            "replied" => share.replied += n,
+            "read" => share.read += n,
+            "delivered" => share.delivered += n,
+            _ => share.sent += n,
+        }
+    }
+    Ok(by_campaign.into_iter().collect())
+}
+
+/// The report for `query`, in the workspace's time zone.
+pub async fn report(
+    svc: &Services,
+    ctx: &TenantCtx,
+    query: ReportQuery,
+) -> Result<Report, AppError> {
+    ctx.require(Permission::AnalyticsView)?;
+    let length = query.days()?;
+    let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
+    let tz: chrono_tz::Tz = ws.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let db = &svc.db;
+    let id = ctx.workspace_id;
+    let campaign_choices: Vec<Choice> = campaign::Entity::find()
+        .select_only()
+        .column(campaign::Column::Id)
+        .column(campaign::Column::Name)
+        .filter(campaign::Column::WorkspaceId.eq(id.0))
+        .order_by_desc(campaign::Column::CreatedAt)
+        .into_tuple::<(uuid::Uuid, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, name)| Choice { id, name })
+        .collect();
+    let sender_choices: Vec<Choice> = sender::Entity::find()
+        .select_only()
+        .column(sender::Column::Id)
+        .column(sender::Column::Name)
+        .filter(sender::Column::WorkspaceId.eq(id.0))
+        .order_by_asc(sender::Column::CreatedAt)
+        .into_tuple::<(uuid::Uuid, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, name)| Choice { id, name })
+        .collect();
+    // Another workspace's campaign or sender is simply not found.
+    if query
+        .campaign
+        .is_some_and(|c| !campaign_choices.iter().any(|x| x.id == c))
+        || query
+            .sender
+            .is_some_and(|s| !sender_choices.iter().any(|x| x.id == s))
+    {
+        return Err(AppError::NotFound);
+    }
+    let dates: Vec<NaiveDate> = (0..length)
+        .filter_map(|i| {
+            query
+                .from
+                .checked_add_days(Days::new(u64::try_from(i).ok()?))
+        })
+        .collect();
+    let bounds: Vec<(DateTime<Utc>, DateTime<Utc>)> = dates
+        .iter()
+        .map(|day| {
+            let next = day.succ_opt().unwrap_or(*day);
+            (local_day_start(*day, &tz), local_day_start(next, &tz))
+        })
+        .collect();
+    let (Some(start), Some(end)) = (bounds.first().map(|b| b.0), bounds.last().map(|b| b.1)) else {
+        return Err(AppError::field("from", "Choose a date range."));
+    };
+    let sent = per_day(db, id, &query, &bounds, "m.sent_at", "out").await?;
+    // A read receipt that overtook the delivery one still means delivered.
+    let delivered = per_day(
+        db,
+        id,
+        &query,
+        &bounds,
+        "COALESCE(m.delivered_at, m.read_at)",
+        "out",
+    )
+    .await?;
+    let read = per_day(db, id, &query, &bounds, "m.read_at", "out").await?;
+    let replied = per_day(db, id, &query, &bounds, "m.created_at", "in").await?;
+    let days = dates
+        .iter()
+        .enumerate()
+        .map(|(i, day)| DayPoint {
+            day: *day,
+            sent: sent[i],
+            delivered: delivered[i],
+            read: read[i],
+            replied: replied[i],
+        })
+        .collect();
+    let per_campaign = outcomes(db, id, &query, start, end).await?;
+    let mut total = OutcomeShare::default();
+    for (_, share) in &per_campaign {
+        total.replied += share.replied;
+        total.read += share.read;
+        total.delivered += share.delivered;
+        total.sent += share.sent;
+        total.failed += share.failed;
+    }
+    let names: HashMap<uuid::Uuid, &str> = campaign_choices
+        .iter()
+        .map(|c| (c.id, c.name.as_str()))
+        .collect();
+    let mut campaigns: Vec<CampaignBreakdown> = per_campaign
+        .into_iter()
+        .filter_map(|(campaign, outcomes)| {
+            let id = campaign?;
+            Some(CampaignBreakdown {
+                id,
+                name: (*names.get(&id)?).to_owned(),
+                outcomes,
+            })
+        })
+        .collect();
+    campaigns.sort_by(|a, b| {
+        b.outcomes
+            .total()
+            .cmp(&a.outcomes.total())
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    campaigns.truncate(TOP_CAMPAIGNS);
+    Ok(Report {
+        query,
+        days,
+        outcomes: total,
+        campaigns,
+        campaign_choices,
+        sender_choices,
+    })
+}
