@@ -32,7 +32,8 @@ const page = (names) => {
 // Pages under /w/{slug}: they load the workspace shell's chunk as well as their own.
 const inWorkspace = new Set([
   "dashboard", "leads", "lead", "imports", "import", "websites", "inbox", "senders", "templates",
-  "customers", "customer", "members", "settings", "audit", "account",
+  "customers", "customer", "members", "settings", "audit", "account", "campaigns", "campaign",
+  "new_campaign", "edit_campaign", "analytics",
 ]);
 const rows = Object.keys(routes)
   .filter((r) => r !== "workspace")
