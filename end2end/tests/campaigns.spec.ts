@@ -210,13 +210,13 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
   await test.step('analytics: the charts and their tables', async () => {
     await gotoHydrated(page, `/w/${slug}/analytics`);
     await expect(page.getByRole('heading', { level: 1, name: 'Analytics' })).toBeVisible();
-    // Chart.js (loaded on first use) drew on all three canvases.
+    // Chart.js (loaded on first use) drew on all four canvases.
     const drawn = () =>
       page.evaluate(() => {
         const chart = (window as unknown as { Chart?: { getChart(c: Element): unknown } }).Chart;
         return Array.from(document.querySelectorAll('canvas')).filter((c) => chart?.getChart(c)).length;
       });
-    await expect.poll(drawn, { timeout: 15_000 }).toBe(3);
+    await expect.poll(drawn, { timeout: 15_000 }).toBe(4);
     // The table view holds the numbers: today's row, two sent, delivered and read.
     await page.locator('.chart-card', { hasText: 'Messages per day' }).getByText('Show as a table').click();
     const today = page.locator('.chart-card', { hasText: 'Messages per day' }).locator('tbody tr').last();
@@ -224,6 +224,10 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
     const outcomes = page.locator('.chart-card', { hasText: 'Where the messages ended up' });
     await outcomes.getByText('Show as a table').click();
     await expect(outcomes.locator('tr', { hasText: 'Read' }).locator('td')).toHaveText('2 (100 %)');
+    const funnel = page.locator('.chart-card', { hasText: 'From import to customer' });
+    await funnel.getByText('Show as a table').click();
+    await expect(funnel.locator('tr', { hasText: 'Imported' }).locator('td')).toHaveText('3 (100 %)');
+    await expect(funnel.locator('tr', { hasText: 'Messaged' }).locator('td')).toHaveText('2 (67 %)');
     await snap(page, testInfo, 'analytics.png');
     // A range the wrong way round is named; a range without messages says so instead of an empty canvas.
     await page.getByLabel('To').fill('2020-01-31');

@@ -23,6 +23,11 @@ pub enum ChartSpec {
         labels: Vec<String>,
         values: Vec<u64>,
     },
+    /// Horizontal bars from the top step down, one series.
+    Funnel {
+        labels: Vec<String>,
+        values: Vec<u64>,
+    },
     /// One bar per label, its series stacked.
     StackedBars {
         labels: Vec<String>,
@@ -155,6 +160,26 @@ mod draw {
                             .datasets(vec![dataset]),
                     )
                     .options(options())
+                    .into_chart()
+                    .render();
+            }
+            ChartSpec::Funnel { labels, values } => {
+                let dataset = SinglePointDataset::new()
+                    .label("Leads")
+                    .data(values.iter().copied())
+                    .background_color(std::iter::repeat_n(PALETTE[0], values.len()));
+                Bar::<Vec<SinglePointDataset>>::new(id)
+                    .data(
+                        Dataset::new()
+                            .labels(labels.clone())
+                            .datasets(vec![dataset]),
+                    )
+                    .options(
+                        options()
+                            .index_axis("y")
+                            .plugins(ChartPlugins::new().legend(PluginLegend::new().display(false)))
+                            .scales([("x", whole_numbers())]),
+                    )
                     .into_chart()
                     .render();
             }

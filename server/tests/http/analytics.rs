@@ -192,6 +192,11 @@ async fn the_dashboard_counts_what_happened(app: TestApp) {
     assert!(line["campaign"].is_null(), "{d}");
     assert!(line["next_send_at"].is_null(), "{d}");
 
+    exec(
+        &app,
+        "UPDATE leads SET stage = 'converted' WHERE name = 'Ellie Salon'",
+    )
+    .await;
     // The analytics page's report for yesterday and today, local days.
     let yesterday = today.pred_opt().unwrap();
     let query = |campaign: Value, sender: Value| {
@@ -219,6 +224,13 @@ async fn the_dashboard_counts_what_happened(app: TestApp) {
     assert_eq!(
         report["outcomes"],
         json!({"replied": 1, "read": 3, "delivered": 0, "sent": 2, "failed": 0}),
+        "{report}"
+    );
+    // The funnel of the six leads added today (Ellie became a customer by phone).
+    assert_eq!(
+        report["funnel"],
+        json!({"imported": 6, "website_checked": 4, "on_whatsapp": 2, "messaged": 4,
+               "delivered": 4, "read": 4, "replied": 1, "converted": 1}),
         "{report}"
     );
     assert_eq!(report["campaigns"].as_array().unwrap().len(), 1);

@@ -204,6 +204,37 @@ pub struct CampaignBreakdown {
     pub outcomes: OutcomeShare,
 }
 
+/// The leads added in the range, step by step from import to customer. Steps are counted on
+/// their own (a lead can be messaged before its number was checked), each out of `imported`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Funnel {
+    pub imported: u64,
+    /// Website checked: working, broken or none — a pitch can be chosen.
+    pub website_checked: u64,
+    pub on_whatsapp: u64,
+    pub messaged: u64,
+    pub delivered: u64,
+    pub read: u64,
+    pub replied: u64,
+    pub converted: u64,
+}
+
+impl Funnel {
+    /// (label, count) from the top of the funnel down.
+    pub fn steps(&self) -> [(&'static str, u64); 8] {
+        [
+            ("Imported", self.imported),
+            ("Website checked", self.website_checked),
+            ("On WhatsApp", self.on_whatsapp),
+            ("Messaged", self.messaged),
+            ("Delivered", self.delivered),
+            ("Read", self.read),
+            ("Replied", self.replied),
+            ("Converted", self.converted),
+        ]
+    }
+}
+
 /// A campaign or sender the page's filters offer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Choice {
@@ -219,6 +250,7 @@ pub struct Report {
     pub outcomes: OutcomeShare,
     /// The campaigns with the most messages in the range (at most [`TOP_CAMPAIGNS`]).
     pub campaigns: Vec<CampaignBreakdown>,
+    pub funnel: Funnel,
     pub campaign_choices: Vec<Choice>,
     pub sender_choices: Vec<Choice>,
 }

@@ -5,7 +5,7 @@
 
 use super::service::local_day_start;
 use super::{
-    CampaignBreakdown, Choice, DayPoint, OutcomeShare, Report, ReportQuery, TOP_CAMPAIGNS,
+    CampaignBreakdown, Choice, DayPoint, Funnel, OutcomeShare, Report, ReportQuery, TOP_CAMPAIGNS,
 };
 use crate::db::entities::{campaign, sender};
 use crate::services::Services;
@@ -175,6 +175,72 @@ async fn outcomes(
     Ok(by_campaign.into_iter().collect())
 }
 
+/// The funnel of the leads created in `[start, end)`: lead columns for the first steps, then
+/// whether any of their messages (of the campaign or sender asked for) got that far.
+async fn funnel(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    query: &ReportQuery,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Funnel, AppError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    let flag = |sql: &mut Sql, name: &str, condition: &str, scope: &ReportQuery| {
+        sql.push(", COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM messages m WHERE");
+        sql.scope(ws, scope);
+        sql.push(&format!(
+            " AND m.lead_id = l.id AND {condition}) THEN 1 ELSE 0 END), 0) AS {name}"
+        ));
+    };
+    sql.push(
+        "SELECT COUNT(*) AS imported,          COALESCE(SUM(CASE WHEN l.website_status IN ('WORKING', 'NOT_WORKING', 'NO_WEBSITE')            THEN 1 ELSE 0 END), 0) AS website_checked,          COALESCE(SUM(CASE WHEN l.whatsapp_status = 'ON_WHATSAPP' THEN 1 ELSE 0 END), 0) AS on_whatsapp,          COALESCE(SUM(CASE WHEN l.stage = 'converted' THEN 1 ELSE 0 END), 0) AS converted",
+    );
+    flag(
+        &mut sql,
+        "messaged",
+        "m.direction = 'out' AND m.sent_at IS NOT NULL",
+        query,
+    );
+    flag(
+        &mut sql,
+        "delivered",
+        "m.direction = 'out' AND (m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL)",
+        query,
+    );
+    flag(
+        &mut sql,
+        "read_count",
+        "m.direction = 'out' AND m.read_at IS NOT NULL",
+        query,
+    );
+    // Inbound messages carry no campaign: any reply of the lead counts.
+    let replies = ReportQuery {
+        campaign: None,
+        ..query.clone()
+    };
+    flag(&mut sql, "replied", "m.direction = 'in'", &replies);
+    sql.push(" FROM leads l WHERE l.workspace_id = ")
+        .bind(ws.0)
+        .push(" AND l.created_at >= ")
+        .bind(start)
+        .push(" AND l.created_at < ")
+        .bind(end);
+    let row = db
+        .query_one_raw(sql.statement())
+        .await?
+        .ok_or_else(|| AppError::internal("analytics funnel", "the query returned no row"))?;
+    Ok(Funnel {
+        imported: count(&row, "imported")?,
+        website_checked: count(&row, "website_checked")?,
+        on_whatsapp: count(&row, "on_whatsapp")?,
+        messaged: count(&row, "messaged")?,
+        delivered: count(&row, "delivered")?,
+        read: count(&row, "read_count")?,
+        replied: count(&row, "replied")?,
+        converted: count(&row, "converted")?,
+    })
+}
+
 /// The report for `query`, in the workspace's time zone.
 pub async fn report(
     svc: &Services,
@@ -263,6 +329,7 @@ pub async fn report(
         })
         .collect();
     let per_campaign = outcomes(db, id, &query, start, end).await?;
+    let funnel = funnel(db, id, &query, start, end).await?;
     let mut total = OutcomeShare::default();
     for (_, share) in &per_campaign {
         total.replied += share.replied;
@@ -298,6 +365,7 @@ pub async fn report(
         days,
         outcomes: total,
         campaigns,
+        funnel,
         campaign_choices,
         sender_choices,
     })

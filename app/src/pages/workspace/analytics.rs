@@ -13,7 +13,7 @@ use crate::pages::errors::ErrorPage;
 use chrono::{Days, NaiveDate};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use shared::analytics::{Choice, Report, ReportQuery, percent};
+use shared::analytics::{Choice, Funnel, Report, ReportQuery, percent};
 use uuid::Uuid;
 
 /// The range the page opens on: the last 30 days, today included.
@@ -216,6 +216,7 @@ fn ReportView(report: Report) -> impl IntoView {
                 view! { <p class="muted empty chart-empty">"No messages in this range. Pick other days, or launch a campaign."</p> }.into_any()
             }}
         </section>
+        <FunnelView funnel=report.funnel key=key.clone() />
         <div class="chart-pair">
             <section class="card chart-card" aria-labelledby="outcomes-title">
                 <h2 id="outcomes-title">"Where the messages ended up"</h2>
@@ -276,5 +277,39 @@ fn ReportView(report: Report) -> impl IntoView {
                 }}
             </section>
         </div>
+    }
+}
+
+/// The range's new leads from import to customer.
+#[component]
+fn FunnelView(funnel: Funnel, key: String) -> impl IntoView {
+    let steps = funnel.steps();
+    let imported = funnel.imported;
+    view! {
+        <section class="card chart-card" aria-labelledby="funnel-title">
+            <h2 id="funnel-title">"From import to customer"</h2>
+            {if imported == 0 {
+                view! { <p class="muted empty chart-empty">"No leads were added in this range."</p> }.into_any()
+            } else {
+                view! {
+                    <p class="muted small">{format!("The {} leads added in this range, step by step", grouped(imported))}</p>
+                    <Chart id=format!("chart-funnel-{key}") label="Bar chart of leads at each step from import to customer".to_owned()
+                        spec=ChartSpec::Funnel {
+                            labels: steps.iter().map(|(l, _)| (*l).to_owned()).collect(),
+                            values: steps.iter().map(|(_, n)| *n).collect(),
+                        } />
+                    <details class="chart-table">
+                        <summary>"Show as a table"</summary>
+                        <table class="table">
+                            <tbody>
+                                {steps.iter().map(|(label, n)| view! {
+                                    <tr><th scope="row">{*label}</th><td class="num">{with_share(*n, imported)}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </details>
+                }.into_any()
+            }}
+        </section>
     }
 }
