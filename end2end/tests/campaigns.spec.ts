@@ -230,9 +230,9 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
     await expect(funnel.locator('tr', { hasText: 'Messaged' }).locator('td')).toHaveText('2 (67 %)');
     await snap(page, testInfo, 'analytics.png');
     // A range the wrong way round is named; a range without messages says so instead of an empty canvas.
-    await page.getByLabel('To').fill('2020-01-31');
+    await page.getByLabel('To', { exact: true }).fill('2020-01-31');
     await expect(page.locator('.range-error')).toHaveText('The end date is before the start date.');
-    await page.getByLabel('From').fill('2020-01-01');
+    await page.getByLabel('From', { exact: true }).fill('2020-01-01');
     await expect(page.locator('.chart-card', { hasText: 'Messages per day' })).toContainText('No messages in this range.');
     await expect.poll(drawn).toBe(0);
     await snap(page, testInfo, 'analytics-empty.png');
