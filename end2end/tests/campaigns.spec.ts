@@ -228,6 +228,13 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
     await funnel.getByText('Show as a table').click();
     await expect(funnel.locator('tr', { hasText: 'Imported' }).locator('td')).toHaveText('3 (100 %)');
     await expect(funnel.locator('tr', { hasText: 'Messaged' }).locator('td')).toHaveText('2 (67 %)');
+    // The heat map shades the hour the two messages went in (no answers yet: 0 %).
+    const hours = page.locator('.chart-card', { hasText: 'When leads answer' });
+    await expect(hours).toContainText('The share of the 2 messages sent in each hour');
+    await expect(hours.locator('td[title]').first()).toHaveAttribute('title', /sent, 0 answered \(0 %\)/);
+    // The campaign's one variant, its two messages delivered and read.
+    const variants = page.locator('.variant-group', { hasText: 'Kisumu websites' });
+    await expect(variants.locator('tbody tr').first().locator('td')).toHaveText(['2', '2 (100 %)', '2 (100 %)', '0 (0 %)']);
     await snap(page, testInfo, 'analytics.png');
     // A range the wrong way round is named; a range without messages says so instead of an empty canvas.
     await page.getByLabel('To', { exact: true }).fill('2020-01-31');

@@ -2,7 +2,8 @@
 //! workspace, then a real campaign over the simulator (sends, receipts, a reply that opts out,
 //! a message from a stranger) plus two messages seeded either side of the workspace's local
 //! midnight, each number checked against one computed by hand; a paced campaign shows on the
-//! WhatsApp panel with its next send.
+//! WhatsApp panel with its next send. The analytics page's hours and its templates-and-
+//! variants table over messages seeded at known times either side of local midnight.
 
 use crate::campaigns::{LEADS_CSV, burst, call, exec, form, import, until};
 use crate::common::{Browser, TestApp};
@@ -11,7 +12,7 @@ use chrono::{DateTime, Datelike, Duration, FixedOffset, TimeZone, Utc, Weekday};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
-use shared::db::entities::{lead, message};
+use shared::db::entities::{campaign_recipient, lead, message};
 use uuid::Uuid;
 
 async fn dashboard(browser: &Browser, ws: &str) -> Value {
@@ -40,33 +41,73 @@ async fn dashboard_until(
 
 /// An outbound message sent at `at` that got no receipt.
 async fn seed_sent(app: &TestApp, ws: Uuid, lead: Uuid, at: DateTime<Utc>) {
+    seed(app, ws, lead, Seed::out(at)).await;
+}
+
+/// A message to seed: outbound unless `inbound`, from a campaign or a template, with receipts.
+#[derive(Clone, Copy, Default)]
+struct Seed {
+    at: Option<DateTime<Utc>>,
+    inbound: bool,
+    campaign: Option<Uuid>,
+    template: Option<Uuid>,
+    delivered: bool,
+    read: bool,
+}
+
+impl Seed {
+    fn out(at: DateTime<Utc>) -> Self {
+        Self {
+            at: Some(at),
+            ..Self::default()
+        }
+    }
+
+    fn reply(at: DateTime<Utc>) -> Self {
+        Self {
+            inbound: true,
+            ..Self::out(at)
+        }
+    }
+}
+
+async fn seed(app: &TestApp, ws: Uuid, lead: Uuid, seed: Seed) -> Uuid {
+    let at = seed.at.expect("a seeded message has a time");
+    let id = Uuid::now_v7();
+    let status = match (seed.inbound, seed.read, seed.delivered) {
+        (true, _, _) => "received",
+        (false, true, _) => "read",
+        (false, false, true) => "delivered",
+        _ => "sent",
+    };
     message::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         workspace_id: Set(ws),
         lead_id: Set(Some(lead)),
         sender_id: Set(None),
-        direction: Set("out".into()),
+        direction: Set(if seed.inbound { "in" } else { "out" }.into()),
         peer_phone: Set("254722000002".into()),
         body: Set("Seeded".into()),
         attachment_path: Set(None),
         attachment_name: Set(None),
         attachment_type: Set(None),
         provider_message_id: Set(None),
-        status: Set("sent".into()),
+        status: Set(status.into()),
         error_code: Set(None),
         error_text: Set(None),
-        campaign_id: Set(None),
-        template_id: Set(None),
+        campaign_id: Set(seed.campaign),
+        template_id: Set(seed.template),
         created_at: Set(at),
-        sent_at: Set(Some(at)),
-        delivered_at: Set(None),
-        read_at: Set(None),
+        sent_at: Set((!seed.inbound).then_some(at)),
+        delivered_at: Set(seed.delivered.then(|| at + Duration::seconds(5))),
+        read_at: Set(seed.read.then(|| at + Duration::seconds(60))),
         failed_at: Set(None),
         seen_at: Set(None),
     }
     .insert(&app.db)
     .await
     .expect("seed a message");
+    id
 }
 
 async fn the_dashboard_counts_what_happened(app: TestApp) {
@@ -317,3 +358,221 @@ async fn the_dashboard_counts_what_happened(app: TestApp) {
     .await;
 }
 crate::both_backends!(dashboard_counts, the_dashboard_counts_what_happened);
+
+crate::both_backends!(
+    hours_templates_and_variants_are_counted_by_hand,
+    hours_templates_and_variants_are_counted_by_hand
+);
+
+/// Messages seeded in November 2026 (Nairobi is UTC+3 all year): a campaign with variants
+/// "Short" and "Long", one-to-one messages from two templates, replies, and messages either
+/// side of the range's first local midnight.
+async fn hours_templates_and_variants_are_counted_by_hand(app: TestApp) {
+    let sim = simulator(quick()).await;
+    let (browser, ws) = app
+        .user_with_workspace("Ana", "ana@ab.test", "ab-test")
+        .await;
+    let csv = format!("{LEADS_CSV}Gamma Garage,+254722000011,Nakuru,Garage\n");
+    import(&browser, "ab-test", &ws, &csv).await;
+    let ws_id: Uuid = ws.parse().unwrap();
+    let leads: std::collections::HashMap<String, Uuid> = lead::Entity::find()
+        .filter(lead::Column::WorkspaceId.eq(ws_id))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.name.split(' ').next().unwrap().to_owned(), l.id))
+        .collect();
+    let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
+    let mut offer = form(
+        "Offer",
+        sender["id"].as_str().unwrap(),
+        "Hi {name}",
+        burst(),
+    );
+    offer["variants"] = json!([
+        {"label": "Short", "body": "Hi {name}", "weight": 50},
+        {"label": "Long", "body": "Hello {name}, we build websites.", "weight": 50},
+    ]);
+    let draft = call(
+        &browser,
+        "create_campaign",
+        json!({"workspace": ws, "form": offer}),
+    )
+    .await;
+    let campaign: Uuid = draft["id"].as_str().unwrap().parse().unwrap();
+    let mut templates = Vec::new();
+    for name in ["Intro", "Follow-up"] {
+        let created = call(
+            &browser,
+            "create_template",
+            json!({"workspace": ws, "form": {"name": name, "category": "custom",
+                "body": "Hi {name}", "attachment": null}}),
+        )
+        .await;
+        templates.push(created["id"].as_str().unwrap().parse::<Uuid>().unwrap());
+    }
+    let at = |day: u32, hour: u32, minute: u32| {
+        Utc.with_ymd_and_hms(2026, 11, day, hour, minute, 0)
+            .unwrap()
+    };
+    let mut position = 0;
+    // A campaign message to `lead` with variant `variant`, linked as the recipient's message
+    // (of the campaign's first run, or its second for a lead messaged twice).
+    let mut from_campaign = async |lead: &str, variant: i32, message: Seed| {
+        let id = seed(
+            &app,
+            ws_id,
+            leads[lead],
+            Seed {
+                campaign: Some(campaign),
+                ..message
+            },
+        )
+        .await;
+        position += 1;
+        campaign_recipient::ActiveModel {
+            campaign_id: Set(campaign),
+            position: Set(position),
+            workspace_id: Set(ws_id),
+            run: Set(if position > 4 { 2 } else { 1 }),
+            lead_id: Set(leads[lead]),
+            variant: Set(variant),
+            state: Set("sent".into()),
+            attempts: Set(1),
+            next_attempt_at: Set(None),
+            sender_id: Set(None),
+            message_id: Set(Some(id)),
+            error_code: Set(None),
+            error_text: Set(None),
+            updated_at: Set(message.at.unwrap()),
+        }
+        .insert(&app.db)
+        .await
+        .expect("link a recipient");
+    };
+    let delivered = |at| Seed {
+        delivered: true,
+        ..Seed::out(at)
+    };
+    let read = |at| Seed {
+        delivered: true,
+        read: true,
+        ..Seed::out(at)
+    };
+    // Monday 23:30 local (20:30 UTC), answered half an hour later.
+    from_campaign("Amani", 0, read(at(2, 20, 30))).await;
+    // Tuesday 00:30 local, though still Monday in UTC.
+    from_campaign("Baraka", 0, delivered(at(2, 21, 30))).await;
+    // Tuesday 10:10 and 10:50 local: one answered.
+    from_campaign("Chai", 1, read(at(3, 7, 10))).await;
+    from_campaign("Duka", 1, Seed::out(at(3, 7, 50))).await;
+    // Saturday 31 October 23:59 local: before the range.
+    from_campaign(
+        "Amani",
+        0,
+        Seed::out(Utc.with_ymd_and_hms(2026, 10, 31, 20, 59, 0).unwrap()),
+    )
+    .await;
+    let (intro, follow_up) = (Some(templates[0]), Some(templates[1]));
+    // Wednesday 09:00 and 09:05 local from "Intro", one answered; Thursday 09:00 from
+    // "Follow-up"; Sunday 1 November 00:00 local without a template.
+    seed(
+        &app,
+        ws_id,
+        leads["Faraja"],
+        Seed {
+            template: intro,
+            ..delivered(at(4, 6, 0))
+        },
+    )
+    .await;
+    seed(
+        &app,
+        ws_id,
+        leads["Ellie"],
+        Seed {
+            template: intro,
+            ..read(at(4, 6, 5))
+        },
+    )
+    .await;
+    seed(
+        &app,
+        ws_id,
+        leads["Ellie"],
+        Seed {
+            template: follow_up,
+            ..Seed::out(at(5, 6, 0))
+        },
+    )
+    .await;
+    seed(
+        &app,
+        ws_id,
+        leads["Baraka"],
+        Seed::out(Utc.with_ymd_and_hms(2026, 10, 31, 21, 0, 0).unwrap()),
+    )
+    .await;
+    for (lead, reply) in [
+        ("Amani", at(2, 21, 0)),
+        ("Chai", at(3, 8, 0)),
+        ("Faraja", at(4, 6, 30)),
+    ] {
+        seed(&app, ws_id, leads[lead], Seed::reply(reply)).await;
+    }
+
+    let report = |campaign: Value| {
+        let browser = &browser;
+        let ws = ws.clone();
+        async move {
+            let (status, report) = browser
+                .call_json(
+                    "load_analytics",
+                    json!({"workspace": ws, "query": {"from": "2026-11-01", "to": "2026-11-30",
+                        "campaign": campaign, "sender": null}}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{report}");
+            report
+        }
+    };
+    let all = report(Value::Null).await;
+    let slot = |weekday: u8, hour: u8, sent: u64, replied: u64| json!({"weekday": weekday, "hour": hour, "sent": sent, "replied": replied});
+    assert_eq!(
+        all["send_times"],
+        json!([
+            slot(0, 23, 1, 1),
+            slot(1, 0, 1, 0),
+            slot(1, 10, 2, 1),
+            slot(2, 9, 2, 1),
+            slot(3, 9, 1, 0),
+            slot(6, 0, 1, 0),
+        ]),
+        "{all}"
+    );
+    let row = |label: &str, sent: u64, delivered: u64, read: u64, replied: u64| json!({"label": label, "reach": {"sent": sent, "delivered": delivered, "read": read, "replied": replied}});
+    assert_eq!(
+        all["variants"],
+        json!([
+            {"name": "Offer", "campaign": campaign, "rows": [
+                row("Short", 2, 2, 1, 1),
+                row("Long", 2, 1, 1, 1),
+            ], "delivery": "TooFew", "read": "TooFew", "reply": "TooFew"},
+            {"name": "One-to-one messages", "campaign": null, "rows": [
+                row("Intro", 2, 2, 1, 1),
+                row("Follow-up", 1, 0, 0, 0),
+            ], "delivery": "TooFew", "read": "TooFew", "reply": "TooFew"},
+        ]),
+        "{all}"
+    );
+    // One campaign: its hours and its variants only.
+    let one = report(json!(campaign)).await;
+    assert_eq!(
+        one["send_times"],
+        json!([slot(0, 23, 1, 1), slot(1, 0, 1, 0), slot(1, 10, 2, 1)]),
+        "{one}"
+    );
+    assert_eq!(one["variants"].as_array().unwrap().len(), 1, "{one}");
+    assert_eq!(one["variants"][0]["name"], "Offer");
+}

@@ -9,6 +9,8 @@
 pub mod report;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod significance;
 
 use crate::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -235,6 +237,80 @@ impl Funnel {
     }
 }
 
+/// The messages sent in one hour of one weekday (the workspace's local time) and how many of
+/// them the lead answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendSlot {
+    /// 0 = Monday … 6 = Sunday.
+    pub weekday: u8,
+    /// 0–23.
+    pub hour: u8,
+    pub sent: u64,
+    pub replied: u64,
+}
+
+/// A slot needs this many messages before the page calls it the best time: one reply to one
+/// message is not a finding.
+pub const MIN_SLOT_SENT: u64 = 5;
+
+/// The slot with the highest reply rate among those with at least [`MIN_SLOT_SENT`] messages
+/// (on a tie, the one with more messages, then the earlier one).
+pub fn best_slot(slots: &[SendSlot]) -> Option<&SendSlot> {
+    slots
+        .iter()
+        .filter(|s| s.sent >= MIN_SLOT_SENT && s.replied > 0)
+        .max_by(|a, b| {
+            // a.replied / a.sent against b.replied / b.sent, without floating point.
+            (u128::from(a.replied) * u128::from(b.sent))
+                .cmp(&(u128::from(b.replied) * u128::from(a.sent)))
+                .then(a.sent.cmp(&b.sent))
+                .then((b.weekday, b.hour).cmp(&(a.weekday, a.hour)))
+        })
+}
+
+/// How far one template's or variant's sent messages got.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reach {
+    pub sent: u64,
+    pub delivered: u64,
+    pub read: u64,
+    pub replied: u64,
+}
+
+/// Whether the rates of the variants compared differ by more than chance would explain
+/// (Pearson's chi-squared test of homogeneity, 5 % level).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Verdict {
+    /// One variant only: nothing to compare.
+    Alone,
+    /// Too few messages for the test to say anything (an expected count under 5).
+    TooFew,
+    /// The difference is significant; `p` in ten-thousandths.
+    Differs { p: u32 },
+    /// The difference could be chance; `p` in ten-thousandths.
+    Same { p: u32 },
+}
+
+/// One template's or one variant's messages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantRow {
+    pub label: String,
+    pub reach: Reach,
+}
+
+/// Variants compared with each other: one campaign's, or the templates of one-to-one messages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantGroup {
+    /// The campaign's name, or "One-to-one messages".
+    pub name: String,
+    /// The campaign; `None` for templates of one-to-one messages.
+    pub campaign: Option<Uuid>,
+    pub rows: Vec<VariantRow>,
+    pub delivery: Verdict,
+    pub read: Verdict,
+    pub reply: Verdict,
+}
+
 /// A campaign or sender the page's filters offer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Choice {
@@ -251,6 +327,10 @@ pub struct Report {
     /// The campaigns with the most messages in the range (at most [`TOP_CAMPAIGNS`]).
     pub campaigns: Vec<CampaignBreakdown>,
     pub funnel: Funnel,
+    /// Sent messages and their replies by local weekday and hour (slots with messages only).
+    pub send_times: Vec<SendSlot>,
+    /// Templates and campaign variants with the messages they sent in the range.
+    pub variants: Vec<VariantGroup>,
     pub campaign_choices: Vec<Choice>,
     pub sender_choices: Vec<Choice>,
 }
@@ -288,5 +368,30 @@ mod tests {
         );
         let long = query(day(1), day(1) + chrono::Days::new(400));
         assert!(long.days().is_err());
+    }
+
+    #[test]
+    fn the_best_slot_has_the_highest_reply_rate_among_slots_with_enough_messages() {
+        let slot = |weekday, hour, sent, replied| SendSlot {
+            weekday,
+            hour,
+            sent,
+            replied,
+        };
+        assert_eq!(best_slot(&[]), None);
+        // One reply out of one message is too little to go on.
+        assert_eq!(best_slot(&[slot(0, 9, 1, 1)]), None);
+        assert_eq!(best_slot(&[slot(0, 9, 10, 0)]), None);
+        let slots = [
+            slot(0, 9, 1, 1),
+            slot(1, 10, 10, 3),
+            slot(2, 14, 20, 5),
+            slot(4, 16, 6, 2),
+        ];
+        // 4:16 is 33 %, 1:10 is 30 %, 2:14 is 25 %.
+        assert_eq!(best_slot(&slots), Some(&slots[3]));
+        // Equal rates: the slot with more messages is surer.
+        let tie = [slot(1, 10, 10, 2), slot(3, 11, 20, 4)];
+        assert_eq!(best_slot(&tie), Some(&tie[1]));
     }
 }

@@ -1,17 +1,21 @@
 //! The analytics page's report: messages per local day (sent, delivered, read, replies), the
-//! outcome share of the range's messages and the busiest campaigns side by side — each one SQL
+//! outcome share of the range's messages, the busiest campaigns side by side, the funnel, the
+//! reply rate by local weekday and hour, and templates and variants compared — each one SQL
 //! aggregate over `messages`, with local days turned into UTC bounds first so DST holds and
 //! both databases group the same way.
 
 use super::service::local_day_start;
+use super::significance::verdict;
 use super::{
-    CampaignBreakdown, Choice, DayPoint, Funnel, OutcomeShare, Report, ReportQuery, TOP_CAMPAIGNS,
+    CampaignBreakdown, Choice, DayPoint, Funnel, OutcomeShare, Reach, Report, ReportQuery,
+    SendSlot, TOP_CAMPAIGNS, VariantGroup, VariantRow, Verdict,
 };
-use crate::db::entities::{campaign, sender};
+use crate::campaigns::variant_label;
+use crate::db::entities::{campaign, sender, template};
 use crate::services::Services;
 use crate::workspaces::{Permission, service::TenantCtx, store as workspaces};
 use crate::{AppError, WorkspaceId};
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Timelike, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Statement, Value,
@@ -67,6 +71,30 @@ impl Sql {
     fn statement(self) -> Statement {
         Statement::from_sql_and_values(self.backend, self.text, self.values)
     }
+}
+
+/// An outbound message `m` that its lead answered: the lead wrote after it. Inbound messages
+/// carry no campaign, so this is how a campaign's replies are found.
+const REPLIED: &str = "EXISTS (SELECT 1 FROM messages i WHERE i.workspace_id = m.workspace_id \
+     AND i.lead_id = m.lead_id AND i.direction = 'in' AND i.created_at > m.created_at)";
+
+/// Delivered, read and replied counts of the outbound messages `m` selected.
+const REACH: &str = "COUNT(*) AS sent, \
+     COALESCE(SUM(CASE WHEN m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS delivered, \
+     COALESCE(SUM(CASE WHEN m.read_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS read_count, \
+     COALESCE(SUM(CASE WHEN {REPLIED} THEN 1 ELSE 0 END), 0) AS replied";
+
+fn reach_columns() -> String {
+    REACH.replace("{REPLIED}", REPLIED)
+}
+
+fn reach_of(row: &sea_orm::QueryResult) -> Result<Reach, AppError> {
+    Ok(Reach {
+        sent: count(row, "sent")?,
+        delivered: count(row, "delivered")?,
+        read: count(row, "read_count")?,
+        replied: count(row, "replied")?,
+    })
 }
 
 fn count(row: &sea_orm::QueryResult, column: &str) -> Result<u64, AppError> {
@@ -144,14 +172,12 @@ async fn outcomes(
     end: DateTime<Utc>,
 ) -> Result<Vec<(Option<uuid::Uuid>, OutcomeShare)>, AppError> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
+    sql.push(&format!(
         "SELECT m.campaign_id AS campaign_id, CASE WHEN m.status = 'failed' THEN 'failed' \
-         WHEN EXISTS (SELECT 1 FROM messages i WHERE i.workspace_id = m.workspace_id \
-           AND i.lead_id = m.lead_id AND i.direction = 'in' AND i.created_at > m.created_at) \
-           THEN 'replied' \
+         WHEN {REPLIED} THEN 'replied' \
          WHEN m.status = 'read' THEN 'read' WHEN m.status = 'delivered' THEN 'delivered' \
-         ELSE 'sent' END AS outcome, COUNT(*) AS n FROM messages m WHERE",
-    );
+         ELSE 'sent' END AS outcome, COUNT(*) AS n FROM messages m WHERE"
+    ));
     sql.scope(ws, query);
     sql.push(" AND m.direction = 'out' AND m.created_at >= ")
         .bind(start)
@@ -239,6 +265,198 @@ async fn funnel(
         replied: count(&row, "replied")?,
         converted: count(&row, "converted")?,
     })
+}
+
+/// Quarter hours: every time zone's offset is a whole number of them, so each bucket falls in
+/// one local hour.
+const BUCKET_SECONDS: i64 = 900;
+
+/// Messages sent in `[start, end)` and how many were answered, by local weekday and hour. The
+/// database groups by UTC quarter hour (the same on both backends); each is then placed in its
+/// local hour here, where the time zone rules are.
+async fn send_times(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    query: &ReportQuery,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    tz: &chrono_tz::Tz,
+) -> Result<Vec<SendSlot>, AppError> {
+    let backend = db.get_database_backend();
+    let bucket = match backend {
+        DbBackend::Postgres => "CAST(FLOOR(EXTRACT(EPOCH FROM m.sent_at) / 900) AS BIGINT)",
+        _ => "CAST(strftime('%s', m.sent_at) AS INTEGER) / 900",
+    };
+    let mut sql = Sql::new(backend);
+    sql.push(&format!(
+        "SELECT {bucket} AS quarter, COUNT(*) AS sent, \
+         COALESCE(SUM(CASE WHEN {REPLIED} THEN 1 ELSE 0 END), 0) AS replied \
+         FROM messages m WHERE"
+    ));
+    sql.scope(ws, query);
+    sql.push(" AND m.direction = 'out' AND m.sent_at >= ")
+        .bind(start)
+        .push(" AND m.sent_at < ")
+        .bind(end)
+        .push(" GROUP BY quarter");
+    let mut slots: HashMap<(u8, u8), (u64, u64)> = HashMap::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let quarter: Option<i64> = row.try_get("", "quarter")?;
+        let Some(at) = quarter
+            .and_then(|q| q.checked_mul(BUCKET_SECONDS))
+            .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
+        else {
+            continue;
+        };
+        let local = at.with_timezone(tz);
+        let weekday = u8::try_from(local.weekday().num_days_from_monday()).unwrap_or(0);
+        let hour = u8::try_from(local.hour()).unwrap_or(0);
+        let slot = slots.entry((weekday, hour)).or_default();
+        slot.0 += count(&row, "sent")?;
+        slot.1 += count(&row, "replied")?;
+    }
+    let mut out: Vec<SendSlot> = slots
+        .into_iter()
+        .map(|((weekday, hour), (sent, replied))| SendSlot {
+            weekday,
+            hour,
+            sent,
+            replied,
+        })
+        .collect();
+    out.sort_by_key(|s| (s.weekday, s.hour));
+    Ok(out)
+}
+
+/// The verdicts on delivery, read and reply rates across `rows`.
+fn compare(name: String, campaign: Option<uuid::Uuid>, rows: Vec<VariantRow>) -> VariantGroup {
+    let test = |hits: fn(&Reach) -> u64| -> Verdict {
+        let table: Vec<(u64, u64)> = rows
+            .iter()
+            .map(|r| (hits(&r.reach), r.reach.sent))
+            .collect();
+        verdict(&table)
+    };
+    VariantGroup {
+        delivery: test(|r| r.delivered),
+        read: test(|r| r.read),
+        reply: test(|r| r.replied),
+        name,
+        campaign,
+        rows,
+    }
+}
+
+/// The campaigns' variants, and the templates one-to-one messages were written from, with what
+/// their messages sent in `[start, end)` achieved; campaigns with the most messages first.
+async fn variants(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    query: &ReportQuery,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<Vec<VariantGroup>, AppError> {
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new(backend);
+    sql.push(&format!(
+        "SELECT r.campaign_id AS campaign_id, r.variant AS variant, {} \
+         FROM campaign_recipients r JOIN messages m ON m.id = r.message_id \
+         WHERE r.workspace_id = ",
+        reach_columns()
+    ))
+    .bind(ws.0)
+    .push(" AND");
+    sql.scope(ws, query);
+    sql.push(" AND m.direction = 'out' AND m.sent_at >= ")
+        .bind(start)
+        .push(" AND m.sent_at < ")
+        .bind(end)
+        .push(" GROUP BY r.campaign_id, r.variant");
+    let mut by_campaign: HashMap<uuid::Uuid, Vec<(i32, Reach)>> = HashMap::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let campaign: uuid::Uuid = row.try_get("", "campaign_id")?;
+        let variant: i32 = row.try_get("", "variant")?;
+        by_campaign
+            .entry(campaign)
+            .or_default()
+            .push((variant, reach_of(&row)?));
+    }
+    let campaigns = campaign::Entity::find()
+        .filter(campaign::Column::WorkspaceId.eq(ws.0))
+        .filter(campaign::Column::Id.is_in(by_campaign.keys().copied().collect::<Vec<_>>()))
+        .all(db)
+        .await?;
+    let mut groups: Vec<VariantGroup> = campaigns
+        .into_iter()
+        .filter_map(|model| {
+            let mut variants = by_campaign.remove(&model.id)?;
+            variants.sort_by_key(|(i, _)| *i);
+            let form = crate::campaigns::service::form_of(&model);
+            let rows = variants
+                .into_iter()
+                .map(|(i, reach)| {
+                    let index = usize::try_from(i).unwrap_or(0);
+                    let label = form.variants.get(index).map_or_else(
+                        || format!("Variant {}", index + 1),
+                        |v| variant_label(v, index),
+                    );
+                    VariantRow { label, reach }
+                })
+                .collect();
+            Some(compare(model.name, Some(model.id), rows))
+        })
+        .collect();
+    let sent = |g: &VariantGroup| g.rows.iter().map(|r| r.reach.sent).sum::<u64>();
+    groups.sort_by(|a, b| sent(b).cmp(&sent(a)).then_with(|| a.name.cmp(&b.name)));
+    groups.truncate(TOP_CAMPAIGNS);
+
+    // One-to-one messages carry no campaign: a campaign filter leaves them out.
+    if query.campaign.is_none() {
+        let mut sql = Sql::new(backend);
+        sql.push(&format!(
+            "SELECT m.template_id AS template_id, {} FROM messages m WHERE",
+            reach_columns()
+        ));
+        sql.scope(ws, query);
+        sql.push(
+            " AND m.direction = 'out' AND m.campaign_id IS NULL AND m.template_id IS NOT NULL \
+             AND m.sent_at >= ",
+        )
+        .bind(start)
+        .push(" AND m.sent_at < ")
+        .bind(end)
+        .push(" GROUP BY m.template_id");
+        let mut by_template: HashMap<uuid::Uuid, Reach> = HashMap::new();
+        for row in db.query_all_raw(sql.statement()).await? {
+            by_template.insert(row.try_get("", "template_id")?, reach_of(&row)?);
+        }
+        if !by_template.is_empty() {
+            let names = template::Entity::find()
+                .select_only()
+                .column(template::Column::Id)
+                .column(template::Column::Name)
+                .filter(template::Column::WorkspaceId.eq(ws.0))
+                .filter(template::Column::Id.is_in(by_template.keys().copied().collect::<Vec<_>>()))
+                .into_tuple::<(uuid::Uuid, String)>()
+                .all(db)
+                .await?;
+            let mut rows: Vec<VariantRow> = names
+                .into_iter()
+                .filter_map(|(id, label)| {
+                    Some(VariantRow {
+                        label,
+                        reach: by_template.remove(&id)?,
+                    })
+                })
+                .collect();
+            rows.sort_by(|a, b| {
+                b.reach
+                    .sent
+                    .cmp(&a.reach.sent)
+                    .then_with(|| a.label.cmp(&b.label))
+            });
+            groups.push(compare("One-to-one messages".to_owned(), None, rows));
+        }
+    }
+    Ok(groups)
 }
 
 /// The report for `query`, in the workspace's time zone.
@@ -330,6 +548,8 @@ pub async fn report(
         .collect();
     let per_campaign = outcomes(db, id, &query, start, end).await?;
     let funnel = funnel(db, id, &query, start, end).await?;
+    let send_times = send_times(db, id, &query, (start, end), &tz).await?;
+    let variants = variants(db, id, &query, (start, end)).await?;
     let mut total = OutcomeShare::default();
     for (_, share) in &per_campaign {
         total.replied += share.replied;
@@ -366,6 +586,8 @@ pub async fn report(
         outcomes: total,
         campaigns,
         funnel,
+        send_times,
+        variants,
         campaign_choices,
         sender_choices,
     })

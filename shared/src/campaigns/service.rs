@@ -48,7 +48,7 @@ pub(super) async fn find(
         .ok_or(AppError::NotFound)
 }
 
-pub(super) fn form_of(model: &campaign::Model) -> CampaignForm {
+pub(crate) fn form_of(model: &campaign::Model) -> CampaignForm {
     serde_json::from_str(&model.form).unwrap_or_default()
 }
 

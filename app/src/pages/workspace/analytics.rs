@@ -1,7 +1,8 @@
 //! The analytics page: pick a range of the workspace's days (and a campaign or a sender), then
-//! see messages sent, delivered, read and answered per day, where the messages ended up, and
-//! the busiest campaigns side by side — each chart with its numbers as a table, and a plain
-//! empty state when the range holds nothing.
+//! see messages sent, delivered, read and answered per day, where the messages ended up, the
+//! busiest campaigns side by side, the funnel, the hours that get answers and templates and
+//! variants compared — each chart with its numbers as a table, and a plain empty state when
+//! the range holds nothing.
 
 use super::campaigns::{now, workspace_zone};
 use super::imports::grouped;
@@ -13,7 +14,9 @@ use crate::pages::errors::ErrorPage;
 use chrono::{Days, NaiveDate};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use shared::analytics::{Choice, Funnel, Report, ReportQuery, percent};
+use shared::analytics::{
+    Choice, Funnel, Reach, Report, ReportQuery, SendSlot, VariantGroup, Verdict, best_slot, percent,
+};
 use uuid::Uuid;
 
 /// The range the page opens on: the last 30 days, today included.
@@ -217,6 +220,8 @@ fn ReportView(report: Report) -> impl IntoView {
             }}
         </section>
         <FunnelView funnel=report.funnel key=key.clone() />
+        <SendTimes slots=report.send_times />
+        <Variants groups=report.variants />
         <div class="chart-pair">
             <section class="card chart-card" aria-labelledby="outcomes-title">
                 <h2 id="outcomes-title">"Where the messages ended up"</h2>
@@ -308,6 +313,214 @@ fn FunnelView(funnel: Funnel, key: String) -> impl IntoView {
                             </tbody>
                         </table>
                     </details>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// "Tuesday 10:00–11:00".
+fn slot_name(slot: &SendSlot) -> String {
+    let day = WEEKDAYS
+        .get(usize::from(slot.weekday))
+        .copied()
+        .unwrap_or("");
+    format!("{day} {:02}:00–{:02}:00", slot.hour, (slot.hour + 1) % 24)
+}
+
+/// The reply rate by weekday and hour sent, as a heat map: a table whose cells are shaded by
+/// their rate, so it reads as a chart and as numbers alike.
+#[component]
+fn SendTimes(slots: Vec<SendSlot>) -> impl IntoView {
+    let best = best_slot(&slots).cloned();
+    // Shades are relative to the best rate seen, so a workspace with low rates still sees
+    // where its answers come from.
+    let top = slots
+        .iter()
+        .filter_map(|s| percent(s.replied, s.sent))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let sent: u64 = slots.iter().map(|s| s.sent).sum();
+    let cell = |weekday: u8, hour: u8| {
+        let slot = slots
+            .iter()
+            .find(|s| s.weekday == weekday && s.hour == hour);
+        match slot.and_then(|s| percent(s.replied, s.sent).map(|rate| (s, rate))) {
+            Some((s, rate)) => {
+                let heat = f64::from(rate) / f64::from(top);
+                let hot = heat > 0.55;
+                let detail = format!(
+                    "{}: {} sent, {} answered ({rate} %)",
+                    slot_name(s),
+                    grouped(s.sent),
+                    grouped(s.replied)
+                );
+                let title = detail.clone();
+                view! {
+                    <td class:hot=hot style=format!("--heat: {heat:.2}") title=title>
+                        <span aria-hidden="true">{rate}</span>
+                        <span class="sr-only">{detail}</span>
+                    </td>
+                }
+                .into_any()
+            }
+            None => view! { <td class="cold"><span class="sr-only">"No messages"</span></td> }
+                .into_any(),
+        }
+    };
+    view! {
+        <section class="card chart-card" aria-labelledby="send-times-title">
+            <h2 id="send-times-title">"When leads answer"</h2>
+            {if slots.is_empty() {
+                view! { <p class="muted empty chart-empty">"No messages were sent in this range."</p> }.into_any()
+            } else {
+                view! {
+                    <p class="muted small">
+                        {format!("The share of the {} messages sent in each hour (your workspace's time) that the lead answered. ", grouped(sent))}
+                        {match &best {
+                            Some(b) => format!(
+                                "Best so far: {} — {} % of {}.",
+                                slot_name(b),
+                                percent(b.replied, b.sent).unwrap_or(0),
+                                grouped(b.sent)
+                            ),
+                            None => format!("No hour has {} messages and an answer yet.", shared::analytics::MIN_SLOT_SENT),
+                        }}
+                    </p>
+                    <div class="table-wrap heatmap-wrap">
+                        <table class="heatmap">
+                            <caption class="sr-only">"Percentage of messages answered, by weekday and hour sent"</caption>
+                            <thead><tr>
+                                <th scope="col"><span class="sr-only">"Day"</span></th>
+                                {(0u8..24).map(|h| view! { <th scope="col">{format!("{h:02}")}</th> }).collect_view()}
+                            </tr></thead>
+                            <tbody>
+                                {(0u8..7).map(|w| view! {
+                                    <tr>
+                                        <th scope="row" title=WEEKDAYS[usize::from(w)]>{&WEEKDAYS[usize::from(w)][..3]}</th>
+                                        {(0u8..24).map(|h| cell(w, h)).collect_view()}
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                    <p class="heatmap-legend muted small" aria-hidden="true">
+                        "Numbers are % answered · darker is better · blank: nothing sent"
+                    </p>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// "p = 0.013", or "p < 0.001".
+fn p_value(p: u32) -> String {
+    if p < 10 {
+        "p < 0.001".to_owned()
+    } else {
+        format!("p = {:.3}", f64::from(p) / 10_000.0)
+    }
+}
+
+fn verdict_cell(verdict: Verdict) -> (&'static str, String) {
+    match verdict {
+        Verdict::Alone => ("verdict-alone", "—".to_owned()),
+        Verdict::TooFew => ("verdict-few", "Too few to tell".to_owned()),
+        Verdict::Differs { p } => ("verdict-differs", format!("Significant ({})", p_value(p))),
+        Verdict::Same { p } => ("verdict-same", format!("Could be chance ({})", p_value(p))),
+    }
+}
+
+/// The group's reply-rate finding in one sentence.
+fn reply_finding(group: &VariantGroup) -> Option<String> {
+    let rate = |r: &Reach| (r.replied, r.sent);
+    let leader = group.rows.iter().max_by(|a, b| {
+        let ((ah, an), (bh, bn)) = (rate(&a.reach), rate(&b.reach));
+        (u128::from(ah) * u128::from(bn)).cmp(&(u128::from(bh) * u128::from(an)))
+    })?;
+    let leader_rate = percent(leader.reach.replied, leader.reach.sent).unwrap_or(0);
+    match group.reply {
+        Verdict::Alone => None,
+        Verdict::TooFew => Some("Too few messages yet to tell which gets more answers.".to_owned()),
+        Verdict::Differs { p } => Some(format!(
+            "“{}” gets the most answers ({leader_rate} %), and the difference is significant ({}).",
+            leader.label,
+            p_value(p)
+        )),
+        Verdict::Same { p } => Some(format!(
+            "“{}” leads on answers ({leader_rate} %), but the gap could be chance ({}): keep testing.",
+            leader.label,
+            p_value(p)
+        )),
+    }
+}
+
+/// Templates and campaign variants side by side, with whether their differences are real.
+#[component]
+fn Variants(groups: Vec<VariantGroup>) -> impl IntoView {
+    view! {
+        <section class="card chart-card" aria-labelledby="variants-title">
+            <h2 id="variants-title">"Templates and variants"</h2>
+            {if groups.is_empty() {
+                view! { <p class="muted empty chart-empty">"No campaign or template message was sent in this range."</p> }.into_any()
+            } else {
+                view! {
+                    <p class="muted small">"Rates are of the messages sent in the range. A difference is significant when chance would explain it less than 1 time in 20 (chi-squared test)."</p>
+                    {groups.into_iter().map(|group| {
+                        let finding = reply_finding(&group);
+                        let verdicts = [group.delivery, group.read, group.reply].map(verdict_cell);
+                        let compared = group.rows.len() > 1;
+                        view! {
+                            <div class="variant-group">
+                                <h3>{group.name.clone()}</h3>
+                                {finding.map(|f| view! { <p class="variant-finding">{f}</p> })}
+                                <div class="table-wrap">
+                                    <table class="table variant-table">
+                                        <thead><tr>
+                                            <th scope="col">{if group.campaign.is_some() { "Variant" } else { "Template" }}</th>
+                                            <th scope="col" class="num">"Sent"</th>
+                                            <th scope="col" class="num">"Delivered"</th>
+                                            <th scope="col" class="num">"Read"</th>
+                                            <th scope="col" class="num">"Answered"</th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {group.rows.iter().map(|row| {
+                                                let r = &row.reach;
+                                                view! {
+                                                    <tr>
+                                                        <th scope="row">{row.label.clone()}</th>
+                                                        <td class="num">{grouped(r.sent)}</td>
+                                                        <td class="num">{with_share(r.delivered, r.sent)}</td>
+                                                        <td class="num">{with_share(r.read, r.sent)}</td>
+                                                        <td class="num">{with_share(r.replied, r.sent)}</td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                        {compared.then(|| view! {
+                                            <tfoot><tr>
+                                                <th scope="row" colspan="2">"Difference"</th>
+                                                {verdicts.into_iter().map(|(class, text)| view! {
+                                                    <td class=format!("num {class}")>{text}</td>
+                                                }).collect_view()}
+                                            </tr></tfoot>
+                                        })}
+                                    </table>
+                                </div>
+                            </div>
+                        }
+                    }).collect_view()}
                 }.into_any()
             }}
         </section>
