@@ -245,6 +245,16 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
     await snap(page, testInfo, 'analytics-empty.png');
   });
 
+  await test.step('the lead list shows who was messaged', async () => {
+    await gotoHydrated(page, `/w/${slug}/leads?messaged=no`);
+    await expect(page.locator('table.leads tbody tr')).toHaveCount(1);
+    await expect(page.locator('table.leads tbody')).toContainText('Nairobi Florists');
+    await expect(page.locator('.more-filters')).toHaveAttribute('open', '');
+    await gotoHydrated(page, `/w/${slug}/leads?city=Kisumu`);
+    await expect(page.locator('table.leads .engagement-sent')).toHaveCount(2);
+    await expect(page.locator('table.leads .engagement-sent').first()).toContainText('1 sent');
+  });
+
   await test.step('a paced campaign: pause, resume, cancel', async () => {
     // Started from the lead list: the whole filter (Kisumu) in one link.
     await gotoHydrated(page, `/w/${slug}/leads?city=Kisumu`);

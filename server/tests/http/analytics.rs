@@ -575,4 +575,66 @@ async fn hours_templates_and_variants_are_counted_by_hand(app: TestApp) {
     );
     assert_eq!(one["variants"].as_array().unwrap().len(), 1, "{one}");
     assert_eq!(one["variants"][0]["name"], "Offer");
+
+    // The same messages are each lead's engagement: filters and the list's columns.
+    seed(
+        &app,
+        ws_id,
+        leads["Duka"],
+        Seed::out(Utc::now() - Duration::days(1)),
+    )
+    .await;
+    let names = |filter: Value| {
+        let browser = &browser;
+        let ws = ws.clone();
+        async move {
+            let (status, page) = browser
+                .call_json(
+                    "leads",
+                    json!({"workspace": ws, "filter": filter, "sort": "name", "after": null}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            let rows = page["rows"].as_array().unwrap().clone();
+            let names: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    r["name"]
+                        .as_str()
+                        .unwrap()
+                        .split(' ')
+                        .next()
+                        .unwrap()
+                        .to_owned()
+                })
+                .collect();
+            (names, rows)
+        }
+    };
+    assert_eq!(names(json!({"messaged": false})).await.0, ["Gamma"]);
+    assert_eq!(
+        names(json!({"replied": true})).await.0,
+        ["Amani", "Chai", "Faraja"]
+    );
+    assert_eq!(
+        names(json!({"messaged": true, "replied": false})).await.0,
+        ["Baraka", "Duka", "Ellie"]
+    );
+    // Not messaged in a week: everyone but Duka, messaged yesterday; Gamma never was.
+    assert_eq!(
+        names(json!({"quiet_days": 7})).await.0,
+        ["Amani", "Baraka", "Chai", "Ellie", "Faraja", "Gamma"]
+    );
+    let (_, rows) = names(json!({})).await;
+    assert_eq!(
+        rows[0]["engagement"],
+        json!({"messages_sent": 2, "last_contacted_at": "2026-11-02T20:30:00Z",
+               "last_reply_at": "2026-11-02T21:00:00Z"}),
+        "{rows:?}"
+    );
+    assert_eq!(rows[3]["engagement"]["messages_sent"], 2, "Duka: {rows:?}");
+    assert_eq!(
+        rows[6]["engagement"],
+        json!({"messages_sent": 0, "last_contacted_at": null, "last_reply_at": null})
+    );
 }

@@ -1,7 +1,7 @@
 //! The lead page's wire types: a lead with everything known about it (fields, custom fields,
 //! notes, timeline, its customer), the edit form, and the timeline's entries.
 
-use super::{Stage, WebsiteStatus, WhatsappStatus};
+use super::{Engagement, Stage, WebsiteStatus, WhatsappStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -68,6 +68,7 @@ pub struct LeadDetail {
     pub notes_log: Vec<LeadNote>,
     /// Newest first.
     pub timeline: Vec<TimelineEntry>,
+    pub engagement: Engagement,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

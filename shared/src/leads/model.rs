@@ -169,6 +169,13 @@ pub struct LeadFilter {
     pub created_from: Option<chrono::NaiveDate>,
     /// Created on or before this day (UTC).
     pub created_to: Option<chrono::NaiveDate>,
+    /// `Some(true)`: leads sent at least one message; `Some(false)`: none yet.
+    pub messaged: Option<bool>,
+    /// `Some(true)`: leads that have written to the workspace; `Some(false)`: never.
+    pub replied: Option<bool>,
+    /// Leads not messaged in the last this many days, never-messaged ones included: who is
+    /// due a follow-up.
+    pub quiet_days: Option<u32>,
 }
 
 impl LeadFilter {
@@ -232,6 +239,22 @@ impl LeadFilter {
         }
         if let Some(to) = self.created_to {
             parts.push(format!("created to {to}"));
+        }
+        match self.messaged {
+            Some(true) => parts.push("messaged".to_owned()),
+            Some(false) => parts.push("never messaged".to_owned()),
+            None => {}
+        }
+        match self.replied {
+            Some(true) => parts.push("answered".to_owned()),
+            Some(false) => parts.push("never answered".to_owned()),
+            None => {}
+        }
+        if let Some(days) = self.quiet_days {
+            parts.push(format!(
+                "not messaged in {days} day{}",
+                if days == 1 { "" } else { "s" }
+            ));
         }
         parts.join(", ")
     }
@@ -304,6 +327,17 @@ pub struct LeadRow {
     pub tags: Vec<String>,
     pub opted_out: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    pub engagement: Engagement,
+}
+
+/// What the workspace's messaging has done with a lead, from its messages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Engagement {
+    /// Messages sent to the lead (handed to WhatsApp).
+    pub messages_sent: u64,
+    pub last_contacted_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the lead last wrote.
+    pub last_reply_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The lead list's sort orders (each served by an index, paginated by keyset).
@@ -393,6 +427,16 @@ mod tests {
         assert_eq!(
             filter.summary(),
             "website No website or Not working, not opted out"
+        );
+        let engaged = LeadFilter {
+            messaged: Some(true),
+            replied: Some(false),
+            quiet_days: Some(7),
+            ..LeadFilter::default()
+        };
+        assert_eq!(
+            engaged.summary(),
+            "messaged, never answered, not messaged in 7 days"
         );
     }
 

@@ -29,6 +29,12 @@ pub struct LeadQuery {
     pub created_from: String,
     /// `YYYY-MM-DD`.
     pub created_to: String,
+    /// `yes` or `no`.
+    pub messaged: String,
+    /// `yes` or `no`.
+    pub replied: String,
+    /// A number of days.
+    pub quiet_days: String,
     pub sort: String,
 }
 
@@ -55,6 +61,33 @@ fn list<T>(
     }
     out
 }
+
+/// `yes`/`no` (or `true`/`false`), naming the field otherwise.
+fn yes_no(field: &str, label: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" => None,
+        "yes" | "true" => Some(true),
+        "no" | "false" => Some(false),
+        _ => {
+            errors.push(FieldError::new(
+                field,
+                format!("{label} must be \"yes\" or \"no\"."),
+            ));
+            None
+        }
+    }
+}
+
+fn yes_no_text(value: Option<bool>) -> String {
+    match value {
+        Some(true) => "yes".to_owned(),
+        Some(false) => "no".to_owned(),
+        None => String::new(),
+    }
+}
+
+/// The most days `quiet_days` takes (ten years).
+pub const MAX_QUIET_DAYS: u32 = 3_650;
 
 fn text(value: &str) -> Option<String> {
     Some(value.trim().to_owned()).filter(|v| !v.is_empty())
@@ -92,6 +125,9 @@ impl LeadQuery {
             opted_out: get("opted_out"),
             created_from: get("created_from"),
             created_to: get("created_to"),
+            messaged: get("messaged"),
+            replied: get("replied"),
+            quiet_days: get("quiet_days"),
             sort: get("sort"),
         }
     }
@@ -116,16 +152,15 @@ impl LeadQuery {
             category: text(&filter.category),
             tag: text(&filter.tag),
             import: filter.import_id.map(|i| i.to_string()).unwrap_or_default(),
-            opted_out: match filter.opted_out {
-                Some(true) => "yes".to_owned(),
-                Some(false) => "no".to_owned(),
-                None => String::new(),
-            },
+            opted_out: yes_no_text(filter.opted_out),
             created_from: filter
                 .created_from
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
             created_to: filter.created_to.map(|d| d.to_string()).unwrap_or_default(),
+            messaged: yes_no_text(filter.messaged),
+            replied: yes_no_text(filter.replied),
+            quiet_days: filter.quiet_days.map(|d| d.to_string()).unwrap_or_default(),
             sort: if sort == LeadSort::default() {
                 String::new()
             } else {
@@ -168,20 +203,24 @@ impl LeadQuery {
                     parsed
                 }
             },
-            opted_out: match self.opted_out.trim().to_ascii_lowercase().as_str() {
-                "" => None,
-                "yes" | "true" => Some(true),
-                "no" | "false" => Some(false),
-                _ => {
-                    errors.push(FieldError::new(
-                        "opted_out",
-                        "Opted out must be \"yes\" or \"no\".",
-                    ));
-                    None
-                }
-            },
+            opted_out: yes_no("opted_out", "Opted out", &self.opted_out, &mut errors),
             created_from: date("created_from", &self.created_from, &mut errors),
             created_to: date("created_to", &self.created_to, &mut errors),
+            messaged: yes_no("messaged", "Messaged", &self.messaged, &mut errors),
+            replied: yes_no("replied", "Answered", &self.replied, &mut errors),
+            quiet_days: match self.quiet_days.trim() {
+                "" => None,
+                days => match days.parse::<u32>() {
+                    Ok(n) if (1..=MAX_QUIET_DAYS).contains(&n) => Some(n),
+                    _ => {
+                        errors.push(FieldError::new(
+                            "quiet_days",
+                            format!("Give a number of days from 1 to {MAX_QUIET_DAYS}."),
+                        ));
+                        None
+                    }
+                },
+            },
         };
         if let (Some(from), Some(to)) = (filter.created_from, filter.created_to)
             && from > to
@@ -223,6 +262,9 @@ impl LeadQuery {
             ("opted_out", &self.opted_out),
             ("created_from", &self.created_from),
             ("created_to", &self.created_to),
+            ("messaged", &self.messaged),
+            ("replied", &self.replied),
+            ("quiet_days", &self.quiet_days),
             ("sort", &self.sort),
         ]
         .into_iter()
@@ -252,6 +294,9 @@ mod tests {
             opted_out: Some(false),
             created_from: NaiveDate::from_ymd_opt(2026, 1, 1),
             created_to: NaiveDate::from_ymd_opt(2026, 1, 31),
+            messaged: Some(true),
+            replied: Some(false),
+            quiet_days: Some(14),
         };
         let query = LeadQuery::from_filter(&filter, LeadSort::Name);
         assert!(query.query_string().contains("q=mama%20%26%20sons"));
@@ -271,11 +316,22 @@ mod tests {
             created_to: "2026-01-01".into(),
             sort: "price".into(),
             import: "x".into(),
+            messaged: "often".into(),
+            replied: "maybe".into(),
+            quiet_days: "0".into(),
             ..LeadQuery::default()
         };
         let error = query.to_filter().unwrap_err();
         assert!(error.field_message("stage").unwrap().contains("\"won\""));
-        for field in ["opted_out", "created_to", "sort", "import"] {
+        for field in [
+            "opted_out",
+            "created_to",
+            "sort",
+            "import",
+            "messaged",
+            "replied",
+            "quiet_days",
+        ] {
             assert!(error.field_message(field).is_some(), "{field}");
         }
         let bad_date = LeadQuery {

@@ -101,6 +101,10 @@ pub async fn detail(
         .await?
         .remove(&id)
         .unwrap_or_default();
+    let engagement = store::engagement_of(db, workspace, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     let import = match model.import_id {
         Some(import_id) => import::Entity::find_by_id(import_id)
             .filter(import::Column::WorkspaceId.eq(workspace.0))
@@ -199,6 +203,7 @@ pub async fn detail(
             })
             .collect(),
         timeline,
+        engagement,
         created_at: model.created_at,
         updated_at: model.updated_at,
     })

@@ -1,10 +1,12 @@
 //! Queries on a workspace's leads: the filter every list, count, bulk action and export shares,
 //! always scoped by `WorkspaceId` first.
 
-use super::{LeadFilter, LeadPage, LeadRow, LeadSort, Stage, WebsiteStatus, WhatsappStatus};
-use crate::db::entities::{lead, lead_tag};
+use super::{
+    Engagement, LeadFilter, LeadPage, LeadRow, LeadSort, Stage, WebsiteStatus, WhatsappStatus,
+};
+use crate::db::entities::{lead, lead_tag, message};
 use crate::{AppError, WorkspaceId};
-use chrono::{NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -34,6 +36,36 @@ fn contains_ci(column: lead::Column, text: &str) -> sea_orm::sea_query::SimpleEx
 
 fn equals_ci(column: lead::Column, text: &str) -> sea_orm::sea_query::SimpleExpr {
     Expr::expr(Func::lower(Expr::col(column))).eq(Expr::val(text.trim().to_lowercase()))
+}
+
+/// The leads the workspace sent a message to (since `since`), as a subquery of lead ids.
+fn messaged_leads(
+    workspace: WorkspaceId,
+    since: Option<DateTime<Utc>>,
+) -> sea_orm::sea_query::SelectStatement {
+    let mut sent = message::Entity::find()
+        .select_only()
+        .column(message::Column::LeadId)
+        .filter(message::Column::WorkspaceId.eq(workspace.0))
+        .filter(message::Column::Direction.eq("out"))
+        .filter(message::Column::SentAt.is_not_null())
+        // NOT IN over a NULL would match nothing.
+        .filter(message::Column::LeadId.is_not_null());
+    if let Some(since) = since {
+        sent = sent.filter(message::Column::SentAt.gte(since));
+    }
+    sent.into_query()
+}
+
+/// The leads that have written to the workspace, as a subquery of lead ids.
+fn answering_leads(workspace: WorkspaceId) -> sea_orm::sea_query::SelectStatement {
+    message::Entity::find()
+        .select_only()
+        .column(message::Column::LeadId)
+        .filter(message::Column::WorkspaceId.eq(workspace.0))
+        .filter(message::Column::Direction.eq("in"))
+        .filter(message::Column::LeadId.is_not_null())
+        .into_query()
 }
 
 /// The workspace's leads matching the filter.
@@ -107,7 +139,79 @@ pub fn filtered(workspace: WorkspaceId, filter: &LeadFilter) -> Select<lead::Ent
             lead::Column::CreatedAt.lt(Utc.from_utc_datetime(&to.and_time(NaiveTime::MIN))),
         );
     }
+    // Engagement is read from the messages themselves, the same rows the analytics count.
+    match filter.messaged {
+        Some(true) => {
+            query = query.filter(lead::Column::Id.in_subquery(messaged_leads(workspace, None)))
+        }
+        Some(false) => {
+            query = query.filter(lead::Column::Id.not_in_subquery(messaged_leads(workspace, None)));
+        }
+        None => {}
+    }
+    match filter.replied {
+        Some(true) => {
+            query = query.filter(lead::Column::Id.in_subquery(answering_leads(workspace)))
+        }
+        Some(false) => {
+            query = query.filter(lead::Column::Id.not_in_subquery(answering_leads(workspace)));
+        }
+        None => {}
+    }
+    if let Some(days) = filter.quiet_days {
+        let since = Utc::now() - Duration::days(i64::from(days));
+        query =
+            query.filter(lead::Column::Id.not_in_subquery(messaged_leads(workspace, Some(since))));
+    }
     query
+}
+
+/// Messages sent to, and the latest reply from, each of the workspace's `leads`.
+pub async fn engagement_of(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    leads: &[Uuid],
+) -> Result<HashMap<Uuid, Engagement>, AppError> {
+    let mut out: HashMap<Uuid, Engagement> = HashMap::new();
+    for chunk in leads.chunks(500) {
+        let sent = message::Entity::find()
+            .select_only()
+            .column(message::Column::LeadId)
+            .column_as(message::Column::Id.count(), "sent")
+            .column_as(message::Column::SentAt.max(), "last_sent")
+            .filter(message::Column::WorkspaceId.eq(workspace.0))
+            .filter(message::Column::Direction.eq("out"))
+            .filter(message::Column::SentAt.is_not_null())
+            .filter(message::Column::LeadId.is_in(chunk.iter().copied()))
+            .group_by(message::Column::LeadId)
+            .into_tuple::<(Option<Uuid>, i64, Option<DateTime<Utc>>)>()
+            .all(db)
+            .await?;
+        for (lead, count, last) in sent {
+            if let Some(lead) = lead {
+                let e = out.entry(lead).or_default();
+                e.messages_sent = u64::try_from(count).unwrap_or(0);
+                e.last_contacted_at = last;
+            }
+        }
+        let replies = message::Entity::find()
+            .select_only()
+            .column(message::Column::LeadId)
+            .column_as(message::Column::CreatedAt.max(), "last_reply")
+            .filter(message::Column::WorkspaceId.eq(workspace.0))
+            .filter(message::Column::Direction.eq("in"))
+            .filter(message::Column::LeadId.is_in(chunk.iter().copied()))
+            .group_by(message::Column::LeadId)
+            .into_tuple::<(Option<Uuid>, Option<DateTime<Utc>>)>()
+            .all(db)
+            .await?;
+        for (lead, last) in replies {
+            if let Some(lead) = lead {
+                out.entry(lead).or_default().last_reply_at = last;
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub async fn count(
@@ -142,7 +246,7 @@ pub async fn tags_of(
 }
 
 /// A stored lead as the list shows it (unknown stored states read as their defaults).
-pub fn to_row(model: lead::Model, tags: Vec<String>) -> LeadRow {
+pub fn to_row(model: lead::Model, tags: Vec<String>, engagement: Engagement) -> LeadRow {
     LeadRow {
         id: model.id,
         name: model.name,
@@ -160,6 +264,7 @@ pub fn to_row(model: lead::Model, tags: Vec<String>) -> LeadRow {
         tags,
         opted_out: model.opted_out,
         created_at: model.created_at,
+        engagement,
     }
 }
 
@@ -224,13 +329,15 @@ pub async fn page(
     });
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut tags = tags_of(db, workspace, &ids).await?;
+    let mut engagement = engagement_of(db, workspace, &ids).await?;
     Ok(LeadPage {
         total: count(db, workspace, filter).await?,
         rows: rows
             .into_iter()
             .map(|r| {
                 let t = tags.remove(&r.id).unwrap_or_default();
-                to_row(r, t)
+                let e = engagement.remove(&r.id).unwrap_or_default();
+                to_row(r, t, e)
             })
             .collect(),
         next: next.flatten(),

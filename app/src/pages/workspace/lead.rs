@@ -191,6 +191,24 @@ fn LeadView(
                 {PIPELINE.into_iter().map(stage_button).collect_view()}
             </ol>
             <ol class="pipeline pipeline-lost">{stage_button(Stage::Lost)}</ol>
+            {move || {
+                let e = current.with(|c| c.engagement.clone());
+                view! {
+                    <p class="engagement muted small" data-testid="lead-engagement">
+                        {match e.messages_sent {
+                            0 => "Not messaged yet".to_owned(),
+                            1 => "1 message sent".to_owned(),
+                            n => format!("{n} messages sent"),
+                        }}
+                        {e.last_contacted_at.map(|at| view! { " · last contacted " {when(at)} })}
+                        {match e.last_reply_at {
+                            Some(at) => view! { " · answered " {when(at)} }.into_any(),
+                            None if e.messages_sent > 0 => view! { " · no answer yet" }.into_any(),
+                            None => ().into_any(),
+                        }}
+                    </p>
+                }
+            }}
         </section>
         <div class="lead-grid">
             <LeadForm current can_manage />

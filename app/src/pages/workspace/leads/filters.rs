@@ -39,6 +39,9 @@ pub fn FilterForm(
                 &c.opted_out,
                 &c.created_from,
                 &c.created_to,
+                &c.messaged,
+                &c.replied,
+                &c.quiet_days,
             ]
             .iter()
             .any(|v| !v.trim().is_empty())
@@ -94,6 +97,27 @@ pub fn FilterForm(
                                 <option value="no">"Not opted out"</option>
                                 <option value="yes">"Opted out"</option>
                             </select>
+                        </div>
+                        <div class="field">
+                            <label for="messaged">"Messaged"</label>
+                            <select id="messaged" name="messaged" prop:value=move || current.with(|c| c.messaged.clone())>
+                                <option value="">"Any"</option>
+                                <option value="yes">"Messaged"</option>
+                                <option value="no">"Never messaged"</option>
+                            </select>
+                        </div>
+                        <div class="field">
+                            <label for="replied">"Answered"</label>
+                            <select id="replied" name="replied" prop:value=move || current.with(|c| c.replied.clone())>
+                                <option value="">"Any"</option>
+                                <option value="yes">"Answered"</option>
+                                <option value="no">"Never answered"</option>
+                            </select>
+                        </div>
+                        <div class="field">
+                            <label for="quiet_days">"Not messaged in (days)"</label>
+                            <input id="quiet_days" name="quiet_days" type="number" min="1" max=shared::leads::MAX_QUIET_DAYS.to_string()
+                                inputmode="numeric" prop:value=move || current.with(|c| c.quiet_days.clone()) />
                         </div>
                         {text_field(current, "created_from", "Created from", "date", |c| c.created_from.clone())}
                         {text_field(current, "created_to", "Created to", "date", |c| c.created_to.clone())}

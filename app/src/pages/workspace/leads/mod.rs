@@ -275,6 +275,7 @@ pub fn LeadsPage() -> impl IntoView {
                                                         <th scope="col">"City"</th>
                                                         <th scope="col">"Category"</th>
                                                         <th scope="col">"Stage"</th>
+                                                        <th scope="col">"Messages"</th>
                                                         <th scope="col">"Tags"</th>
                                                     </tr>
                                                 </thead>
@@ -306,6 +307,29 @@ pub fn LeadsPage() -> impl IntoView {
             }}
         </Transition>
     }
+}
+
+/// "3 sent · 04 Dec" and whether the lead answered; empty when never messaged.
+fn engagement(e: &shared::leads::Engagement) -> impl IntoView + use<> {
+    let last = e.last_contacted_at.map(|at| {
+        super::campaigns::workspace_zone()
+            .local(at)
+            .format("%d %b")
+            .to_string()
+    });
+    (e.messages_sent > 0).then(|| {
+        let title = last
+            .as_ref()
+            .map(|d| format!("Last contacted {d}"))
+            .unwrap_or_default();
+        view! {
+            <span class="engagement-sent" title=title>
+                {format!("{} sent", e.messages_sent)}
+                {last.map(|d| format!(" · {d}"))}
+            </span>
+            {e.last_reply_at.is_some().then(|| view! { <span class="badge badge-answered">"Answered"</span> })}
+        }
+    })
 }
 
 fn lead_row(r: LeadRow, base: String, selection: Selection, selectable: bool) -> impl IntoView {
@@ -341,6 +365,7 @@ fn lead_row(r: LeadRow, base: String, selection: Selection, selectable: bool) ->
             <td>{r.city.unwrap_or_default()}</td>
             <td>{r.category.unwrap_or_default()}</td>
             <td><span class=format!("badge stage-{}", r.stage.as_str())>{r.stage.label()}</span></td>
+            <td class="engagement-col">{engagement(&r.engagement)}</td>
             <td>{r.tags.into_iter().map(|t| view! { <span class="tag">{t}</span> }).collect_view()}</td>
         </tr>
     }
