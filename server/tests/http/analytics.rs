@@ -477,43 +477,35 @@ async fn hours_templates_and_variants_are_counted_by_hand(app: TestApp) {
     let (intro, follow_up) = (Some(templates[0]), Some(templates[1]));
     // Wednesday 09:00 and 09:05 local from "Intro", one answered; Thursday 09:00 from
     // "Follow-up"; Sunday 1 November 00:00 local without a template.
-    seed(
-        &app,
-        ws_id,
-        leads["Faraja"],
-        Seed {
-            template: intro,
-            ..delivered(at(4, 6, 0))
-        },
-    )
-    .await;
-    seed(
-        &app,
-        ws_id,
-        leads["Ellie"],
-        Seed {
-            template: intro,
-            ..read(at(4, 6, 5))
-        },
-    )
-    .await;
-    seed(
-        &app,
-        ws_id,
-        leads["Ellie"],
-        Seed {
-            template: follow_up,
-            ..Seed::out(at(5, 6, 0))
-        },
-    )
-    .await;
-    seed(
-        &app,
-        ws_id,
-        leads["Baraka"],
-        Seed::out(Utc.with_ymd_and_hms(2026, 10, 31, 21, 0, 0).unwrap()),
-    )
-    .await;
+    for (lead, message) in [
+        (
+            "Faraja",
+            Seed {
+                template: intro,
+                ..delivered(at(4, 6, 0))
+            },
+        ),
+        (
+            "Ellie",
+            Seed {
+                template: intro,
+                ..read(at(4, 6, 5))
+            },
+        ),
+        (
+            "Ellie",
+            Seed {
+                template: follow_up,
+                ..Seed::out(at(5, 6, 0))
+            },
+        ),
+        (
+            "Baraka",
+            Seed::out(Utc.with_ymd_and_hms(2026, 10, 31, 21, 0, 0).unwrap()),
+        ),
+    ] {
+        seed(&app, ws_id, leads[lead], message).await;
+    }
     for (lead, reply) in [
         ("Amani", at(2, 21, 0)),
         ("Chai", at(3, 8, 0)),
@@ -522,22 +514,11 @@ async fn hours_templates_and_variants_are_counted_by_hand(app: TestApp) {
         seed(&app, ws_id, leads[lead], Seed::reply(reply)).await;
     }
 
-    let report = |campaign: Value| {
-        let browser = &browser;
-        let ws = ws.clone();
-        async move {
-            let (status, report) = browser
-                .call_json(
-                    "load_analytics",
-                    json!({"workspace": ws, "query": {"from": "2026-11-01", "to": "2026-11-30",
-                        "campaign": campaign, "sender": null}}),
-                )
-                .await;
-            assert_eq!(status, StatusCode::OK, "{report}");
-            report
-        }
+    let query = |campaign: Value| {
+        json!({"workspace": ws, "query": {"from": "2026-11-01", "to": "2026-11-30",
+            "campaign": campaign, "sender": null}})
     };
-    let all = report(Value::Null).await;
+    let all = call(&browser, "load_analytics", query(Value::Null)).await;
     let slot = |weekday: u8, hour: u8, sent: u64, replied: u64| json!({"weekday": weekday, "hour": hour, "sent": sent, "replied": replied});
     assert_eq!(
         all["send_times"],
@@ -567,7 +548,7 @@ async fn hours_templates_and_variants_are_counted_by_hand(app: TestApp) {
         "{all}"
     );
     // One campaign: its hours and its variants only.
-    let one = report(json!(campaign)).await;
+    let one = call(&browser, "load_analytics", query(json!(campaign))).await;
     assert_eq!(
         one["send_times"],
         json!([slot(0, 23, 1, 1), slot(1, 0, 1, 0), slot(1, 10, 2, 1)]),
@@ -584,32 +565,27 @@ async fn hours_templates_and_variants_are_counted_by_hand(app: TestApp) {
         Seed::out(Utc::now() - Duration::days(1)),
     )
     .await;
-    let names = |filter: Value| {
-        let browser = &browser;
-        let ws = ws.clone();
-        async move {
-            let (status, page) = browser
-                .call_json(
-                    "leads",
-                    json!({"workspace": ws, "filter": filter, "sort": "name", "after": null}),
-                )
-                .await;
-            assert_eq!(status, StatusCode::OK, "{page}");
-            let rows = page["rows"].as_array().unwrap().clone();
-            let names: Vec<String> = rows
-                .iter()
-                .map(|r| {
-                    r["name"]
-                        .as_str()
-                        .unwrap()
-                        .split(' ')
-                        .next()
-                        .unwrap()
-                        .to_owned()
-                })
-                .collect();
-            (names, rows)
-        }
+    let names = async |filter: Value| {
+        let page = call(
+            &browser,
+            "leads",
+            json!({"workspace": ws, "filter": filter, "sort": "name", "after": null}),
+        )
+        .await;
+        let rows = page["rows"].as_array().unwrap().clone();
+        let names: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                r["name"]
+                    .as_str()
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        (names, rows)
     };
     assert_eq!(names(json!({"messaged": false})).await.0, ["Gamma"]);
     assert_eq!(

@@ -10,53 +10,24 @@ use super::{
     CampaignBreakdown, Choice, DayPoint, Funnel, OutcomeShare, Reach, Report, ReportQuery,
     SendSlot, TOP_CAMPAIGNS, VariantGroup, VariantRow, Verdict,
 };
-use crate::campaigns::variant_label;
+use crate::db::Sql;
 use crate::db::entities::{campaign, sender, template};
 use crate::services::Services;
 use crate::workspaces::{Permission, service::TenantCtx, store as workspaces};
 use crate::{AppError, WorkspaceId};
 use chrono::{DateTime, Datelike, Days, NaiveDate, Timelike, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use std::collections::HashMap;
 
-/// SQL with its bound values, placeholders numbered as they are added (`$n` on PostgreSQL,
-/// `?` on SQLite, where order of appearance is order of binding).
-struct Sql {
-    backend: DbBackend,
-    text: String,
-    values: Vec<Value>,
+/// The filters every query shares: the workspace, and the campaign or sender asked for.
+trait Scoped {
+    fn scope(&mut self, ws: WorkspaceId, query: &ReportQuery) -> &mut Self;
 }
 
-impl Sql {
-    fn new(backend: DbBackend) -> Self {
-        Self {
-            backend,
-            text: String::new(),
-            values: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-
-    fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
-        self.values.push(value.into());
-        match self.backend {
-            DbBackend::Postgres => {
-                let n = self.values.len();
-                self.text.push_str(&format!("${n}"));
-            }
-            _ => self.text.push('?'),
-        }
-        self
-    }
-
-    /// The filters every query shares: the workspace, and the campaign or sender asked for.
+impl Scoped for Sql {
     fn scope(&mut self, ws: WorkspaceId, query: &ReportQuery) -> &mut Self {
         self.push(" m.workspace_id = ").bind(ws.0);
         if let Some(campaign) = query.campaign {
@@ -66,10 +37,6 @@ impl Sql {
             self.push(" AND m.sender_id = ").bind(sender);
         }
         self
-    }
-
-    fn statement(self) -> Statement {
-        Statement::from_sql_and_values(self.backend, self.text, self.values)
     }
 }
 
@@ -394,11 +361,10 @@ async fn variants(
                 .into_iter()
                 .map(|(i, reach)| {
                     let index = usize::try_from(i).unwrap_or(0);
-                    let label = form.variants.get(index).map_or_else(
-                        || format!("Variant {}", index + 1),
-                        |v| variant_label(v, index),
-                    );
-                    VariantRow { label, reach }
+                    VariantRow {
+                        label: form.label_of(index),
+                        reach,
+                    }
                 })
                 .collect();
             Some(compare(model.name, Some(model.id), rows))
@@ -459,6 +425,28 @@ async fn variants(
     Ok(groups)
 }
 
+/// The workspace's rows of `E` as choices for a filter: `[id, name, workspace]` columns, in
+/// `order`.
+async fn choices<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    [id, name, workspace]: [E::Column; 3],
+    (by, order): (E::Column, Order),
+    ws: WorkspaceId,
+) -> Result<Vec<Choice>, AppError> {
+    Ok(E::find()
+        .select_only()
+        .column(id)
+        .column(name)
+        .filter(workspace.eq(ws.0))
+        .order_by(by, order)
+        .into_tuple::<(uuid::Uuid, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, name)| Choice { id, name })
+        .collect())
+}
+
 /// The report for `query`, in the workspace's time zone.
 pub async fn report(
     svc: &Services,
@@ -471,30 +459,30 @@ pub async fn report(
     let tz: chrono_tz::Tz = ws.timezone.parse().unwrap_or(chrono_tz::UTC);
     let db = &svc.db;
     let id = ctx.workspace_id;
-    let campaign_choices: Vec<Choice> = campaign::Entity::find()
-        .select_only()
-        .column(campaign::Column::Id)
-        .column(campaign::Column::Name)
-        .filter(campaign::Column::WorkspaceId.eq(id.0))
-        .order_by_desc(campaign::Column::CreatedAt)
-        .into_tuple::<(uuid::Uuid, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(id, name)| Choice { id, name })
-        .collect();
-    let sender_choices: Vec<Choice> = sender::Entity::find()
-        .select_only()
-        .column(sender::Column::Id)
-        .column(sender::Column::Name)
-        .filter(sender::Column::WorkspaceId.eq(id.0))
-        .order_by_asc(sender::Column::CreatedAt)
-        .into_tuple::<(uuid::Uuid, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(id, name)| Choice { id, name })
-        .collect();
+    // Newest campaigns first (the one just launched is the one asked about); senders in the
+    // order they were added, as on the senders page.
+    let campaign_choices = choices::<campaign::Entity>(
+        db,
+        [
+            campaign::Column::Id,
+            campaign::Column::Name,
+            campaign::Column::WorkspaceId,
+        ],
+        (campaign::Column::CreatedAt, Order::Desc),
+        id,
+    )
+    .await?;
+    let sender_choices = choices::<sender::Entity>(
+        db,
+        [
+            sender::Column::Id,
+            sender::Column::Name,
+            sender::Column::WorkspaceId,
+        ],
+        (sender::Column::CreatedAt, Order::Asc),
+        id,
+    )
+    .await?;
     // Another workspace's campaign or sender is simply not found.
     if query
         .campaign

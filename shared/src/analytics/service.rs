@@ -6,13 +6,14 @@ use super::{
 };
 use crate::campaigns::planner::SenderPace;
 use crate::db::entities::{campaign, lead, message, sender_lease};
+use crate::db::placeholder;
 use crate::services::Services;
 use crate::whatsapp::senders;
 use crate::workspaces::{Permission, service::TenantCtx, store as workspaces};
 use crate::{AppError, WorkspaceId};
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Statement, Value,
 };
 use std::collections::HashMap;
@@ -115,13 +116,6 @@ async fn sent_totals(
         week: since(week).count(db).await?,
         month: since(month).count(db).await?,
     })
-}
-
-fn placeholder(backend: DbBackend, n: usize) -> String {
-    match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    }
 }
 
 async fn rate_counts(

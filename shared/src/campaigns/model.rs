@@ -299,6 +299,15 @@ pub struct CampaignForm {
 }
 
 impl CampaignForm {
+    /// The label of variant `index` (recipients keep the index they were given, which a later
+    /// edit may have left without a variant: it still reads "C", not nothing).
+    pub fn label_of(&self, index: usize) -> String {
+        self.variants.get(index).map_or_else(
+            || variant_label(&Variant::default(), index),
+            |v| variant_label(v, index),
+        )
+    }
+
     /// A new campaign's form: one text variant, the default strategy.
     pub fn new_draft() -> Self {
         Self {

@@ -2,10 +2,10 @@
 //! message was sent, delivered and read, when the lead first replied after it, and the error —
 //! read a page at a time so a 100,000-recipient campaign streams in bounded memory.
 
-use super::service::{find, form_of};
-use super::{RecipientState, variant_label};
+use super::RecipientState;
+use super::service::{find, form_of, leads_and_messages};
 use crate::AppError;
-use crate::db::entities::{campaign_recipient, lead, message};
+use crate::db::entities::{campaign_recipient, message};
 use crate::export::csv_cell;
 use crate::services::Services;
 use crate::workspaces::{Permission, service::TenantCtx};
@@ -47,22 +47,7 @@ pub async fn csv(svc: &Services, ctx: &TenantCtx, id: Uuid) -> Result<String, Ap
             .await?;
         let Some(last) = rows.last() else { break };
         after = Some(last.position);
-        let leads: HashMap<Uuid, lead::Model> = lead::Entity::find()
-            .filter(lead::Column::WorkspaceId.eq(ws))
-            .filter(lead::Column::Id.is_in(rows.iter().map(|r| r.lead_id)))
-            .all(&svc.db)
-            .await?
-            .into_iter()
-            .map(|l| (l.id, l))
-            .collect();
-        let messages: HashMap<Uuid, message::Model> = message::Entity::find()
-            .filter(message::Column::WorkspaceId.eq(ws))
-            .filter(message::Column::Id.is_in(rows.iter().filter_map(|r| r.message_id)))
-            .all(&svc.db)
-            .await?
-            .into_iter()
-            .map(|m| (m.id, m))
-            .collect();
+        let (leads, messages) = leads_and_messages(&svc.db, ctx.workspace_id, &rows).await?;
         // Replies: the leads' inbound messages since the earliest send on this page.
         let since = messages.values().filter_map(|m| m.sent_at).min();
         let mut replies: HashMap<Uuid, Vec<DateTime<Utc>>> = HashMap::new();
@@ -95,10 +80,7 @@ pub async fn csv(svc: &Services, ctx: &TenantCtx, id: Uuid) -> Result<String, Ap
                     .and_then(|times| times.iter().find(|at| **at > sent_at).copied())
             });
             let index = usize::try_from(row.variant).unwrap_or(0);
-            let variant = form.variants.get(index).map_or_else(
-                || variant_label(&Default::default(), index),
-                |v| variant_label(v, index),
-            );
+            let variant = form.label_of(index);
             let state = RecipientState::parse(&row.state).unwrap_or(RecipientState::Unknown);
             let cells = [
                 lead.map(|l| l.name.clone()).unwrap_or_default(),

@@ -991,6 +991,31 @@ pub async fn retry_failed(
     get_in(svc, ctx, &ws, id).await
 }
 
+/// The leads and the messages of recipient `rows`, by id (the workspace's only).
+pub(super) async fn leads_and_messages(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    rows: &[campaign_recipient::Model],
+) -> Result<(HashMap<Uuid, lead::Model>, HashMap<Uuid, message::Model>), AppError> {
+    let leads = lead::Entity::find()
+        .filter(lead::Column::WorkspaceId.eq(workspace.0))
+        .filter(lead::Column::Id.is_in(rows.iter().map(|r| r.lead_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l))
+        .collect();
+    let messages = message::Entity::find()
+        .filter(message::Column::WorkspaceId.eq(workspace.0))
+        .filter(message::Column::Id.is_in(rows.iter().filter_map(|r| r.message_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    Ok((leads, messages))
+}
+
 pub async fn recipients(
     svc: &Services,
     ctx: &TenantCtx,
@@ -1016,25 +1041,7 @@ pub async fn recipients(
         .await?;
     let more = rows.len() as u64 > RECIPIENT_PAGE;
     let rows: Vec<_> = rows.into_iter().take(RECIPIENT_PAGE as usize).collect();
-    let leads: HashMap<Uuid, lead::Model> = lead::Entity::find()
-        .filter(lead::Column::WorkspaceId.eq(ctx.workspace_id.0))
-        .filter(lead::Column::Id.is_in(rows.iter().map(|r| r.lead_id)))
-        .all(&svc.db)
-        .await?
-        .into_iter()
-        .map(|l| (l.id, l))
-        .collect();
-    let statuses: HashMap<Uuid, String> = message::Entity::find()
-        .select_only()
-        .column(message::Column::Id)
-        .column(message::Column::Status)
-        .filter(message::Column::WorkspaceId.eq(ctx.workspace_id.0))
-        .filter(message::Column::Id.is_in(rows.iter().filter_map(|r| r.message_id)))
-        .into_tuple::<(Uuid, String)>()
-        .all(&svc.db)
-        .await?
-        .into_iter()
-        .collect();
+    let (leads, messages) = leads_and_messages(&svc.db, ctx.workspace_id, &rows).await?;
     let names: HashMap<Uuid, String> = sender::Entity::find()
         .select_only()
         .column(sender::Column::Id)
@@ -1057,15 +1064,12 @@ pub async fn recipients(
                     lead_id: r.lead_id,
                     lead_name: lead.map(|l| l.name.clone()).unwrap_or_default(),
                     phone: lead.and_then(|l| l.phone_e164.clone()).unwrap_or_default(),
-                    variant: form.variants.get(index).map_or_else(
-                        || variant_label(&Default::default(), index),
-                        |v| variant_label(v, index),
-                    ),
+                    variant: form.label_of(index),
                     state: RecipientState::parse(&r.state).unwrap_or(RecipientState::Unknown),
                     delivery: r
                         .message_id
-                        .and_then(|m| statuses.get(&m))
-                        .and_then(|s| MessageStatus::parse(s)),
+                        .and_then(|m| messages.get(&m))
+                        .and_then(|m| MessageStatus::parse(&m.status)),
                     attempts: u32::try_from(r.attempts).unwrap_or(0),
                     sender_name: r.sender_id.and_then(|s| names.get(&s).cloned()),
                     error: r.error_text,

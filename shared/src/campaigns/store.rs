@@ -10,6 +10,7 @@ use super::model::{
     VariantChoice,
 };
 use crate::db::entities::{campaign, campaign_recipient, lead, message, sender_lease};
+use crate::db::placeholder;
 use crate::leads::{WhatsappStatus, normalize_phone};
 use crate::whatsapp::MessageStatus;
 use crate::{AppError, WorkspaceId};
@@ -339,13 +340,6 @@ pub async fn materialise(
         }
     }
     Ok(inserted)
-}
-
-fn placeholder(backend: DbBackend, n: usize) -> String {
-    match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    }
 }
 
 /// Recipients per state, and what webhooks and replies added, for one campaign.

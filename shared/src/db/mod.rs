@@ -2,6 +2,9 @@
 //! sea-orm entities. Entities never leave `shared`: DTOs cross the wire instead.
 
 pub mod entities;
+mod sql;
+
+pub use sql::{Sql, placeholder};
 
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,

@@ -119,6 +119,9 @@ pub async fn list(svc: &Services, ctx: &TenantCtx) -> Result<Vec<SenderDto>, App
         .order_by_asc(sender::Column::CreatedAt)
         .all(&svc.db)
         .await?;
+    // One query per sender, on purpose: each reads its last 20 sends on the (sender, created)
+    // index. One query for all would need a window function over every outbound message of
+    // the workspace (SQLite has no LATERAL join), far slower; the plan caps the senders.
     let mut out = Vec::with_capacity(models.len());
     for model in &models {
         out.push(to_dto(svc, &ws, model).await?);

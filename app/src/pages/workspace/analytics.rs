@@ -146,6 +146,24 @@ fn with_share(part: u64, whole: u64) -> String {
     }
 }
 
+/// A chart's numbers as a folded table: each part with its share of `whole`.
+fn share_table(parts: &[(&'static str, u64)], whole: u64) -> impl IntoView + use<> {
+    let rows = parts
+        .iter()
+        .map(|(label, n)| {
+            view! {
+                <tr><th scope="row">{*label}</th><td class="num">{with_share(*n, whole)}</td></tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="chart-table">
+            <summary>"Show as a table"</summary>
+            <table class="table"><tbody>{rows}</tbody></table>
+        </details>
+    }
+}
+
 #[component]
 fn ReportView(report: Report) -> impl IntoView {
     let days = report.days;
@@ -233,16 +251,7 @@ fn ReportView(report: Report) -> impl IntoView {
                                 labels: parts.iter().map(|(l, _)| (*l).to_owned()).collect(),
                                 values: parts.iter().map(|(_, n)| *n).collect(),
                             } />
-                        <details class="chart-table">
-                            <summary>"Show as a table"</summary>
-                            <table class="table">
-                                <tbody>
-                                    {parts.iter().map(|(label, n)| view! {
-                                        <tr><th scope="row">{*label}</th><td class="num">{with_share(*n, total)}</td></tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </details>
+                        {share_table(&parts, total)}
                     }.into_any()
                 } else {
                     view! { <p class="muted empty chart-empty">"No messages in this range."</p> }.into_any()
@@ -303,16 +312,7 @@ fn FunnelView(funnel: Funnel, key: String) -> impl IntoView {
                             labels: steps.iter().map(|(l, _)| (*l).to_owned()).collect(),
                             values: steps.iter().map(|(_, n)| *n).collect(),
                         } />
-                    <details class="chart-table">
-                        <summary>"Show as a table"</summary>
-                        <table class="table">
-                            <tbody>
-                                {steps.iter().map(|(label, n)| view! {
-                                    <tr><th scope="row">{*label}</th><td class="num">{with_share(*n, imported)}</td></tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </details>
+                    {share_table(&steps, imported)}
                 }.into_any()
             }}
         </section>

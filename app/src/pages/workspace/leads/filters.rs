@@ -23,6 +23,27 @@ fn text_field(
     }
 }
 
+/// An "Any / yes / no" select bound to one of the query's parameters; `[yes, no]` name the
+/// two choices.
+fn yes_no_field(
+    current: Memo<LeadQuery>,
+    name: &'static str,
+    label: &'static str,
+    [yes, no]: [&'static str; 2],
+    get: fn(&LeadQuery) -> String,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=name>{label}</label>
+            <select id=name name=name prop:value=move || current.with(get)>
+                <option value="">"Any"</option>
+                <option value="yes">{yes}</option>
+                <option value="no">{no}</option>
+            </select>
+        </div>
+    }
+}
+
 #[component]
 pub fn FilterForm(
     /// The list's own URL, `/w/{slug}/leads`.
@@ -90,30 +111,9 @@ pub fn FilterForm(
                         </div>
                         {text_field(current, "country", "Country", "text", |c| c.country.clone())}
                         {text_field(current, "category", "Category", "text", |c| c.category.clone())}
-                        <div class="field">
-                            <label for="opted_out">"Opted out"</label>
-                            <select id="opted_out" name="opted_out" prop:value=move || current.with(|c| c.opted_out.clone())>
-                                <option value="">"Any"</option>
-                                <option value="no">"Not opted out"</option>
-                                <option value="yes">"Opted out"</option>
-                            </select>
-                        </div>
-                        <div class="field">
-                            <label for="messaged">"Messaged"</label>
-                            <select id="messaged" name="messaged" prop:value=move || current.with(|c| c.messaged.clone())>
-                                <option value="">"Any"</option>
-                                <option value="yes">"Messaged"</option>
-                                <option value="no">"Never messaged"</option>
-                            </select>
-                        </div>
-                        <div class="field">
-                            <label for="replied">"Answered"</label>
-                            <select id="replied" name="replied" prop:value=move || current.with(|c| c.replied.clone())>
-                                <option value="">"Any"</option>
-                                <option value="yes">"Answered"</option>
-                                <option value="no">"Never answered"</option>
-                            </select>
-                        </div>
+                        {yes_no_field(current, "opted_out", "Opted out", ["Opted out", "Not opted out"], |c| c.opted_out.clone())}
+                        {yes_no_field(current, "messaged", "Messaged", ["Messaged", "Never messaged"], |c| c.messaged.clone())}
+                        {yes_no_field(current, "replied", "Answered", ["Answered", "Never answered"], |c| c.replied.clone())}
                         <div class="field">
                             <label for="quiet_days">"Not messaged in (days)"</label>
                             <input id="quiet_days" name="quiet_days" type="number" min="1" max=shared::leads::MAX_QUIET_DAYS.to_string()
