@@ -17,6 +17,7 @@ mod m20261203_000011_templates;
 mod m20261204_000012_campaigns;
 mod m20261204_000013_workspace_daily_messages;
 mod m20261204_000014_message_analytics;
+mod m20261204_000015_message_replies;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_campaigns::Migration),
             Box::new(m20261204_000013_workspace_daily_messages::Migration),
             Box::new(m20261204_000014_message_analytics::Migration),
+            Box::new(m20261204_000015_message_replies::Migration),
         ]
     }
 }

@@ -103,10 +103,17 @@ async fn seed(app: &TestApp, ws: Uuid, lead: Uuid, seed: Seed) -> Uuid {
         read_at: Set(seed.read.then(|| at + Duration::seconds(60))),
         failed_at: Set(None),
         seen_at: Set(None),
+        replied_at: Set(None),
     }
     .insert(&app.db)
     .await
     .expect("seed a message");
+    // As the webhook does for a reply: the lead's earlier messages are answered.
+    if seed.inbound {
+        shared::whatsapp::messages::mark_replied(&app.db, shared::WorkspaceId(ws), lead, at)
+            .await
+            .expect("attribute the reply");
+    }
     id
 }
 

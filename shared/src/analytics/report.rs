@@ -1,8 +1,9 @@
 //! The analytics page's report: messages per local day (sent, delivered, read, replies), the
 //! outcome share of the range's messages, the busiest campaigns side by side, the funnel, the
 //! reply rate by local weekday and hour, and templates and variants compared — each one SQL
-//! aggregate over `messages`, with local days turned into UTC bounds first so DST holds and
-//! both databases group the same way.
+//! aggregate over `messages`, run side by side. Times are grouped by UTC quarter hour in the
+//! database (the same on both backends) and placed in local days and hours here, where the
+//! time zone rules are, so DST and half-hour zones hold.
 
 use super::service::local_day_start;
 use super::significance::verdict;
@@ -10,15 +11,14 @@ use super::{
     CampaignBreakdown, Choice, DayPoint, Funnel, OutcomeShare, Reach, Report, ReportQuery,
     SendSlot, TOP_CAMPAIGNS, VariantGroup, VariantRow, Verdict,
 };
-use crate::db::Sql;
 use crate::db::entities::{campaign, sender, template};
+use crate::db::{Sql, quarter_hour, quarter_start};
 use crate::services::Services;
 use crate::workspaces::{Permission, service::TenantCtx, store as workspaces};
 use crate::{AppError, WorkspaceId};
 use chrono::{DateTime, Datelike, Days, NaiveDate, Timelike, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, Order, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
@@ -40,20 +40,15 @@ impl Scoped for Sql {
     }
 }
 
-/// An outbound message `m` that its lead answered: the lead wrote after it. Inbound messages
-/// carry no campaign, so this is how a campaign's replies are found.
-const REPLIED: &str = "EXISTS (SELECT 1 FROM messages i WHERE i.workspace_id = m.workspace_id \
-     AND i.lead_id = m.lead_id AND i.direction = 'in' AND i.created_at > m.created_at)";
+/// An outbound message `m` that its lead answered: the lead wrote after it (attributed as the
+/// reply arrives, see `whatsapp::messages::mark_replied`).
+const REPLIED: &str = "m.replied_at IS NOT NULL";
 
 /// Delivered, read and replied counts of the outbound messages `m` selected.
 const REACH: &str = "COUNT(*) AS sent, \
      COALESCE(SUM(CASE WHEN m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS delivered, \
      COALESCE(SUM(CASE WHEN m.read_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS read_count, \
-     COALESCE(SUM(CASE WHEN {REPLIED} THEN 1 ELSE 0 END), 0) AS replied";
-
-fn reach_columns() -> String {
-    REACH.replace("{REPLIED}", REPLIED)
-}
+     COALESCE(SUM(CASE WHEN m.replied_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS replied";
 
 fn reach_of(row: &sea_orm::QueryResult) -> Result<Reach, AppError> {
     Ok(Reach {
@@ -69,46 +64,75 @@ fn count(row: &sea_orm::QueryResult, column: &str) -> Result<u64, AppError> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// Per local day, how many messages have the time `at` (an SQL expression over `m`) inside
-/// it (`direction` messages only).
-/// Replies to one campaign are the inbound messages of the leads it messaged.
+/// What the line chart counts per day, each at its own time.
+#[derive(Clone, Copy)]
+enum Event {
+    Sent,
+    /// A read receipt that overtook the delivery one still means delivered.
+    Delivered,
+    Read,
+    /// Leads' messages (a stranger's is not a reply).
+    Replied,
+}
+
+impl Event {
+    /// The time the event happened, as an SQL expression over `m`.
+    fn at(self) -> &'static str {
+        match self {
+            Event::Sent => "m.sent_at",
+            Event::Delivered => "COALESCE(m.delivered_at, m.read_at)",
+            Event::Read => "m.read_at",
+            Event::Replied => "m.created_at",
+        }
+    }
+
+    /// `at()` in `[start, end)`, said so each column's index can serve it.
+    fn within(self, sql: &mut Sql, (start, end): (DateTime<Utc>, DateTime<Utc>)) {
+        let between = |sql: &mut Sql, column: &str| {
+            sql.push(&format!(" {column} >= "))
+                .bind(start)
+                .push(&format!(" AND {column} < "))
+                .bind(end);
+        };
+        match self {
+            Event::Delivered => {
+                sql.push(" ((");
+                between(sql, "m.delivered_at");
+                sql.push(") OR (m.delivered_at IS NULL AND");
+                between(sql, "m.read_at");
+                sql.push("))");
+            }
+            _ => between(sql, self.at()),
+        }
+    }
+}
+
+/// Per local day of `days` (the range `[start, end)` in `tz`), how many of `event` happened
+/// in it. The database counts by UTC quarter hour, one indexed range scan; each quarter then
+/// falls in its local day here.
 async fn per_day(
     db: &impl ConnectionTrait,
     ws: WorkspaceId,
     query: &ReportQuery,
-    bounds: &[(DateTime<Utc>, DateTime<Utc>)],
-    at: &str,
-    direction: &str,
+    (days, tz): (&[NaiveDate], &chrono_tz::Tz),
+    range: (DateTime<Utc>, DateTime<Utc>),
+    event: Event,
 ) -> Result<Vec<u64>, AppError> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push("WITH days(i, day_start, day_end) AS (VALUES ");
-    for (i, (start, end)) in bounds.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.push("(")
-            .bind(i32::try_from(i).unwrap_or(i32::MAX))
-            .push(", ")
-            .bind(*start)
-            .push(", ")
-            .bind(*end)
-            .push(")");
-    }
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new(backend);
     sql.push(&format!(
-        ") SELECT d.i AS i, COUNT(*) AS n FROM days d JOIN messages m \
-         ON {at} >= d.day_start AND {at} < d.day_end WHERE m.direction = '{direction}' AND"
+        "SELECT {} AS quarter, COUNT(*) AS n FROM messages m WHERE",
+        quarter_hour(backend, event.at())
     ));
-    if direction == "in" {
-        // Replies are leads' messages (a stranger's is not one). Inbound messages carry no
-        // campaign: a campaign's replies are its leads'.
-        sql.push(" m.lead_id IS NOT NULL AND");
-        let campaign = query.campaign;
+    if let Event::Replied = event {
+        // Inbound messages carry no campaign: a campaign's replies are its leads'.
         let scoped = ReportQuery {
             campaign: None,
             ..query.clone()
         };
         sql.scope(ws, &scoped);
-        if let Some(campaign) = campaign {
+        sql.push(" AND m.direction = 'in' AND m.lead_id IS NOT NULL");
+        if let Some(campaign) = query.campaign {
             sql.push(" AND m.lead_id IN (SELECT c.lead_id FROM messages c WHERE c.workspace_id = ")
                 .bind(ws.0)
                 .push(" AND c.campaign_id = ")
@@ -117,13 +141,25 @@ async fn per_day(
         }
     } else {
         sql.scope(ws, query);
+        sql.push(" AND m.direction = 'out'");
     }
-    sql.push(" GROUP BY d.i");
-    let mut out = vec![0; bounds.len()];
+    sql.push(" AND");
+    event.within(&mut sql, range);
+    sql.push(" GROUP BY quarter");
+    let mut out = vec![0; days.len()];
+    let Some(first) = days.first() else {
+        return Ok(out);
+    };
     for row in db.query_all_raw(sql.statement()).await? {
-        let i: i32 = row.try_get("", "i")?;
-        if let Some(slot) = usize::try_from(i).ok().and_then(|i| out.get_mut(i)) {
-            *slot = count(&row, "n")?;
+        let Some(at) = quarter_start(backend, &row, "quarter")? else {
+            continue;
+        };
+        let day = at.with_timezone(tz).date_naive();
+        let slot = usize::try_from((day - *first).num_days())
+            .ok()
+            .and_then(|i| out.get_mut(i));
+        if let Some(slot) = slot {
+            *slot += count(&row, "n")?;
         }
     }
     Ok(out)
@@ -131,7 +167,7 @@ async fn per_day(
 
 /// Outbound messages created in `[start, end)`, by where they ended up, per campaign (`None`:
 /// one-to-one messages).
-async fn outcomes(
+pub(crate) async fn outcomes(
     db: &impl ConnectionTrait,
     ws: WorkspaceId,
     query: &ReportQuery,
@@ -234,10 +270,6 @@ async fn funnel(
     })
 }
 
-/// Quarter hours: every time zone's offset is a whole number of them, so each bucket falls in
-/// one local hour.
-const BUCKET_SECONDS: i64 = 900;
-
 /// Messages sent in `[start, end)` and how many were answered, by local weekday and hour. The
 /// database groups by UTC quarter hour (the same on both backends); each is then placed in its
 /// local hour here, where the time zone rules are.
@@ -249,10 +281,7 @@ async fn send_times(
     tz: &chrono_tz::Tz,
 ) -> Result<Vec<SendSlot>, AppError> {
     let backend = db.get_database_backend();
-    let bucket = match backend {
-        DbBackend::Postgres => "CAST(FLOOR(EXTRACT(EPOCH FROM m.sent_at) / 900) AS BIGINT)",
-        _ => "CAST(strftime('%s', m.sent_at) AS INTEGER) / 900",
-    };
+    let bucket = quarter_hour(backend, "m.sent_at");
     let mut sql = Sql::new(backend);
     sql.push(&format!(
         "SELECT {bucket} AS quarter, COUNT(*) AS sent, \
@@ -267,11 +296,7 @@ async fn send_times(
         .push(" GROUP BY quarter");
     let mut slots: HashMap<(u8, u8), (u64, u64)> = HashMap::new();
     for row in db.query_all_raw(sql.statement()).await? {
-        let quarter: Option<i64> = row.try_get("", "quarter")?;
-        let Some(at) = quarter
-            .and_then(|q| q.checked_mul(BUCKET_SECONDS))
-            .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
-        else {
+        let Some(at) = quarter_start(backend, &row, "quarter")? else {
             continue;
         };
         let local = at.with_timezone(tz);
@@ -324,10 +349,9 @@ async fn variants(
     let backend = db.get_database_backend();
     let mut sql = Sql::new(backend);
     sql.push(&format!(
-        "SELECT r.campaign_id AS campaign_id, r.variant AS variant, {} \
+        "SELECT r.campaign_id AS campaign_id, r.variant AS variant, {REACH} \
          FROM campaign_recipients r JOIN messages m ON m.id = r.message_id \
-         WHERE r.workspace_id = ",
-        reach_columns()
+         WHERE r.workspace_id = "
     ))
     .bind(ws.0)
     .push(" AND");
@@ -378,8 +402,7 @@ async fn variants(
     if query.campaign.is_none() {
         let mut sql = Sql::new(backend);
         sql.push(&format!(
-            "SELECT m.template_id AS template_id, {} FROM messages m WHERE",
-            reach_columns()
+            "SELECT m.template_id AS template_id, {REACH} FROM messages m WHERE"
         ));
         sql.scope(ws, query);
         sql.push(
@@ -500,29 +523,26 @@ pub async fn report(
                 .checked_add_days(Days::new(u64::try_from(i).ok()?))
         })
         .collect();
-    let bounds: Vec<(DateTime<Utc>, DateTime<Utc>)> = dates
-        .iter()
-        .map(|day| {
-            let next = day.succ_opt().unwrap_or(*day);
-            (local_day_start(*day, &tz), local_day_start(next, &tz))
-        })
-        .collect();
-    let (Some(start), Some(end)) = (bounds.first().map(|b| b.0), bounds.last().map(|b| b.1)) else {
+    let (Some(first), Some(last)) = (dates.first(), dates.last()) else {
         return Err(AppError::field("from", "Choose a date range."));
     };
-    let sent = per_day(db, id, &query, &bounds, "m.sent_at", "out").await?;
-    // A read receipt that overtook the delivery one still means delivered.
-    let delivered = per_day(
-        db,
-        id,
-        &query,
-        &bounds,
-        "COALESCE(m.delivered_at, m.read_at)",
-        "out",
-    )
-    .await?;
-    let read = per_day(db, id, &query, &bounds, "m.read_at", "out").await?;
-    let replied = per_day(db, id, &query, &bounds, "m.created_at", "in").await?;
+    let range = (
+        local_day_start(*first, &tz),
+        local_day_start(last.succ_opt().unwrap_or(*last), &tz),
+    );
+    let (start, end) = range;
+    let at = (dates.as_slice(), &tz);
+    // Each chart is its own query; they run side by side on the pool's connections.
+    let (sent, delivered, read, replied, per_campaign, funnel, send_times, variants) = tokio::try_join!(
+        per_day(db, id, &query, at, range, Event::Sent),
+        per_day(db, id, &query, at, range, Event::Delivered),
+        per_day(db, id, &query, at, range, Event::Read),
+        per_day(db, id, &query, at, range, Event::Replied),
+        outcomes(db, id, &query, start, end),
+        funnel(db, id, &query, start, end),
+        send_times(db, id, &query, range, &tz),
+        variants(db, id, &query, range),
+    )?;
     let days = dates
         .iter()
         .enumerate()
@@ -534,10 +554,6 @@ pub async fn report(
             replied: replied[i],
         })
         .collect();
-    let per_campaign = outcomes(db, id, &query, start, end).await?;
-    let funnel = funnel(db, id, &query, start, end).await?;
-    let send_times = send_times(db, id, &query, (start, end), &tz).await?;
-    let variants = variants(db, id, &query, (start, end)).await?;
     let mut total = OutcomeShare::default();
     for (_, share) in &per_campaign {
         total.replied += share.replied;

@@ -125,31 +125,27 @@ async fn rate_counts(
 ) -> Result<RateCounts, AppError> {
     let backend = db.get_database_backend();
     let p = |n| placeholder(backend, n);
-    // One pass over the window's outbound messages (index on workspace, direction, sent_at);
-    // per lead, whether it wrote back after its first message in the window, and whether it
-    // has opted out since.
+    // One pass over the window's outbound messages (index on workspace, direction, sent_at).
+    // A lead that wrote back after any of its messages in the window wrote back after the
+    // first; the opted-out are those messaged who have opted out since.
     let sql = format!(
         "WITH sent AS (\
-           SELECT lead_id, delivered_at, read_at, sent_at FROM messages \
+           SELECT lead_id, delivered_at, read_at, replied_at FROM messages \
            WHERE workspace_id = {p1} AND direction = 'out' AND sent_at >= {p2}), \
          per_lead AS (\
-           SELECT s.lead_id, MIN(s.sent_at) AS first_sent FROM sent s \
-           WHERE s.lead_id IS NOT NULL GROUP BY s.lead_id) \
+           SELECT DISTINCT s.lead_id FROM sent s WHERE s.lead_id IS NOT NULL) \
          SELECT \
            (SELECT COUNT(*) FROM sent) AS sent, \
            (SELECT COUNT(*) FROM sent WHERE delivered_at IS NOT NULL OR read_at IS NOT NULL) AS delivered, \
            (SELECT COUNT(*) FROM sent WHERE read_at IS NOT NULL) AS read_count, \
            (SELECT COUNT(*) FROM per_lead) AS leads_messaged, \
-           (SELECT COUNT(*) FROM per_lead pl WHERE EXISTS (\
-              SELECT 1 FROM messages i WHERE i.workspace_id = {p3} AND i.lead_id = pl.lead_id \
-              AND i.direction = 'in' AND i.created_at > pl.first_sent)) AS leads_replied, \
+           (SELECT COUNT(DISTINCT lead_id) FROM sent WHERE replied_at IS NOT NULL) AS leads_replied, \
            (SELECT COUNT(*) FROM per_lead pl JOIN leads l ON l.id = pl.lead_id \
               WHERE l.opted_out) AS leads_opted_out",
         p1 = p(1),
         p2 = p(2),
-        p3 = p(3),
     );
-    let values: Vec<Value> = vec![id.0.into(), from.into(), id.0.into()];
+    let values: Vec<Value> = vec![id.0.into(), from.into()];
     let row = db
         .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?

@@ -4,7 +4,7 @@
 pub mod entities;
 mod sql;
 
-pub use sql::{Sql, placeholder};
+pub use sql::{QUARTER_SECONDS, Sql, placeholder, quarter_hour, quarter_start};
 
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,

@@ -2,7 +2,8 @@
 //! lists, `CASE` over subqueries): placeholders in each backend's syntax, numbered as values
 //! are bound, so one query text serves SQLite and PostgreSQL.
 
-use sea_orm::{DbBackend, Statement, Value};
+use chrono::{DateTime, Utc};
+use sea_orm::{DbBackend, DbErr, QueryResult, Statement, Value};
 
 /// The `n`th (1-based) bind placeholder: `$n` on PostgreSQL, `?` on SQLite, where order of
 /// appearance is order of binding.
@@ -11,6 +12,39 @@ pub fn placeholder(backend: DbBackend, n: usize) -> String {
         DbBackend::Postgres => format!("${n}"),
         _ => "?".to_owned(),
     }
+}
+
+/// Quarter hours: every time zone's offset is a whole number of them, so each falls in one
+/// local hour.
+pub const QUARTER_SECONDS: i64 = 900;
+
+/// An expression grouping the timestamp expression `at` by UTC quarter hour; read the group
+/// back with [`quarter_start`]. Rust then places each quarter in its local hour or day, where
+/// the time zone rules are.
+pub fn quarter_hour(backend: DbBackend, at: &str) -> String {
+    match backend {
+        // `date_bin` works on the timestamp's integer microseconds: grouping a million rows by
+        // it takes half the time of arithmetic on `EXTRACT(EPOCH …)`, a numeric.
+        DbBackend::Postgres => {
+            format!("date_bin('15 minutes', {at}, TIMESTAMPTZ '1970-01-01 00:00:00+00')")
+        }
+        _ => format!("CAST(strftime('%s', {at}) AS INTEGER) / 900"),
+    }
+}
+
+/// Where the quarter hour in a [`quarter_hour`] column begins (`None` for a NULL time).
+pub fn quarter_start(
+    backend: DbBackend,
+    row: &QueryResult,
+    column: &str,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    Ok(match backend {
+        DbBackend::Postgres => row.try_get("", column)?,
+        _ => row
+            .try_get::<Option<i64>>("", column)?
+            .and_then(|q| q.checked_mul(QUARTER_SECONDS))
+            .and_then(|seconds| DateTime::from_timestamp(seconds, 0)),
+    })
 }
 
 /// SQL with its bound values, placeholders numbered as they are added.

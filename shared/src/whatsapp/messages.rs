@@ -219,6 +219,7 @@ pub(crate) fn new_row(
         read_at: Set(None),
         failed_at: Set(None),
         seen_at: Set(None),
+        replied_at: Set(None),
     }
 }
 
@@ -675,6 +676,26 @@ async fn apply_status(
     Ok(())
 }
 
+/// Attributes a lead's message received at `at` to the outbound messages before it that no
+/// reply answered yet: analytics then count an answered message from its own row.
+pub async fn mark_replied(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    lead: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    message::Entity::update_many()
+        .col_expr(message::Column::RepliedAt, Expr::value(at))
+        .filter(message::Column::WorkspaceId.eq(workspace.0))
+        .filter(message::Column::LeadId.eq(lead))
+        .filter(message::Column::Direction.eq("out"))
+        .filter(message::Column::RepliedAt.is_null())
+        .filter(message::Column::CreatedAt.lt(at))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Stores an inbound message once (the unique provider id makes a repeat a no-op), then: the
 /// lead's timeline, stage "replied", and an opt-out when the text is one of the keywords.
 async fn receive(
@@ -692,6 +713,9 @@ async fn receive(
         .filter(lead::Column::PhoneE164.eq(phone.as_str()))
         .one(&svc.db)
         .await?;
+    // Our receipt time, not the provider's (whole seconds on some gateways): the conversation
+    // then reads in the order things happened here, a reply after the message it answers.
+    let received_at = std::cmp::max(Utc::now(), at);
     let mut row = new_row(
         sender,
         lead.as_ref().map(|l| l.id),
@@ -699,10 +723,7 @@ async fn receive(
         &phone,
         body.chars().take(MAX_MESSAGE_CHARS).collect(),
         MessageStatus::Received,
-        // Our receipt time, not the provider's (whole seconds on some gateways): the
-        // conversation then reads in the order things happened here, a reply after the
-        // message it answers.
-        std::cmp::max(Utc::now(), at),
+        received_at,
     );
     row.provider_message_id = Set(Some(provider_message_id.to_owned()));
     row.error_text = Set(profile_name);
@@ -724,6 +745,13 @@ async fn receive(
         tracing::info!(sender = %sender.id, "message from a number that is no lead stored");
         return Ok(());
     };
+    mark_replied(
+        &svc.db,
+        WorkspaceId(sender.workspace_id),
+        lead.id,
+        received_at,
+    )
+    .await?;
     timeline(
         sender.workspace_id,
         lead.id,

@@ -30,6 +30,8 @@ pub struct Model {
     pub read_at: Option<DateTimeUtc>,
     pub failed_at: Option<DateTimeUtc>,
     pub seen_at: Option<DateTimeUtc>,
+    /// Outbound: when the lead first wrote back after it.
+    pub replied_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
