@@ -159,6 +159,15 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
     const ended = /ended \w{3} \d{2} \w{3} (\d{2}:\d{2})/.exec(times)?.[1];
     const now = Date.now();
     expect([nairobiTime(new Date(now)), nairobiTime(new Date(now - 60_000)), nairobiTime(new Date(now - 120_000))]).toContain(ended);
+    // Where the messages ended up and when they went: redrawn once the counters settle.
+    const delivery = page.locator('section[aria-labelledby="delivery-title"]');
+    await expect(delivery).toContainText('2 messages, each at its furthest step', { timeout: 15_000 });
+    await expect(delivery.locator('canvas')).toBeVisible();
+    const timeline = page.locator('section[aria-labelledby="timeline-title"]');
+    await expect(timeline.locator('canvas')).toBeVisible();
+    const sentPerHour = async () =>
+      (await timeline.locator('tbody tr td:nth-of-type(1)').allTextContents()).map(Number).reduce((a, b) => a + b, 0);
+    await expect.poll(sentPerHour, { timeout: 15_000 }).toBe(2);
     await snap(page, testInfo, 'campaign-done.png');
     // The per-recipient report downloads as CSV.
     const [download] = await Promise.all([

@@ -1,13 +1,14 @@
 //! Server functions for campaigns: the list, one campaign, drafts (create, save, delete), the
 //! wizard's live helpers (audience count, variant preview, launch review, test send), launching
-//! and the controls of a running campaign (pause, resume, cancel, retry), and its recipients.
+//! and the controls of a running campaign (pause, resume, cancel, retry), its recipients and
+//! what its page charts.
 
 use super::ApiResult;
 use leptos::prelude::*;
 use server_fn::codec::Json;
 use shared::campaigns::{
-    Audience, AudienceCount, CampaignDto, CampaignForm, CampaignSummary, LaunchReview,
-    RecipientPage, RecipientState, VariantPreview,
+    Audience, AudienceCount, CampaignActivity, CampaignDto, CampaignForm, CampaignSummary,
+    LaunchReview, RecipientPage, RecipientState, VariantPreview,
 };
 use uuid::Uuid;
 
@@ -219,6 +220,22 @@ pub async fn load_campaign_recipients(
         async {
             let (svc, tenant) = ctx::tenant(workspace).await?;
             Ok(campaigns::recipients(&svc, &tenant, campaign, state, after).await?)
+        }
+        .await,
+    )
+}
+
+/// Where the campaign's messages ended up, and its messages sent, delivered and read per local
+/// hour or day.
+#[server(endpoint = "load_campaign_activity")]
+pub async fn load_campaign_activity(
+    workspace: Uuid,
+    campaign: Uuid,
+) -> ApiResult<CampaignActivity> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(shared::campaigns::activity::activity(&svc, &tenant, campaign).await?)
         }
         .await,
     )

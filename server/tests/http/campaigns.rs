@@ -60,9 +60,10 @@ pub(crate) fn form(name: &str, sender: &str, body: &str, strategy: Value) -> Val
 }
 
 /// Server functions whose arguments are plain values take a form, like the others of the app.
-const FORM_ENCODED: [&str; 6] = [
+const FORM_ENCODED: [&str; 7] = [
     "load_campaigns",
     "load_campaign",
+    "load_campaign_activity",
     "delete_campaign",
     "pause_campaign",
     "resume_campaign",
@@ -311,6 +312,46 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
         assert_eq!(cells[8].is_empty(), !replied, "{line}");
         assert!(cells[9].is_empty(), "{line}");
     }
+
+    // The page's charts: each message at its furthest step (Amani's answered, the others
+    // read), and the sends on an hourly timeline in the workspace's zone.
+    let activity = call(
+        &browser,
+        "load_campaign_activity",
+        json!({"workspace": ws, "campaign": id}),
+    )
+    .await;
+    assert_eq!(
+        activity["outcomes"],
+        json!({"replied": 1, "read": 2, "delivered": 0, "sent": 0, "failed": 0}),
+        "{activity}"
+    );
+    let timeline = &activity["timeline"];
+    assert_eq!(timeline["hourly"], true, "{activity}");
+    let points = timeline["points"].as_array().unwrap();
+    let total = |key: &str| points.iter().map(|p| p[key].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(
+        (total("sent"), total("delivered"), total("read")),
+        (3, 3, 3),
+        "{activity}"
+    );
+    // The sends were seconds ago: this hour in Nairobi (UTC+3), or the one before if an hour
+    // began meanwhile.
+    let nairobi_hour = |ago: i64| {
+        (chrono::Utc::now() + chrono::Duration::hours(3 - ago))
+            .format("%a %H:00")
+            .to_string()
+    };
+    let labels: Vec<&str> = points
+        .iter()
+        .map(|p| p["label"].as_str().unwrap())
+        .collect();
+    let last = labels.last().copied().unwrap_or_default();
+    assert!(
+        labels.len() <= 2 && (last == nairobi_hour(0) || last == nairobi_hour(1)),
+        "{labels:?} should end at {}",
+        nairobi_hour(0)
+    );
 
     let page = call(
         &browser,
@@ -715,6 +756,14 @@ async fn other_workspaces_and_viewers_are_kept_out(app: TestApp) {
         (
             "load_campaign_recipients",
             json!({"workspace": other_ws, "campaign": id, "state": null, "after": null}),
+        ),
+        (
+            "load_campaign_activity",
+            json!({"workspace": ws, "campaign": id}),
+        ),
+        (
+            "load_campaign_activity",
+            json!({"workspace": other_ws, "campaign": id}),
         ),
     ] {
         let (status, body) = send(&other, name, body).await;

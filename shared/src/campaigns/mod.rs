@@ -3,8 +3,10 @@
 //! pure, compiled everywhere, so the wizard validates and estimates in the browser exactly as
 //! the server schedules. Behind `ssr`: the tables' queries ([`store`]), the entry points
 //! ([`service`]), the durable dispatcher ([`dispatcher`]), notifications ([`notify`]) and
-//! the per-recipient CSV report ([`report`]).
+//! the per-recipient CSV report ([`report`]) and what the page charts ([`activity`]).
 
+#[cfg(feature = "ssr")]
+pub mod activity;
 #[cfg(feature = "ssr")]
 pub mod dispatcher;
 pub mod model;

@@ -714,3 +714,33 @@ mod tests {
         assert_eq!(RecipientCounts::default().percent(), 0);
     }
 }
+
+/// What a campaign's page charts: where its messages ended up, and when things happened.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignActivity {
+    /// Every run's messages, each at its furthest step.
+    pub outcomes: crate::analytics::OutcomeShare,
+    pub timeline: Timeline,
+}
+
+/// A campaign's messages over time: sent, delivered and read per local hour or day, each
+/// counted when it happened.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// Local hours (a campaign whose messages span at most [`HOURLY_SPAN_HOURS`]) or local days.
+    pub hourly: bool,
+    /// From the first bucket with a message to the last, empty ones included.
+    pub points: Vec<TimelinePoint>,
+}
+
+/// The longest span of a campaign's messages drawn hour by hour.
+pub const HOURLY_SPAN_HOURS: i64 = 72;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelinePoint {
+    /// "Fri 14:00" or "Fri 4 Dec", in the workspace's zone.
+    pub label: String,
+    pub sent: u64,
+    pub delivered: u64,
+    pub read: u64,
+}

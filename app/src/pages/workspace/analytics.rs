@@ -139,7 +139,7 @@ fn Scope(
 }
 
 /// "12 (40 %)".
-fn with_share(part: u64, whole: u64) -> String {
+pub(crate) fn with_share(part: u64, whole: u64) -> String {
     match percent(part, whole) {
         Some(p) => format!("{} ({p} %)", grouped(part)),
         None => grouped(part),
@@ -147,7 +147,7 @@ fn with_share(part: u64, whole: u64) -> String {
 }
 
 /// A chart's numbers as a folded table: each part with its share of `whole`.
-fn share_table(parts: &[(&'static str, u64)], whole: u64) -> impl IntoView + use<> {
+pub(crate) fn share_table(parts: &[(&'static str, u64)], whole: u64) -> impl IntoView + use<> {
     let rows = parts
         .iter()
         .map(|(label, n)| {

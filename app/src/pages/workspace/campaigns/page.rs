@@ -1,19 +1,22 @@
 //! A campaign's live page (`/w/:slug/campaigns/:id`): status and why it paused, the progress
 //! bar and every counter, each sender's day against its cap and when it may send next (and
-//! why it waits), the controls (pause, resume, cancel, retry failed; edit for drafts) and the
-//! recipients table. It follows the campaign through Server-Sent Events
+//! why it waits), the controls (pause, resume, cancel, retry failed; edit for drafts), where
+//! its messages ended up (a doughnut) and when they went (a timeline), and the recipients
+//! table. It follows the campaign through Server-Sent Events
 //! (`/w/{slug}/campaigns/{id}/events`), falling back to asking every 2 s if the stream fails.
 
 use super::zone::Zone;
 use super::{CountsRow, Progress, StatusBadge, now, workspace_zone};
 use crate::api::ApiError;
 use crate::api::campaigns::{
-    cancel_campaign, load_campaign, load_campaign_recipients, pause_campaign, resume_campaign,
-    retry_failed_campaign,
+    cancel_campaign, load_campaign, load_campaign_activity, load_campaign_recipients,
+    pause_campaign, resume_campaign, retry_failed_campaign,
 };
+use crate::components::chart::{Chart, ChartSpec};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
+use crate::pages::workspace::analytics::share_table;
 use crate::pages::workspace::imports::grouped;
 use crate::pages::workspace::lead::sleep_ms;
 use crate::pages::workspace::use_shell;
@@ -22,7 +25,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use shared::AppError;
 use shared::campaigns::{
-    CampaignDto, CampaignStatus, RecipientCounts, RecipientPage, RecipientState, SenderPanel, Wait,
+    CampaignActivity, CampaignDto, CampaignStatus, RecipientCounts, RecipientPage, RecipientState,
+    SenderPanel, Wait,
 };
 use shared::workspaces::Permission;
 use uuid::Uuid;
@@ -56,12 +60,21 @@ pub fn CampaignPage() -> impl IntoView {
             }
         },
     );
+    let activity = Resource::new(
+        move || id.get(),
+        move |id| async move {
+            match id {
+                Some(id) => load_campaign_activity(workspace, id).await,
+                None => Err(ApiError(AppError::NotFound)),
+            }
+        },
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the campaign…"</p> }>
             {move || Suspend::new(async move {
-                match (campaign.await, recipients.await) {
-                    (Ok(dto), Ok(first)) => view! { <CampaignView dto first /> }.into_any(),
-                    (Err(e), _) | (_, Err(e)) => view! { <ErrorPage error=e /> }.into_any(),
+                match (campaign.await, recipients.await, activity.await) {
+                    (Ok(dto), Ok(first), Ok(activity)) => view! { <CampaignView dto first activity /> }.into_any(),
+                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => view! { <ErrorPage error=e /> }.into_any(),
                 }
             })}
         </Transition>
@@ -80,7 +93,11 @@ fn wait_words(wait: Wait) -> &'static str {
 }
 
 #[component]
-fn CampaignView(dto: CampaignDto, first: RecipientPage) -> impl IntoView {
+fn CampaignView(
+    dto: CampaignDto,
+    first: RecipientPage,
+    activity: CampaignActivity,
+) -> impl IntoView {
     let ctx = use_shell();
     let workspace = ctx.shell.workspace.id;
     let slug = ctx.shell.workspace.slug.clone();
@@ -249,7 +266,115 @@ fn CampaignView(dto: CampaignDto, first: RecipientPage) -> impl IntoView {
                 <p class="muted small">"Each POST carries X-LeadLoom-Signature: sha256=HMAC-SHA256(key, body)."</p>
             </section>
         })}
+        <ActivityCharts workspace campaign=id first=activity counts />
         <RecipientsTable workspace campaign=id first counts />
+    }
+}
+
+/// Where the campaign's messages ended up and when things happened; redrawn (at most every
+/// 2 s) while the counters move.
+#[component]
+fn ActivityCharts(
+    workspace: Uuid,
+    campaign: Uuid,
+    first: CampaignActivity,
+    counts: Memo<RecipientCounts>,
+) -> impl IntoView {
+    let activity = RwSignal::new(first);
+    // Each drawing gets fresh canvas ids, so a new one never lands on an old chart.
+    let version = RwSignal::new(0u32);
+    let pending = StoredValue::new(false);
+    Effect::new(move |previous: Option<RecipientCounts>| {
+        let now = counts.get();
+        if previous.is_some_and(|p| p != now) && !pending.get_value() {
+            pending.set_value(true);
+            leptos::task::spawn_local(async move {
+                sleep_ms(ROWS_REFRESH_MS).await;
+                if pending.try_update_value(|p| *p = false).is_none() {
+                    return;
+                }
+                // A failed refresh keeps the charts as they were; the counters above stay live.
+                if let Ok(fresh) = load_campaign_activity(workspace, campaign).await {
+                    activity.set(fresh);
+                    version.update(|v| *v += 1);
+                }
+            });
+        }
+        now
+    });
+    view! {
+        <div class="chart-pair campaign-charts">
+            {move || {
+                let outcomes = activity.with(|a| a.outcomes.clone());
+                let total = outcomes.total();
+                let parts = outcomes.parts();
+                let key = format!("{campaign}-{}", version.get());
+                view! {
+                    <section class="card chart-card" aria-labelledby="delivery-title">
+                        <h2 id="delivery-title">"Delivery"</h2>
+                        {if total > 0 {
+                            view! {
+                                <p class="muted small">{format!("{} messages, each at its furthest step", grouped(total))}</p>
+                                <Chart id=format!("chart-delivery-{key}") label="Doughnut chart of where the campaign's messages ended up".to_owned()
+                                    spec=ChartSpec::Doughnut {
+                                        labels: parts.iter().map(|(l, _)| (*l).to_owned()).collect(),
+                                        values: parts.iter().map(|(_, n)| *n).collect(),
+                                    } />
+                                {share_table(&parts, total)}
+                            }.into_any()
+                        } else {
+                            view! { <p class="muted empty chart-empty">"No message has gone out yet."</p> }.into_any()
+                        }}
+                    </section>
+                }
+            }}
+            {move || {
+                let timeline = activity.with(|a| a.timeline.clone());
+                let key = format!("{campaign}-{}", version.get());
+                let unit = if timeline.hourly { "hour" } else { "day" };
+                let labels: Vec<String> = timeline.points.iter().map(|p| p.label.clone()).collect();
+                let series = vec![
+                    ("Sent".to_owned(), timeline.points.iter().map(|p| p.sent).collect()),
+                    ("Delivered".to_owned(), timeline.points.iter().map(|p| p.delivered).collect()),
+                    ("Read".to_owned(), timeline.points.iter().map(|p| p.read).collect()),
+                ];
+                view! {
+                    <section class="card chart-card" aria-labelledby="timeline-title">
+                        <h2 id="timeline-title">"Timeline"</h2>
+                        {if timeline.points.is_empty() {
+                            view! { <p class="muted empty chart-empty">"Sends appear here as they happen."</p> }.into_any()
+                        } else {
+                            view! {
+                                <p class="muted small">{format!("Messages sent, delivered and read per {unit}, in the workspace's time zone")}</p>
+                                <Chart id=format!("chart-timeline-{key}") label=format!("Line chart of the campaign's messages sent, delivered and read per {unit}")
+                                    spec=ChartSpec::Lines { labels, series } />
+                                <details class="chart-table">
+                                    <summary>"Show as a table"</summary>
+                                    <div class="table-wrap">
+                                        <table class="table">
+                                            <thead><tr>
+                                                <th scope="col">{if timeline.hourly { "Hour" } else { "Day" }}</th>
+                                                <th scope="col" class="num">"Sent"</th><th scope="col" class="num">"Delivered"</th>
+                                                <th scope="col" class="num">"Read"</th>
+                                            </tr></thead>
+                                            <tbody>
+                                                {timeline.points.into_iter().map(|p| view! {
+                                                    <tr>
+                                                        <th scope="row">{p.label}</th>
+                                                        <td class="num">{grouped(p.sent)}</td><td class="num">{grouped(p.delivered)}</td>
+                                                        <td class="num">{grouped(p.read)}</td>
+                                                    </tr>
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    </div>
+                                </details>
+                            }.into_any()
+                        }}
+                    </section>
+                }
+            }}
+        </div>
     }
 }
 
