@@ -16,10 +16,13 @@ use shared::analytics::ReportQuery;
 use shared::db::entities::user;
 use shared::workspaces::{Role, service::TenantCtx};
 use shared::{UserId, WorkspaceId};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[path = "support/mod.rs"]
 mod support;
+#[path = "support/timing.rs"]
+mod timing;
+use timing::percentiles;
 
 /// How many days the seeded messages cover, ending now.
 const DAYS: i64 = 90;
@@ -176,19 +179,6 @@ async fn seed(
     .await?;
     db.execute_unprepared("VACUUM ANALYZE").await?;
     Ok(())
-}
-
-/// p50 and p95 of the timings, in milliseconds.
-fn percentiles(mut times: Vec<Duration>) -> (f64, f64) {
-    times.sort();
-    let at = |p: f64| {
-        let i = ((times.len() as f64 - 1.0) * p).round() as usize;
-        times.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    };
-    (
-        (at(0.5) * 10.0).round() / 10.0,
-        (at(0.95) * 10.0).round() / 10.0,
-    )
 }
 
 #[tokio::main]

@@ -18,7 +18,10 @@ use shared::leads::{LeadFilter, LeadSort, WebsiteStatus};
 
 #[path = "support/mod.rs"]
 mod support;
-use std::time::{Duration, Instant};
+#[path = "support/timing.rs"]
+mod timing;
+use std::time::Instant;
+use timing::percentiles;
 
 /// A small deterministic generator (xorshift64*): the same data every run.
 struct Rng(u64);
@@ -171,19 +174,6 @@ async fn seed(db: &DatabaseConnection, workspace: WorkspaceId, count: usize) -> 
         txn.commit().await?;
     }
     Ok(())
-}
-
-/// p50 and p95 of the timings, in milliseconds.
-fn percentiles(mut times: Vec<Duration>) -> (f64, f64) {
-    times.sort();
-    let at = |p: f64| {
-        let i = ((times.len() as f64 - 1.0) * p).round() as usize;
-        times.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    };
-    (
-        (at(0.5) * 10.0).round() / 10.0,
-        (at(0.95) * 10.0).round() / 10.0,
-    )
 }
 
 /// One list query the benchmark times.
