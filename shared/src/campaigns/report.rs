@@ -5,13 +5,12 @@
 use super::RecipientState;
 use super::service::{find, form_of, leads_and_messages};
 use crate::AppError;
-use crate::db::entities::{campaign_recipient, message};
+use crate::db::entities::campaign_recipient;
 use crate::export::csv_cell;
 use crate::services::Services;
 use crate::workspaces::{Permission, service::TenantCtx};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Recipients read per query.
@@ -48,37 +47,10 @@ pub async fn csv(svc: &Services, ctx: &TenantCtx, id: Uuid) -> Result<String, Ap
         let Some(last) = rows.last() else { break };
         after = Some(last.position);
         let (leads, messages) = leads_and_messages(&svc.db, ctx.workspace_id, &rows).await?;
-        // Replies: the leads' inbound messages since the earliest send on this page.
-        let since = messages.values().filter_map(|m| m.sent_at).min();
-        let mut replies: HashMap<Uuid, Vec<DateTime<Utc>>> = HashMap::new();
-        if let Some(since) = since {
-            let inbound: Vec<(Option<Uuid>, DateTime<Utc>)> = message::Entity::find()
-                .select_only()
-                .column(message::Column::LeadId)
-                .column(message::Column::CreatedAt)
-                .filter(message::Column::WorkspaceId.eq(ws))
-                .filter(message::Column::Direction.eq("in"))
-                .filter(message::Column::LeadId.is_in(rows.iter().map(|r| r.lead_id)))
-                .filter(message::Column::CreatedAt.gt(since))
-                .order_by_asc(message::Column::CreatedAt)
-                .into_tuple()
-                .all(&svc.db)
-                .await?;
-            for (lead_id, at) in inbound {
-                if let Some(lead_id) = lead_id {
-                    replies.entry(lead_id).or_default().push(at);
-                }
-            }
-        }
         for row in &rows {
             let lead = leads.get(&row.lead_id);
             let sent = row.message_id.and_then(|m| messages.get(&m));
             let sent_at = sent.and_then(|m| m.sent_at);
-            let replied_at = sent_at.and_then(|sent_at| {
-                replies
-                    .get(&row.lead_id)
-                    .and_then(|times| times.iter().find(|at| **at > sent_at).copied())
-            });
             let index = usize::try_from(row.variant).unwrap_or(0);
             let variant = form.label_of(index);
             let state = RecipientState::parse(&row.state).unwrap_or(RecipientState::Unknown);
@@ -92,7 +64,8 @@ pub async fn csv(svc: &Services, ctx: &TenantCtx, id: Uuid) -> Result<String, Ap
                 time(sent_at),
                 time(sent.and_then(|m| m.delivered_at.or(m.read_at))),
                 time(sent.and_then(|m| m.read_at)),
-                time(replied_at),
+                // Attributed as the reply arrived (`whatsapp::messages::mark_replied`).
+                time(sent.and_then(|m| m.replied_at)),
                 row.error_text
                     .clone()
                     .or_else(|| sent.and_then(|m| m.error_text.clone()))

@@ -15,7 +15,8 @@ use chrono::{Days, NaiveDate};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use shared::analytics::{
-    Choice, Funnel, Reach, Report, ReportQuery, SendSlot, VariantGroup, Verdict, best_slot, percent,
+    Choice, Funnel, OutcomeShare, Reach, Report, ReportQuery, SendSlot, VariantGroup, Verdict,
+    best_slot, percent,
 };
 use uuid::Uuid;
 
@@ -139,7 +140,7 @@ fn Scope(
 }
 
 /// "12 (40 %)".
-pub(crate) fn with_share(part: u64, whole: u64) -> String {
+fn with_share(part: u64, whole: u64) -> String {
     match percent(part, whole) {
         Some(p) => format!("{} ({p} %)", grouped(part)),
         None => grouped(part),
@@ -147,7 +148,7 @@ pub(crate) fn with_share(part: u64, whole: u64) -> String {
 }
 
 /// A chart's numbers as a folded table: each part with its share of `whole`.
-pub(crate) fn share_table(parts: &[(&'static str, u64)], whole: u64) -> impl IntoView + use<> {
+fn share_table(parts: &[(&'static str, u64)], whole: u64) -> impl IntoView + use<> {
     let rows = parts
         .iter()
         .map(|(label, n)| {
@@ -162,6 +163,32 @@ pub(crate) fn share_table(parts: &[(&'static str, u64)], whole: u64) -> impl Int
             <table class="table"><tbody>{rows}</tbody></table>
         </details>
     }
+}
+
+/// Messages at their furthest step as a doughnut with its table, or `empty` when there are
+/// none (the analytics page's range, a campaign's page).
+#[component]
+pub(crate) fn OutcomeDoughnut(
+    outcomes: OutcomeShare,
+    id: String,
+    label: &'static str,
+    empty: &'static str,
+) -> impl IntoView {
+    let total = outcomes.total();
+    let parts = outcomes.parts();
+    if total == 0 {
+        return view! { <p class="muted empty chart-empty">{empty}</p> }.into_any();
+    }
+    view! {
+        <p class="muted small">{format!("{} messages, each at its furthest step", grouped(total))}</p>
+        <Chart id label=label.to_owned()
+            spec=ChartSpec::Doughnut {
+                labels: parts.iter().map(|(l, _)| (*l).to_owned()).collect(),
+                values: parts.iter().map(|(_, n)| *n).collect(),
+            } />
+        {share_table(&parts, total)}
+    }
+    .into_any()
 }
 
 #[component]
@@ -188,7 +215,6 @@ fn ReportView(report: Report) -> impl IntoView {
         ),
     ];
     let outcomes = report.outcomes;
-    let total = outcomes.total();
     let parts = outcomes.parts();
     let campaigns = report.campaigns;
     let campaign_labels: Vec<String> = campaigns.iter().map(|c| c.name.clone()).collect();
@@ -243,19 +269,8 @@ fn ReportView(report: Report) -> impl IntoView {
         <div class="chart-pair">
             <section class="card chart-card" aria-labelledby="outcomes-title">
                 <h2 id="outcomes-title">"Where the messages ended up"</h2>
-                {if total > 0 {
-                    view! {
-                        <p class="muted small">{format!("{} messages, each at its furthest step", grouped(total))}</p>
-                        <Chart id=format!("chart-outcomes-{key}") label="Doughnut chart of message outcomes".to_owned()
-                            spec=ChartSpec::Doughnut {
-                                labels: parts.iter().map(|(l, _)| (*l).to_owned()).collect(),
-                                values: parts.iter().map(|(_, n)| *n).collect(),
-                            } />
-                        {share_table(&parts, total)}
-                    }.into_any()
-                } else {
-                    view! { <p class="muted empty chart-empty">"No messages in this range."</p> }.into_any()
-                }}
+                <OutcomeDoughnut outcomes id=format!("chart-outcomes-{key}")
+                    label="Doughnut chart of message outcomes" empty="No messages in this range." />
             </section>
             <section class="card chart-card" aria-labelledby="campaigns-title">
                 <h2 id="campaigns-title">"Campaigns side by side"</h2>

@@ -16,7 +16,7 @@ use crate::components::chart::{Chart, ChartSpec};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
-use crate::pages::workspace::analytics::share_table;
+use crate::pages::workspace::analytics::OutcomeDoughnut;
 use crate::pages::workspace::imports::grouped;
 use crate::pages::workspace::lead::sleep_ms;
 use crate::pages::workspace::use_shell;
@@ -306,25 +306,13 @@ fn ActivityCharts(
         <div class="chart-pair campaign-charts">
             {move || {
                 let outcomes = activity.with(|a| a.outcomes.clone());
-                let total = outcomes.total();
-                let parts = outcomes.parts();
                 let key = format!("{campaign}-{}", version.get());
                 view! {
                     <section class="card chart-card" aria-labelledby="delivery-title">
                         <h2 id="delivery-title">"Delivery"</h2>
-                        {if total > 0 {
-                            view! {
-                                <p class="muted small">{format!("{} messages, each at its furthest step", grouped(total))}</p>
-                                <Chart id=format!("chart-delivery-{key}") label="Doughnut chart of where the campaign's messages ended up".to_owned()
-                                    spec=ChartSpec::Doughnut {
-                                        labels: parts.iter().map(|(l, _)| (*l).to_owned()).collect(),
-                                        values: parts.iter().map(|(_, n)| *n).collect(),
-                                    } />
-                                {share_table(&parts, total)}
-                            }.into_any()
-                        } else {
-                            view! { <p class="muted empty chart-empty">"No message has gone out yet."</p> }.into_any()
-                        }}
+                        <OutcomeDoughnut outcomes id=format!("chart-delivery-{key}")
+                            label="Doughnut chart of where the campaign's messages ended up"
+                            empty="No message has gone out yet." />
                     </section>
                 }
             }}
