@@ -292,6 +292,12 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The campaign counts the lead who answered, once.
+    let answered = until(&browser, &ws, &id, "the reply", |c| {
+        c["counts"]["replied"] == 1
+    })
+    .await;
+    assert_eq!(answered["counts"]["read"], 3, "{answered}");
     let lines: Vec<&str> = report.lines().collect();
     assert_eq!(
         lines[0],

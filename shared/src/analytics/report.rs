@@ -22,18 +22,35 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
+/// What a query is narrowed to besides its workspace: the campaign or sender asked for.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Filter {
+    pub campaign: Option<uuid::Uuid>,
+    pub sender: Option<uuid::Uuid>,
+}
+
+impl From<&ReportQuery> for Filter {
+    fn from(query: &ReportQuery) -> Self {
+        Self {
+            campaign: query.campaign,
+            sender: query.sender,
+        }
+    }
+}
+
 /// The filters every query shares: the workspace, and the campaign or sender asked for.
 trait Scoped {
-    fn scope(&mut self, ws: WorkspaceId, query: &ReportQuery) -> &mut Self;
+    fn scope(&mut self, ws: WorkspaceId, filter: impl Into<Filter>) -> &mut Self;
 }
 
 impl Scoped for Sql {
-    fn scope(&mut self, ws: WorkspaceId, query: &ReportQuery) -> &mut Self {
+    fn scope(&mut self, ws: WorkspaceId, filter: impl Into<Filter>) -> &mut Self {
+        let filter = filter.into();
         self.push(" m.workspace_id = ").bind(ws.0);
-        if let Some(campaign) = query.campaign {
+        if let Some(campaign) = filter.campaign {
             self.push(" AND m.campaign_id = ").bind(campaign);
         }
-        if let Some(sender) = query.sender {
+        if let Some(sender) = filter.sender {
             self.push(" AND m.sender_id = ").bind(sender);
         }
         self
@@ -126,11 +143,13 @@ async fn per_day(
     ));
     if let Event::Replied = event {
         // Inbound messages carry no campaign: a campaign's replies are its leads'.
-        let scoped = ReportQuery {
-            campaign: None,
-            ..query.clone()
-        };
-        sql.scope(ws, &scoped);
+        sql.scope(
+            ws,
+            Filter {
+                campaign: None,
+                ..query.into()
+            },
+        );
         sql.push(" AND m.direction = 'in' AND m.lead_id IS NOT NULL");
         if let Some(campaign) = query.campaign {
             sql.push(" AND m.lead_id IN (SELECT c.lead_id FROM messages c WHERE c.workspace_id = ")
@@ -165,14 +184,13 @@ async fn per_day(
     Ok(out)
 }
 
-/// Outbound messages created in `[start, end)`, by where they ended up, per campaign (`None`:
-/// one-to-one messages).
+/// Outbound messages (those created in `[start, end)` when `created` is given), by where they
+/// ended up, per campaign (`None`: one-to-one messages).
 pub(crate) async fn outcomes(
     db: &impl ConnectionTrait,
     ws: WorkspaceId,
-    query: &ReportQuery,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    filter: Filter,
+    created: Option<(DateTime<Utc>, DateTime<Utc>)>,
 ) -> Result<Vec<(Option<uuid::Uuid>, OutcomeShare)>, AppError> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push(&format!(
@@ -181,12 +199,15 @@ pub(crate) async fn outcomes(
          WHEN m.status = 'read' THEN 'read' WHEN m.status = 'delivered' THEN 'delivered' \
          ELSE 'sent' END AS outcome, COUNT(*) AS n FROM messages m WHERE"
     ));
-    sql.scope(ws, query);
-    sql.push(" AND m.direction = 'out' AND m.created_at >= ")
-        .bind(start)
-        .push(" AND m.created_at < ")
-        .bind(end)
-        .push(" GROUP BY m.campaign_id, outcome");
+    sql.scope(ws, filter);
+    sql.push(" AND m.direction = 'out'");
+    if let Some((start, end)) = created {
+        sql.push(" AND m.created_at >= ")
+            .bind(start)
+            .push(" AND m.created_at < ")
+            .bind(end);
+    }
+    sql.push(" GROUP BY m.campaign_id, outcome");
     let mut by_campaign: HashMap<Option<uuid::Uuid>, OutcomeShare> = HashMap::new();
     for row in db.query_all_raw(sql.statement()).await? {
         let campaign: Option<uuid::Uuid> = row.try_get("", "campaign_id")?;
@@ -214,7 +235,7 @@ async fn funnel(
     end: DateTime<Utc>,
 ) -> Result<Funnel, AppError> {
     let mut sql = Sql::new(db.get_database_backend());
-    let flag = |sql: &mut Sql, name: &str, condition: &str, scope: &ReportQuery| {
+    let flag = |sql: &mut Sql, name: &str, condition: &str, scope: Filter| {
         sql.push(", COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM messages m WHERE");
         sql.scope(ws, scope);
         sql.push(&format!(
@@ -228,26 +249,26 @@ async fn funnel(
         &mut sql,
         "messaged",
         "m.direction = 'out' AND m.sent_at IS NOT NULL",
-        query,
+        query.into(),
     );
     flag(
         &mut sql,
         "delivered",
         "m.direction = 'out' AND (m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL)",
-        query,
+        query.into(),
     );
     flag(
         &mut sql,
         "read_count",
         "m.direction = 'out' AND m.read_at IS NOT NULL",
-        query,
+        query.into(),
     );
     // Inbound messages carry no campaign: any reply of the lead counts.
-    let replies = ReportQuery {
+    let replies = Filter {
         campaign: None,
-        ..query.clone()
+        ..query.into()
     };
-    flag(&mut sql, "replied", "m.direction = 'in'", &replies);
+    flag(&mut sql, "replied", "m.direction = 'in'", replies);
     sql.push(" FROM leads l WHERE l.workspace_id = ")
         .bind(ws.0)
         .push(" AND l.created_at >= ")
@@ -538,7 +559,7 @@ pub async fn report(
         per_day(db, id, &query, at, range, Event::Delivered),
         per_day(db, id, &query, at, range, Event::Read),
         per_day(db, id, &query, at, range, Event::Replied),
-        outcomes(db, id, &query, start, end),
+        outcomes(db, id, (&query).into(), Some((start, end))),
         funnel(db, id, &query, start, end),
         send_times(db, id, &query, range, &tz),
         variants(db, id, &query, range),

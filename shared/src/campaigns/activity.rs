@@ -6,12 +6,12 @@
 
 use super::model::{CampaignActivity, HOURLY_SPAN_HOURS, Timeline, TimelinePoint};
 use super::service::find;
-use crate::analytics::{ReportQuery, report::outcomes};
+use crate::analytics::report::{Filter, outcomes};
 use crate::db::{QUARTER_SECONDS, Sql, quarter_hour, quarter_start};
 use crate::services::Services;
 use crate::workspaces::{service::TenantCtx, store as workspaces};
 use crate::{AppError, WorkspaceId};
-use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, NaiveDateTime, NaiveTime, TimeZone, Timelike};
 use sea_orm::ConnectionTrait;
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -34,26 +34,16 @@ pub async fn activity(
     let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
     let tz: chrono_tz::Tz = ws.timezone.parse().unwrap_or(chrono_tz::UTC);
     let quarters = event_quarters(&svc.db, ctx.workspace_id, campaign.id).await?;
-    let query = ReportQuery {
-        from: campaign.created_at.date_naive(),
-        to: campaign.created_at.date_naive(),
+    let filter = Filter {
         campaign: Some(campaign.id),
         sender: None,
     };
-    // Its messages are all created after it was; a day's margin either side of now is clock
-    // skew between instances.
-    let outcomes = outcomes(
-        &svc.db,
-        ctx.workspace_id,
-        &query,
-        campaign.created_at - Duration::days(1),
-        Utc::now() + Duration::days(1),
-    )
-    .await?
-    .into_iter()
-    .map(|(_, share)| share)
-    .next()
-    .unwrap_or_default();
+    let outcomes = outcomes(&svc.db, ctx.workspace_id, filter, None)
+        .await?
+        .into_iter()
+        .map(|(_, share)| share)
+        .next()
+        .unwrap_or_default();
     Ok(CampaignActivity {
         outcomes,
         timeline: buckets(&quarters, &tz),
@@ -166,6 +156,7 @@ fn buckets<Tz: TimeZone>(quarters: &BTreeMap<i64, [u64; 3]>, tz: &Tz) -> Timelin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
 
     fn quarter(utc: &str) -> i64 {
         let at: DateTime<Utc> = utc.parse().unwrap();

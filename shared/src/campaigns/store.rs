@@ -392,24 +392,17 @@ pub async fn counts(
             counts.read += n;
         }
     }
-    if let Some(launched) = campaign.launched_at {
-        let messaged = campaign_recipient::Entity::find()
-            .select_only()
-            .column(campaign_recipient::Column::LeadId)
-            .filter(campaign_recipient::Column::CampaignId.eq(campaign.id))
-            .filter(campaign_recipient::Column::State.eq(RecipientState::Sent.as_str()))
-            .into_query();
-        counts.replied = message::Entity::find()
-            .select_only()
-            .column(message::Column::LeadId)
-            .distinct()
-            .filter(message::Column::WorkspaceId.eq(workspace.0))
-            .filter(message::Column::Direction.eq("in"))
-            .filter(message::Column::CreatedAt.gte(launched))
-            .filter(message::Column::LeadId.in_subquery(messaged))
-            .count(db)
-            .await?;
-    }
+    // Leads that answered one of this campaign's messages, as attributed when the reply
+    // arrived (`whatsapp::messages::mark_replied`).
+    counts.replied = message::Entity::find()
+        .select_only()
+        .column(message::Column::LeadId)
+        .distinct()
+        .filter(message::Column::WorkspaceId.eq(workspace.0))
+        .filter(message::Column::CampaignId.eq(campaign.id))
+        .filter(message::Column::RepliedAt.is_not_null())
+        .count(db)
+        .await?;
     Ok(counts)
 }
 
