@@ -125,23 +125,28 @@ async fn rate_counts(
 ) -> Result<RateCounts, AppError> {
     let backend = db.get_database_backend();
     let p = |n| placeholder(backend, n);
-    // One pass over the window's outbound messages (index on workspace, direction, sent_at).
-    // A lead that wrote back after any of its messages in the window wrote back after the
-    // first; the opted-out are those messaged who have opted out since.
+    // One pass over the window's outbound messages (index on workspace, direction, sent_at),
+    // folded per lead, then the leads looked up once each for their opt-out: reading the
+    // window once instead of once per figure. A lead that wrote back after any of its
+    // messages in the window counts as answering; the opted-out are those messaged who have
+    // opted out since. Sums of counts are cast back to integers (PostgreSQL widens them).
     let sql = format!(
-        "WITH sent AS (\
-           SELECT lead_id, delivered_at, read_at, replied_at FROM messages \
-           WHERE workspace_id = {p1} AND direction = 'out' AND sent_at >= {p2}), \
-         per_lead AS (\
-           SELECT DISTINCT s.lead_id FROM sent s WHERE s.lead_id IS NOT NULL) \
+        "WITH per_lead AS (\
+           SELECT lead_id, COUNT(*) AS sent, \
+             SUM(CASE WHEN delivered_at IS NOT NULL OR read_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered, \
+             SUM(CASE WHEN read_at IS NOT NULL THEN 1 ELSE 0 END) AS read_count, \
+             MAX(CASE WHEN replied_at IS NOT NULL THEN 1 ELSE 0 END) AS replied \
+           FROM messages \
+           WHERE workspace_id = {p1} AND direction = 'out' AND sent_at >= {p2} \
+           GROUP BY lead_id) \
          SELECT \
-           (SELECT COUNT(*) FROM sent) AS sent, \
-           (SELECT COUNT(*) FROM sent WHERE delivered_at IS NOT NULL OR read_at IS NOT NULL) AS delivered, \
-           (SELECT COUNT(*) FROM sent WHERE read_at IS NOT NULL) AS read_count, \
-           (SELECT COUNT(*) FROM per_lead) AS leads_messaged, \
-           (SELECT COUNT(DISTINCT lead_id) FROM sent WHERE replied_at IS NOT NULL) AS leads_replied, \
-           (SELECT COUNT(*) FROM per_lead pl JOIN leads l ON l.id = pl.lead_id \
-              WHERE l.opted_out) AS leads_opted_out",
+           CAST(COALESCE(SUM(pl.sent), 0) AS BIGINT) AS sent, \
+           CAST(COALESCE(SUM(pl.delivered), 0) AS BIGINT) AS delivered, \
+           CAST(COALESCE(SUM(pl.read_count), 0) AS BIGINT) AS read_count, \
+           COUNT(pl.lead_id) AS leads_messaged, \
+           CAST(COALESCE(SUM(CASE WHEN pl.lead_id IS NOT NULL THEN pl.replied ELSE 0 END), 0) AS BIGINT) AS leads_replied, \
+           CAST(COALESCE(SUM(CASE WHEN l.opted_out THEN 1 ELSE 0 END), 0) AS BIGINT) AS leads_opted_out \
+         FROM per_lead pl LEFT JOIN leads l ON l.id = pl.lead_id",
         p1 = p(1),
         p2 = p(2),
     );
