@@ -42,6 +42,8 @@ export async function registerAndOnboard(
   await page.getByLabel('Password', { exact: true }).fill(who.password);
   await page.getByRole('button', { name: 'Create account', exact: true }).click();
   await expect(page).toHaveURL(/\/onboarding/);
+  // Typed before hydration, the fields would be reset by it.
+  await waitHydrated(page);
   await page.getByLabel('Workspace name', { exact: true }).fill(who.workspace);
   await page.getByLabel('Slug', { exact: true }).fill(who.slug);
   await page.getByRole('button', { name: 'Continue', exact: true }).click();
