@@ -1,7 +1,8 @@
-//! The attachment picker shared by the reply box and the template editor: a 📎 button whose
+//! The attachment picker shared by the reply box and the template editor: a paper-clip button whose
 //! file goes up as soon as it is chosen (so a wrong type or size is said at once), a chip with
 //! the file's name and size and a remove button, a spinner while the server checks it.
 
+use crate::components::icons::Icon;
 use leptos::prelude::*;
 use shared::whatsapp::AttachmentDto;
 
@@ -51,7 +52,7 @@ pub fn AttachmentChip(state: AttachmentState, error_id: &'static str) -> impl In
         })}
         {move || state.file.get().map(|file| view! {
             <p class="attachment-chip">
-                <span aria-hidden="true">"📎"</span>
+                <Icon name="attach" />
                 <span class="attachment-name">{file.file_name.clone()}</span>
                 <span class="muted">{file_size(file.size_bytes)}</span>
                 <button type="button" class="btn btn-link btn-small attachment-remove" aria-label=format!("Remove {}", file.file_name)
@@ -64,7 +65,7 @@ pub fn AttachmentChip(state: AttachmentState, error_id: &'static str) -> impl In
     }
 }
 
-/// The 📎 button: uploads the chosen file to `/w/{slug}/attachments`.
+/// The paper-clip button: uploads the chosen file to `/w/{slug}/attachments`.
 #[component]
 pub fn AttachButton(state: AttachmentState, slug: String, error_id: &'static str) -> impl IntoView {
     let file_input = NodeRef::<leptos::html::Input>::new();
@@ -98,7 +99,7 @@ pub fn AttachButton(state: AttachmentState, slug: String, error_id: &'static str
         <label class="btn attach-button" title="PDF, JPG, PNG, DOC or DOCX, up to 5 MB">
             <input type="file" class="sr-only" name="file" node_ref=file_input
                 accept=ACCEPT on:change=on_file aria-describedby=error_id />
-            <span aria-hidden="true">"📎"</span>" Attach"
+            <Icon name="attach" />"Attach"
         </label>
     }
 }

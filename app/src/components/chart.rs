@@ -13,7 +13,7 @@ pub const PALETTE: [&str; 6] = [
 /// What a chart shows: one kind of chart over labelled points.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChartSpec {
-    /// One line per series over the labels (days).
+    /// One line per series over the labels (periods); a single period is drawn as bars.
     Lines {
         labels: Vec<String>,
         series: Vec<(String, Vec<u64>)>,
@@ -125,6 +125,10 @@ mod draw {
 
     pub fn render(id: &str, spec: &ChartSpec) {
         match spec {
+            // A line through one point is a lone dot: one period reads better as bars.
+            ChartSpec::Lines { labels, series } if labels.len() == 1 => {
+                bars(id, labels, series, false);
+            }
             ChartSpec::Lines { labels, series } => {
                 let datasets: Vec<XYDataset> = series
                     .iter()
@@ -183,26 +187,29 @@ mod draw {
                     .into_chart()
                     .render();
             }
-            ChartSpec::StackedBars { labels, series } => {
-                let datasets: Vec<XYDataset> = series
-                    .iter()
-                    .zip(PALETTE.iter().cycle())
-                    .map(|((name, values), colour)| {
-                        XYDataset::new()
-                            .label(name.clone())
-                            .data(xy(labels, values))
-                            .background_color(colour.to_string())
-                    })
-                    .collect();
-                Bar::<Vec<XYDataset>>::new(id)
-                    .data(Dataset::new().labels(labels.clone()).datasets(datasets))
-                    .options(options().scales([
-                        ("x", ChartScale::new().stacked(true)),
-                        ("y", whole_numbers().stacked(true)),
-                    ]))
-                    .into_chart()
-                    .render();
-            }
+            ChartSpec::StackedBars { labels, series } => bars(id, labels, series, true),
         }
+    }
+
+    /// One group of bars per label, a bar per series, stacked or side by side.
+    fn bars(id: &str, labels: &[String], series: &[(String, Vec<u64>)], stacked: bool) {
+        let datasets: Vec<XYDataset> = series
+            .iter()
+            .zip(PALETTE.iter().cycle())
+            .map(|((name, values), colour)| {
+                XYDataset::new()
+                    .label(name.clone())
+                    .data(xy(labels, values))
+                    .background_color(colour.to_string())
+            })
+            .collect();
+        Bar::<Vec<XYDataset>>::new(id)
+            .data(Dataset::new().labels(labels.to_vec()).datasets(datasets))
+            .options(options().scales([
+                ("x", ChartScale::new().stacked(stacked)),
+                ("y", whole_numbers().stacked(stacked)),
+            ]))
+            .into_chart()
+            .render();
     }
 }

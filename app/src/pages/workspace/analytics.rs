@@ -234,7 +234,7 @@ fn ReportView(report: Report) -> impl IntoView {
             {if any_day {
                 view! {
                     <p class="muted small">{format!("{} sent in {} days", grouped(sent_total), days.len())}</p>
-                    <Chart id=format!("chart-days-{key}") label="Line chart of messages sent, delivered, read and replies per day".to_owned()
+                    <Chart id=format!("chart-days-{key}") label="Chart of messages sent, delivered, read and replies per day".to_owned()
                         spec=ChartSpec::Lines { labels: labels.clone(), series } />
                     <details class="chart-table">
                         <summary>"Show as a table"</summary>

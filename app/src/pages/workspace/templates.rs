@@ -9,6 +9,7 @@ use crate::api::templates::{
 };
 use crate::components::attachment::{AttachButton, AttachmentChip, AttachmentState};
 use crate::components::confirm::ConfirmDialog;
+use crate::components::icons::Icon;
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
@@ -126,7 +127,7 @@ fn TemplateCard(
             </div>
             <p class="template-body">{template.body.clone()}</p>
             {template.attachment.clone().map(|file| view! {
-                <p class="muted template-file"><span aria-hidden="true">"📎 "</span>{file.file_name}</p>
+                <p class="muted template-file"><Icon name="attach" />{file.file_name}</p>
             })}
             <div class="template-foot">
                 <span class="muted">{uses}</span>

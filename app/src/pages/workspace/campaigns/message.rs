@@ -6,6 +6,7 @@
 use super::wizard::{FieldErr, Wizard};
 use crate::api::campaigns::{preview_campaign_variant, test_send_campaign};
 use crate::components::attachment::{AttachButton, AttachmentChip, AttachmentState};
+use crate::components::icons::Icon;
 use crate::components::toast::use_toaster;
 use crate::pages::workspace::lead::sleep_ms;
 use crate::pages::workspace::use_shell;
@@ -344,7 +345,7 @@ fn VariantEditor(
                 <AttachmentChip state=file error_id=attachment_error />
                 {move || unnamed.get().map(|_| view! {
                     <p class="attachment-chip">
-                        <span aria-hidden="true">"📎"</span>
+                        <Icon name="attach" />
                         <span class="attachment-name">"The file saved with the draft"</span>
                         <button type="button" class="btn btn-link btn-small attachment-remove" aria-label="Remove the file"
                             on:click=move |_| edit(Box::new(|v| v.attachment = None))>"×"</button>

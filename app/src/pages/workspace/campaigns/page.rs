@@ -334,7 +334,7 @@ fn ActivityCharts(
                         } else {
                             view! {
                                 <p class="muted small">{format!("Messages sent, delivered and read per {unit}, in the workspace's time zone")}</p>
-                                <Chart id=format!("chart-timeline-{key}") label=format!("Line chart of the campaign's messages sent, delivered and read per {unit}")
+                                <Chart id=format!("chart-timeline-{key}") label=format!("Chart of the campaign's messages sent, delivered and read per {unit}")
                                     spec=ChartSpec::Lines { labels, series } />
                                 <details class="chart-table">
                                     <summary>"Show as a table"</summary>
