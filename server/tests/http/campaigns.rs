@@ -332,6 +332,29 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
         json!({"replied": 1, "read": 2, "delivered": 0, "sent": 0, "failed": 0}),
         "{activity}"
     );
+    // A one-time campaign has one run: its three recipients, sent, read, one answered.
+    let runs = activity["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "{activity}");
+    assert_eq!(
+        (
+            &runs[0]["run"],
+            &runs[0]["recipients"],
+            &runs[0]["sent"],
+            &runs[0]["read"],
+            &runs[0]["replied"],
+            &runs[0]["open"]
+        ),
+        (
+            &json!(1),
+            &json!(3),
+            &json!(3),
+            &json!(3),
+            &json!(1),
+            &json!(0)
+        ),
+        "{activity}"
+    );
+    assert!(runs[0]["first_sent_at"].is_string(), "{activity}");
     let timeline = &activity["timeline"];
     assert_eq!(timeline["hourly"], true, "{activity}");
     let points = timeline["points"].as_array().unwrap();
@@ -405,6 +428,121 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
     assert!(first.contains("\"completed\""), "{first}");
 }
 crate::both_backends!(draft_to_completed, a_campaign_goes_from_draft_to_completed);
+
+/// Makes a scheduled campaign's next run due now, as the clock would.
+async fn run_due_now(app: &TestApp, id: &str) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    use shared::db::entities::campaign;
+    let due = chrono::Utc::now() - chrono::Duration::minutes(1);
+    campaign::Entity::update_many()
+        .col_expr(campaign::Column::NextRunAt, Expr::value(due))
+        .filter(campaign::Column::Id.eq(uuid::Uuid::parse_str(id).unwrap()))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+async fn a_recurring_campaign_runs_again_for_new_leads(app: TestApp) {
+    let sim = simulator(quick()).await;
+    let (browser, ws) = app
+        .user_with_workspace("Agency", "owner@runs.test", "runs")
+        .await;
+    import(
+        &browser,
+        "runs",
+        &ws,
+        "name,phone\nAmani Bakery,+254722000001\nBaraka Hardware,+254722000002\n",
+    )
+    .await;
+    let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
+    let sender = sender["id"].as_str().unwrap().to_owned();
+    let draft = call(
+        &browser,
+        "create_campaign",
+        json!({"workspace": ws, "form": {"name": ""}}),
+    )
+    .await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let mut form = form("Daily hello", &sender, "Hi {name|there}!", burst());
+    form["kind"] = json!("recurring_daily");
+    form["start_at"] = json!((chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339());
+    let launched = call(
+        &browser,
+        "launch_campaign",
+        json!({"workspace": ws, "campaign": id, "form": form}),
+    )
+    .await;
+    assert_eq!(launched["status"], "scheduled", "{launched}");
+    assert_eq!(launched["run"], 0, "{launched}");
+
+    // The first run: both leads; then it waits for tomorrow's.
+    run_due_now(&app, &id).await;
+    let first = until(&browser, &ws, &id, "the first run", |c| {
+        c["run"] == 1 && c["status"] == "scheduled"
+    })
+    .await;
+    assert_eq!(first["counts"]["sent"], 2, "{first}");
+    assert!(first["next_run_at"].is_string(), "{first}");
+
+    // A lead imported since; the second run messages only it.
+    import(
+        &browser,
+        "runs",
+        &ws,
+        "name,phone\nChai Corner,+254722000003\n",
+    )
+    .await;
+    run_due_now(&app, &id).await;
+    let second = until(&browser, &ws, &id, "the second run", |c| {
+        c["run"] == 2 && c["status"] == "scheduled"
+    })
+    .await;
+    assert_eq!(second["counts"]["sent"], 3, "{second}");
+    let to: Vec<String> = delivered(&sim)
+        .await
+        .iter()
+        .map(|m| m["to"].as_str().unwrap().to_owned())
+        .collect();
+    let mut sorted = to.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        ["254722000001", "254722000002", "254722000003"],
+        "{to:?}"
+    );
+
+    // Each run with its own counts, the latest first.
+    let activity = call(
+        &browser,
+        "load_campaign_activity",
+        json!({"workspace": ws, "campaign": id}),
+    )
+    .await;
+    let runs = activity["runs"].as_array().unwrap();
+    let summary: Vec<(u64, u64, u64, u64)> = runs
+        .iter()
+        .map(|r| {
+            let n = |k: &str| r[k].as_u64().unwrap();
+            (n("run"), n("recipients"), n("sent"), n("open"))
+        })
+        .collect();
+    assert_eq!(summary, [(2, 1, 1, 0), (1, 2, 2, 0)], "{activity}");
+    let at = |run: &Value, key: &str| -> chrono::DateTime<chrono::Utc> {
+        run[key].as_str().unwrap().parse().unwrap()
+    };
+    for run in runs {
+        assert!(at(run, "first_sent_at") <= at(run, "last_sent_at"), "{run}");
+    }
+    assert!(
+        at(&runs[1], "last_sent_at") <= at(&runs[0], "first_sent_at"),
+        "{activity}"
+    );
+}
+
+crate::both_backends!(
+    recurring_runs,
+    a_recurring_campaign_runs_again_for_new_leads
+);
 
 async fn pause_resume_cancel_and_opt_outs(app: TestApp) {
     let sim = simulator(quick()).await;

@@ -1,10 +1,13 @@
 //! What a campaign's page charts: its messages by furthest step (the analytics page's outcome
-//! query, for one campaign), and its timeline — messages sent, delivered and read per local
-//! hour or day. For the timeline the database counts each event by UTC quarter hour (the same on SQLite and
-//! PostgreSQL); here the quarters are placed in the workspace's local hours or days, where the
-//! time zone rules are, and the quiet buckets between filled with zeros.
+//! query, for one campaign), its timeline — messages sent, delivered and read per local hour or
+//! day — and its runs. For the timeline the database counts each event by UTC quarter hour
+//! (the same on SQLite and PostgreSQL); here the quarters are placed in the workspace's local
+//! hours or days, where the time zone rules are, and the quiet buckets between filled with
+//! zeros.
 
-use super::model::{CampaignActivity, HOURLY_SPAN_HOURS, Timeline, TimelinePoint};
+use super::model::{
+    CampaignActivity, CampaignRun, HOURLY_SPAN_HOURS, RecipientState, Timeline, TimelinePoint,
+};
 use super::service::find;
 use crate::analytics::report::{Filter, outcomes};
 use crate::db::{QUARTER_SECONDS, Sql, quarter_hour, quarter_start};
@@ -47,7 +50,64 @@ pub async fn activity(
     Ok(CampaignActivity {
         outcomes,
         timeline: buckets(&quarters, &tz),
+        runs: runs(&svc.db, ctx.workspace_id, campaign.id).await?,
     })
+}
+
+/// The campaign's runs, the latest first: its recipients by state, joined to each one's
+/// latest message for the receipts (one aggregate over the campaign's recipients).
+async fn runs(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    campaign: Uuid,
+) -> Result<Vec<CampaignRun>, AppError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    let state =
+        |name: &str| format!("COALESCE(SUM(CASE WHEN r.state = '{name}' THEN 1 ELSE 0 END), 0)");
+    sql.push(&format!(
+        "SELECT r.run AS run, COUNT(*) AS recipients, {sent} AS sent, {failed} AS failed, \
+         {skipped} AS skipped, \
+         COALESCE(SUM(CASE WHEN r.state = 'sent' AND (m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL) THEN 1 ELSE 0 END), 0) AS delivered, \
+         COALESCE(SUM(CASE WHEN r.state = 'sent' AND m.read_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS read_count, \
+         COALESCE(SUM(CASE WHEN r.state = 'sent' AND m.replied_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS replied, \
+         MIN(m.sent_at) AS first_sent_at, MAX(m.sent_at) AS last_sent_at \
+         FROM campaign_recipients r \
+         LEFT JOIN messages m ON m.id = r.message_id AND m.workspace_id = r.workspace_id \
+         WHERE r.workspace_id = ",
+        sent = state(RecipientState::Sent.as_str()),
+        failed = state(RecipientState::Failed.as_str()),
+        skipped = state(RecipientState::Skipped.as_str()),
+    ))
+    .bind(ws.0)
+    .push(" AND r.campaign_id = ")
+    .bind(campaign)
+    .push(" GROUP BY r.run ORDER BY r.run DESC");
+    let count = |row: &sea_orm::QueryResult, column: &str| -> Result<u64, AppError> {
+        let n: i64 = row.try_get("", column)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    };
+    let mut out = Vec::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let run: i32 = row.try_get("", "run")?;
+        let recipients = count(&row, "recipients")?;
+        let sent = count(&row, "sent")?;
+        let failed = count(&row, "failed")?;
+        let skipped = count(&row, "skipped")?;
+        out.push(CampaignRun {
+            run: u32::try_from(run).unwrap_or(0),
+            recipients,
+            sent,
+            failed,
+            skipped,
+            open: recipients.saturating_sub(sent + failed + skipped),
+            delivered: count(&row, "delivered")?,
+            read: count(&row, "read_count")?,
+            replied: count(&row, "replied")?,
+            first_sent_at: row.try_get("", "first_sent_at")?,
+            last_sent_at: row.try_get("", "last_sent_at")?,
+        });
+    }
+    Ok(out)
 }
 
 /// Per UTC quarter hour, how many of the campaign's messages were sent, delivered and read in

@@ -721,6 +721,29 @@ pub struct CampaignActivity {
     /// Every run's messages, each at its furthest step.
     pub outcomes: crate::analytics::OutcomeShare,
     pub timeline: Timeline,
+    /// Its runs, the latest first (a one-time campaign has one).
+    pub runs: Vec<CampaignRun>,
+}
+
+/// One run of a campaign (a recurring one runs every day or week, each time to the audience's
+/// leads it has not messaged yet): its recipients by state and how far its messages got.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignRun {
+    /// 1 for the first run.
+    pub run: u32,
+    pub recipients: u64,
+    pub sent: u64,
+    pub failed: u64,
+    pub skipped: u64,
+    /// Not sent yet: pending, being sent, or unknown (the provider may have it).
+    pub open: u64,
+    /// Of the sent: delivered (or read), read, answered.
+    pub delivered: u64,
+    pub read: u64,
+    pub replied: u64,
+    /// Its first and last message sent (none while nothing went).
+    pub first_sent_at: Option<DateTime<Utc>>,
+    pub last_sent_at: Option<DateTime<Utc>>,
 }
 
 /// A campaign's messages over time: sent, delivered and read per local hour or day, each

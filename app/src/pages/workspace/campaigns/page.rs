@@ -25,8 +25,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use shared::AppError;
 use shared::campaigns::{
-    CampaignActivity, CampaignDto, CampaignStatus, RecipientCounts, RecipientPage, RecipientState,
-    SenderPanel, Wait,
+    CampaignActivity, CampaignDto, CampaignRun, CampaignStatus, RecipientCounts, RecipientPage,
+    RecipientState, SenderPanel, Wait,
 };
 use shared::workspaces::Permission;
 use uuid::Uuid;
@@ -110,6 +110,7 @@ fn CampaignView(
     let id = dto.id;
     let current = RwSignal::new(dto);
     let status = Memo::new(move |_| current.with(|c| c.status));
+    let recurring = current.with_untracked(|c| c.form.kind.is_recurring());
     let counts = Memo::new(move |_| current.with(|c| c.counts));
     let name = Memo::new(move |_| current.with(|c| c.form.name.clone()));
 
@@ -266,7 +267,7 @@ fn CampaignView(
                 <p class="muted small">"Each POST carries X-LeadLoom-Signature: sha256=HMAC-SHA256(key, body)."</p>
             </section>
         })}
-        <ActivityCharts workspace campaign=id first=activity counts />
+        <ActivityCharts workspace campaign=id first=activity counts recurring />
         <RecipientsTable workspace campaign=id first counts />
     }
 }
@@ -279,6 +280,8 @@ fn ActivityCharts(
     campaign: Uuid,
     first: CampaignActivity,
     counts: Memo<RecipientCounts>,
+    /// Shows the runs table even before a second run.
+    recurring: bool,
 ) -> impl IntoView {
     let activity = RwSignal::new(first);
     // Each drawing gets fresh canvas ids, so a new one never lands on an old chart.
@@ -363,6 +366,69 @@ fn ActivityCharts(
                 }
             }}
         </div>
+        {move || {
+            let runs = activity.with(|a| a.runs.clone());
+            (recurring || runs.len() > 1).then(|| view! { <RunsTable runs /> })
+        }}
+    }
+}
+
+/// Each run of the campaign, the latest first: when it sent, to how many, and how far its
+/// messages got.
+#[component]
+fn RunsTable(runs: Vec<CampaignRun>) -> impl IntoView {
+    let zone = workspace_zone();
+    let of = |part: u64, whole: u64| match (part * 100).checked_div(whole) {
+        Some(percent) => format!("{} ({percent} %)", grouped(part)),
+        None => grouped(part),
+    };
+    view! {
+        <section class="card" aria-labelledby="runs-title">
+            <h2 id="runs-title">"Runs"</h2>
+            {if runs.is_empty() {
+                view! { <p class="muted empty">"The first run has not started yet."</p> }.into_any()
+            } else {
+                view! {
+                    <p class="muted small">"Each run messages the audience's leads this campaign has not messaged yet."</p>
+                    <div class="table-wrap">
+                        <table class="table runs">
+                            <thead><tr>
+                                <th scope="col">"Run"</th><th scope="col">"Sent"</th>
+                                <th scope="col" class="num">"Recipients"</th><th scope="col" class="num">"Sent"</th>
+                                <th scope="col" class="num">"Delivered"</th><th scope="col" class="num">"Read"</th>
+                                <th scope="col" class="num">"Answered"</th><th scope="col" class="num">"Failed"</th>
+                                <th scope="col" class="num">"Skipped"</th><th scope="col" class="num">"Waiting"</th>
+                            </tr></thead>
+                            <tbody>
+                                {runs.into_iter().map(|r| {
+                                    let when = match (r.first_sent_at, r.last_sent_at) {
+                                        (Some(first), Some(last)) if zone.long(first) != zone.long(last) => {
+                                            format!("{} – {}", zone.long(first), zone.long(last))
+                                        }
+                                        (Some(first), _) => zone.long(first),
+                                        _ => "Nothing sent yet".to_owned(),
+                                    };
+                                    view! {
+                                        <tr>
+                                            <th scope="row">{format!("Run {}", r.run)}</th>
+                                            <td>{when}</td>
+                                            <td class="num">{grouped(r.recipients)}</td>
+                                            <td class="num">{grouped(r.sent)}</td>
+                                            <td class="num">{of(r.delivered, r.sent)}</td>
+                                            <td class="num">{of(r.read, r.sent)}</td>
+                                            <td class="num">{of(r.replied, r.sent)}</td>
+                                            <td class="num">{grouped(r.failed)}</td>
+                                            <td class="num">{grouped(r.skipped)}</td>
+                                            <td class="num">{grouped(r.open)}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
     }
 }
 
