@@ -393,7 +393,7 @@ fn RunsTable(runs: Vec<CampaignRun>) -> impl IntoView {
                     <div class="table-wrap">
                         <table class="table runs">
                             <thead><tr>
-                                <th scope="col">"Run"</th><th scope="col">"Sent"</th>
+                                <th scope="col">"Run"</th><th scope="col">"When"</th>
                                 <th scope="col" class="num">"Recipients"</th><th scope="col" class="num">"Sent"</th>
                                 <th scope="col" class="num">"Delivered"</th><th scope="col" class="num">"Read"</th>
                                 <th scope="col" class="num">"Answered"</th><th scope="col" class="num">"Failed"</th>
