@@ -790,8 +790,9 @@ async fn the_plan_limit_holds_across_campaigns_and_one_to_one_sends(app: TestApp
         json!({"workspace": ws, "campaign": id, "form": form}),
     )
     .await;
+    // The notice can show while the third message is still being recorded: wait for both.
     let held = until(&browser, &ws, &id, "the plan notice", |c| {
-        c["plan_notice"].is_string()
+        c["plan_notice"].is_string() && c["counts"]["sent"] == 3
     })
     .await;
     assert_eq!(held["status"], "running", "{held}");

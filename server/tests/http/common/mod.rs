@@ -269,6 +269,9 @@ impl TestApp {
             http: Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
+                // A request that never answers fails its test in two minutes instead of
+                // holding the whole run until CI's limit (one did, once, on the lead page).
+                .timeout(std::time::Duration::from_secs(120))
                 .build()
                 .expect("client"),
         }
