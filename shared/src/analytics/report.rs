@@ -76,7 +76,7 @@ fn reach_of(row: &sea_orm::QueryResult) -> Result<Reach, AppError> {
     })
 }
 
-fn count(row: &sea_orm::QueryResult, column: &str) -> Result<u64, AppError> {
+pub(crate) fn count(row: &sea_orm::QueryResult, column: &str) -> Result<u64, AppError> {
     let n: i64 = row.try_get("", column)?;
     Ok(u64::try_from(n).unwrap_or(0))
 }

@@ -9,7 +9,7 @@ use super::model::{
     CampaignActivity, CampaignRun, HOURLY_SPAN_HOURS, RecipientState, Timeline, TimelinePoint,
 };
 use super::service::find;
-use crate::analytics::report::{Filter, outcomes};
+use crate::analytics::report::{Filter, count, outcomes};
 use crate::db::{QUARTER_SECONDS, Sql, quarter_hour, quarter_start};
 use crate::services::Services;
 use crate::workspaces::{service::TenantCtx, store as workspaces};
@@ -36,21 +36,24 @@ pub async fn activity(
     let campaign = find(&svc.db, ctx.workspace_id, id).await?;
     let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
     let tz: chrono_tz::Tz = ws.timezone.parse().unwrap_or(chrono_tz::UTC);
-    let quarters = event_quarters(&svc.db, ctx.workspace_id, campaign.id).await?;
     let filter = Filter {
         campaign: Some(campaign.id),
         sender: None,
     };
-    let outcomes = outcomes(&svc.db, ctx.workspace_id, filter, None)
-        .await?
-        .into_iter()
-        .map(|(_, share)| share)
-        .next()
-        .unwrap_or_default();
+    // Three independent aggregates: run side by side on the pool, as the analytics report's.
+    let (quarters, outcomes, runs) = tokio::try_join!(
+        event_quarters(&svc.db, ctx.workspace_id, campaign.id),
+        outcomes(&svc.db, ctx.workspace_id, filter, None),
+        runs(&svc.db, ctx.workspace_id, campaign.id),
+    )?;
     Ok(CampaignActivity {
-        outcomes,
+        outcomes: outcomes
+            .into_iter()
+            .map(|(_, share)| share)
+            .next()
+            .unwrap_or_default(),
         timeline: buckets(&quarters, &tz),
-        runs: runs(&svc.db, ctx.workspace_id, campaign.id).await?,
+        runs,
     })
 }
 
@@ -82,10 +85,6 @@ async fn runs(
     .push(" AND r.campaign_id = ")
     .bind(campaign)
     .push(" GROUP BY r.run ORDER BY r.run DESC");
-    let count = |row: &sea_orm::QueryResult, column: &str| -> Result<u64, AppError> {
-        let n: i64 = row.try_get("", column)?;
-        Ok(u64::try_from(n).unwrap_or(0))
-    };
     let mut out = Vec::new();
     for row in db.query_all_raw(sql.statement()).await? {
         let run: i32 = row.try_get("", "run")?;
