@@ -12,8 +12,9 @@ use axum::{
     routing::{get, post},
 };
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use shared::accounts::session_store::DbSessionStore;
+use std::sync::OnceLock;
 use tower::ServiceBuilder;
 use tower_http::{
     compression::CompressionLayer,
@@ -36,8 +37,19 @@ pub struct RouterOptions {
     pub max_import_bytes: usize,
 }
 
+/// The app's route list, generated once per process.
+///
+/// Generating it renders the app with resource loading switched off by a process-wide flag
+/// (leptos_server's `SuppressResourceLoad`): a page that another router of the same process
+/// starts rendering meanwhile never gets its resources and never answers (leptos#4773). The
+/// server builds one router, but the tests build one per test, in parallel.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
 pub fn router(state: AppState, options: RouterOptions) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = route_list();
     let services = state.services.clone();
     let context = move || provide_context(services.clone());
 
