@@ -109,7 +109,7 @@ pub fn MembersPage() -> impl IntoView {
         <section class="card">
             <h2>"People"</h2>
             <Transition fallback=|| view! { <p class="loading">"Loading members…"</p> }>
-                {move || member_list.get().map(|r| match r {
+                {move || Suspend::new(async move { match member_list.await {
                     Ok(list) => view! {
                         <div class="table-wrap">
                             <table class="table">
@@ -147,7 +147,7 @@ pub fn MembersPage() -> impl IntoView {
                         </div>
                     }.into_any(),
                     Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                })}
+                }})}
             </Transition>
         </section>
 
@@ -155,7 +155,7 @@ pub fn MembersPage() -> impl IntoView {
             <section class="card">
                 <h2>"Pending invitations"</h2>
                 <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || pending.get().map(|r| match r {
+                    {move || Suspend::new(async move { match pending.await {
                         Ok(list) if list.is_empty() => view! { <p class="muted empty">"No pending invitations."</p> }.into_any(),
                         Ok(list) => view! {
                             <ul class="invitation-list">
@@ -171,7 +171,7 @@ pub fn MembersPage() -> impl IntoView {
                             </ul>
                         }.into_any(),
                         Err(e) => view! { <p class="muted">{e.to_string()}</p> }.into_any(),
-                    })}
+                    }})}
                 </Transition>
             </section>
         })}

@@ -232,8 +232,10 @@ fn Bell(workspace: uuid::Uuid, open: Signal<bool>, on_toggle: Callback<()>) -> i
                 aria-expanded=move || open.get().to_string() on:click=move |_| on_toggle.run(())>
                 <Icon name="bell" />
                 <Transition>
-                    {move || feed.get().and_then(Result::ok).filter(|f| f.unread > 0).map(|f| view! {
-                        <span class="bell-count" aria-label=format!("{} unread", f.unread)>{f.unread}</span>
+                    {move || Suspend::new(async move {
+                        feed.await.ok().filter(|f| f.unread > 0).map(|f| view! {
+                            <span class="bell-count" aria-label=format!("{} unread", f.unread)>{f.unread}</span>
+                        })
                     })}
                 </Transition>
             </button>
@@ -241,7 +243,7 @@ fn Bell(workspace: uuid::Uuid, open: Signal<bool>, on_toggle: Callback<()>) -> i
                 <div class="menu menu-right notifications" role="menu">
                     <p class="menu-title">"Notifications"</p>
                     <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                        {move || feed.get().map(|r| match r {
+                        {move || Suspend::new(async move { match feed.await {
                             Ok(f) if f.items.is_empty() => view! { <p class="muted empty">"Nothing new. Invitations accepted and role changes show up here."</p> }.into_any(),
                             Ok(f) => view! {
                                 <ul class="notification-list">
@@ -257,7 +259,7 @@ fn Bell(workspace: uuid::Uuid, open: Signal<bool>, on_toggle: Callback<()>) -> i
                                 })}
                             }.into_any(),
                             Err(e) => view! { <p class="muted">{e.to_string()}</p> }.into_any(),
-                        })}
+                        }})}
                     </Transition>
                 </div>
             </Show>
