@@ -84,6 +84,7 @@ pub fn ImportsPage() -> impl IntoView {
 
 #[component]
 fn ImportTable(rows: Vec<ImportDto>, slug: String) -> impl IntoView {
+    let zone = super::campaigns::workspace_zone();
     view! {
         <div class="table-wrap">
             <table class="table imports">
@@ -95,7 +96,7 @@ fn ImportTable(rows: Vec<ImportDto>, slug: String) -> impl IntoView {
                         <th scope="col" class="num">"Updated"</th>
                         <th scope="col" class="num">"Duplicates"</th>
                         <th scope="col" class="num">"Invalid"</th>
-                        <th scope="col">"When (UTC)"</th>
+                        <th scope="col">"When"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -107,7 +108,7 @@ fn ImportTable(rows: Vec<ImportDto>, slug: String) -> impl IntoView {
                             <td class="num">{grouped(r.updated.into())}</td>
                             <td class="num">{grouped(r.duplicates.into())}</td>
                             <td class="num">{grouped(r.invalid.into())}</td>
-                            <td><time datetime=r.created_at.to_rfc3339()>{r.created_at.format("%Y-%m-%d %H:%M").to_string()}</time></td>
+                            <td><time datetime=r.created_at.to_rfc3339()>{zone.local(r.created_at).format("%Y-%m-%d %H:%M").to_string()}</time></td>
                         </tr>
                     }).collect_view()}
                 </tbody>

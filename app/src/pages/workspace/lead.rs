@@ -74,9 +74,12 @@ pub fn LeadPage() -> impl IntoView {
     }
 }
 
-/// "2026-11-21 14:05 UTC".
+/// "2026-11-21 17:05" on the workspace's clock (its zone named in the tooltip), as every other
+/// page shows times.
 fn when(at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
-    view! { <time datetime=at.to_rfc3339()>{at.format("%Y-%m-%d %H:%M UTC").to_string()}</time> }
+    let zone = super::campaigns::workspace_zone();
+    let local = zone.local(at).format("%Y-%m-%d %H:%M").to_string();
+    view! { <time datetime=at.to_rfc3339() title=zone.name().to_owned()>{local}</time> }
 }
 
 #[component]

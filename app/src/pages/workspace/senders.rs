@@ -397,7 +397,7 @@ fn SenderCard(
                             // An absolute time: the clock is not read in the browser's wasm.
                             "Status {} at {}.",
                             s.status_detail.clone().unwrap_or_default(),
-                            at.format("%d %b %H:%M UTC")
+                            super::campaigns::workspace_zone().long(at)
                         ))}
                     </p>
                 }
