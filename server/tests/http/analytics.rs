@@ -5,7 +5,7 @@
 //! WhatsApp panel with its next send. The analytics page's hours and its templates-and-
 //! variants table over messages seeded at known times either side of local midnight.
 
-use crate::campaigns::{LEADS_CSV, burst, call, exec, form, import, until};
+use crate::campaigns::{LEADS_CSV, burst, call, create_and_launch, exec, form, import, until};
 use crate::common::{Browser, TestApp};
 use crate::whatsapp::{add_gateway_sender, admin, quick, simulator};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, TimeZone, Utc, Weekday};
@@ -148,19 +148,7 @@ async fn the_dashboard_counts_what_happened(app: TestApp) {
     let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
     let sender = sender["id"].as_str().unwrap().to_owned();
     let offer = form("Offer", &sender, "Hi {name}", burst());
-    let draft = call(
-        &browser,
-        "create_campaign",
-        json!({"workspace": ws, "form": offer}),
-    )
-    .await;
-    let id = draft["id"].as_str().unwrap().to_owned();
-    call(
-        &browser,
-        "launch_campaign",
-        json!({"workspace": ws, "campaign": id, "form": offer}),
-    )
-    .await;
+    let id = create_and_launch(&browser, &ws, &offer).await;
     until(&browser, &ws, &id, "read receipts", |c| {
         c["status"] == "completed" && c["counts"]["read"] == 4
     })
@@ -330,19 +318,7 @@ async fn the_dashboard_counts_what_happened(app: TestApp) {
         "cooldown_every": null, "respect_daily_cap": true, "working_hours": null,
         "max_retries": 0});
     let follow_up = form("Follow-up", &sender, "Any news, {name}?", paced);
-    let draft = call(
-        &browser,
-        "create_campaign",
-        json!({"workspace": ws, "form": follow_up}),
-    )
-    .await;
-    let second = draft["id"].as_str().unwrap().to_owned();
-    call(
-        &browser,
-        "launch_campaign",
-        json!({"workspace": ws, "campaign": second, "form": follow_up}),
-    )
-    .await;
+    let second = create_and_launch(&browser, &ws, &follow_up).await;
     let d = dashboard_until(&browser, &ws, "the paced campaign's first send", |d| {
         d["senders"][0]["next_send_at"].is_string()
     })

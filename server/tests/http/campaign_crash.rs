@@ -168,13 +168,7 @@ async fn a_worker_killed_mid_campaign_sends_nothing_twice_and_loses_nothing() {
         senders.push(created["sender"]["id"].as_str().unwrap().to_owned());
     }
 
-    let draft = call(
-        &browser,
-        "create_campaign",
-        json!({"workspace": ws, "form": {"name": ""}}),
-    )
-    .await;
-    let id = draft["id"].as_str().unwrap().to_owned();
+    let id = crate::campaigns::new_draft(&browser, &ws).await;
     let form = json!({
         "name": "Crash burst",
         "kind": "one_time",

@@ -95,6 +95,36 @@ pub(crate) async fn call(browser: &Browser, name: &str, body: Value) -> Value {
     answer
 }
 
+/// Starts an empty draft, as the wizard's first "Next" does, and returns its id.
+pub(crate) async fn new_draft(browser: &Browser, ws: &str) -> String {
+    let draft = call(
+        browser,
+        "create_campaign",
+        json!({"workspace": ws, "form": {"name": ""}}),
+    )
+    .await;
+    assert_eq!(draft["status"], "draft", "{draft}");
+    draft["id"].as_str().unwrap().to_owned()
+}
+
+/// Saves `form` as a new campaign and launches it; returns its id.
+pub(crate) async fn create_and_launch(browser: &Browser, ws: &str, form: &Value) -> String {
+    let draft = call(
+        browser,
+        "create_campaign",
+        json!({"workspace": ws, "form": form}),
+    )
+    .await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    call(
+        browser,
+        "launch_campaign",
+        json!({"workspace": ws, "campaign": id, "form": form}),
+    )
+    .await;
+    id
+}
+
 pub(crate) async fn campaign(browser: &Browser, ws: &str, id: &str) -> Value {
     call(
         browser,
@@ -164,14 +194,7 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
     let sender = sender["id"].as_str().unwrap().to_owned();
 
     // A draft keeps whatever the wizard has so far.
-    let draft = call(
-        &browser,
-        "create_campaign",
-        json!({"workspace": ws, "form": {"name": ""}}),
-    )
-    .await;
-    assert_eq!(draft["status"], "draft");
-    let id = draft["id"].as_str().unwrap().to_owned();
+    let id = new_draft(&browser, &ws).await;
     let mut form = form(
         "Spring offer",
         &sender,
@@ -456,13 +479,7 @@ async fn a_recurring_campaign_runs_again_for_new_leads(app: TestApp) {
     .await;
     let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
     let sender = sender["id"].as_str().unwrap().to_owned();
-    let draft = call(
-        &browser,
-        "create_campaign",
-        json!({"workspace": ws, "form": {"name": ""}}),
-    )
-    .await;
-    let id = draft["id"].as_str().unwrap().to_owned();
+    let id = new_draft(&browser, &ws).await;
     let mut form = form("Daily hello", &sender, "Hi {name|there}!", burst());
     form["kind"] = json!("recurring_daily");
     form["start_at"] = json!((chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339());
@@ -557,19 +574,7 @@ async fn pause_resume_cancel_and_opt_outs(app: TestApp) {
         "cooldown_every": null, "respect_daily_cap": true, "working_hours": null,
         "max_retries": 0});
     let form = form("Paced", &sender, "Hello {name}", paced);
-    let draft = call(
-        &browser,
-        "create_campaign",
-        json!({"workspace": ws, "form": form}),
-    )
-    .await;
-    let id = draft["id"].as_str().unwrap().to_owned();
-    call(
-        &browser,
-        "launch_campaign",
-        json!({"workspace": ws, "campaign": id, "form": form}),
-    )
-    .await;
+    let id = create_and_launch(&browser, &ws, &form).await;
     until(&browser, &ws, &id, "the first send", |c| {
         c["counts"]["sent"] == 1
     })
@@ -678,19 +683,7 @@ async fn failures_pause_the_campaign_and_can_be_retried(app: TestApp) {
     let mut strategy = burst();
     strategy["failure_window"] = json!(10);
     let form = form("Flaky", &sender, "Hello {name}", strategy);
-    let draft = call(
-        &browser,
-        "create_campaign",
-        json!({"workspace": ws, "form": form}),
-    )
-    .await;
-    let id = draft["id"].as_str().unwrap().to_owned();
-    call(
-        &browser,
-        "launch_campaign",
-        json!({"workspace": ws, "campaign": id, "form": form}),
-    )
-    .await;
+    let id = create_and_launch(&browser, &ws, &form).await;
     let paused = until(&browser, &ws, &id, "the auto-pause", |c| {
         c["status"] == "paused"
     })
@@ -777,19 +770,7 @@ async fn the_plan_limit_holds_across_campaigns_and_one_to_one_sends(app: TestApp
         review["estimate"]["finishes"]["sending_days"], 2,
         "{review}"
     );
-    let draft = call(
-        &browser,
-        "create_campaign",
-        json!({"workspace": ws, "form": form}),
-    )
-    .await;
-    let id = draft["id"].as_str().unwrap().to_owned();
-    call(
-        &browser,
-        "launch_campaign",
-        json!({"workspace": ws, "campaign": id, "form": form}),
-    )
-    .await;
+    let id = create_and_launch(&browser, &ws, &form).await;
     // The notice can show while the third message is still being recorded: wait for both.
     let held = until(&browser, &ws, &id, "the plan notice", |c| {
         c["plan_notice"].is_string() && c["counts"]["sent"] == 3
