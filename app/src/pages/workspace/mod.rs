@@ -222,6 +222,8 @@ fn TopBar(shell: WorkspaceShell, nav_open: RwSignal<bool>) -> impl IntoView {
 #[component]
 fn Bell(workspace: uuid::Uuid, open: Signal<bool>, on_toggle: Callback<()>) -> impl IntoView {
     let mark_read = ServerAction::<MarkNotificationsRead>::new();
+    // Copy, for the closures below: the feed renders again whenever it is reloaded.
+    let zone = StoredValue::new(campaigns::workspace_zone());
     let feed = Resource::new(
         move || mark_read.version().get(),
         move |_| notifications(workspace),
@@ -250,7 +252,7 @@ fn Bell(workspace: uuid::Uuid, open: Signal<bool>, on_toggle: Callback<()>) -> i
                                     {f.items.into_iter().map(|n| view! {
                                         <li class:unread=!n.read>
                                             <a href=n.link.unwrap_or_default()>{n.message}</a>
-                                            <time class="muted">{n.created_at.format("%Y-%m-%d %H:%M").to_string()}</time>
+                                            <time class="muted" datetime=n.created_at.to_rfc3339()>{zone.with_value(|z| z.long(n.created_at))}</time>
                                         </li>
                                     }).collect_view()}
                                 </ul>
