@@ -146,7 +146,7 @@ pub fn CustomerPage() -> impl IntoView {
                                     {field("Country", c.country)}
                                     {field("Category", c.category)}
                                     {field("Converted by", c.created_by)}
-                                    {field("Customer since", Some(super::campaigns::workspace_zone().local(c.created_at).format("%Y-%m-%d %H:%M").to_string()))}
+                                    {field("Customer since", Some(super::campaigns::workspace_zone().date_time(c.created_at)))}
                                 </dl>
                                 {c.lead.is_none().then(|| view! {
                                     <p class="muted">"The lead this customer came from has been deleted."</p>

@@ -108,7 +108,7 @@ fn ImportTable(rows: Vec<ImportDto>, slug: String) -> impl IntoView {
                             <td class="num">{grouped(r.updated.into())}</td>
                             <td class="num">{grouped(r.duplicates.into())}</td>
                             <td class="num">{grouped(r.invalid.into())}</td>
-                            <td><time datetime=r.created_at.to_rfc3339()>{zone.local(r.created_at).format("%Y-%m-%d %H:%M").to_string()}</time></td>
+                            <td><time datetime=r.created_at.to_rfc3339()>{zone.date_time(r.created_at)}</time></td>
                         </tr>
                     }).collect_view()}
                 </tbody>

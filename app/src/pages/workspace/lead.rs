@@ -78,8 +78,7 @@ pub fn LeadPage() -> impl IntoView {
 /// page shows times.
 fn when(at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     let zone = super::campaigns::workspace_zone();
-    let local = zone.local(at).format("%Y-%m-%d %H:%M").to_string();
-    view! { <time datetime=at.to_rfc3339() title=zone.name().to_owned()>{local}</time> }
+    view! { <time datetime=at.to_rfc3339() title=zone.name().to_owned()>{zone.date_time(at)}</time> }
 }
 
 #[component]

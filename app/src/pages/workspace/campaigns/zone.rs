@@ -33,6 +33,11 @@ impl Zone {
         (local - self.offset(guess)).and_utc()
     }
 
+    /// "2026-01-14 14:30": a date and time in a table or a record.
+    pub fn date_time(&self, at: DateTime<Utc>) -> String {
+        self.local(at).format("%Y-%m-%d %H:%M").to_string()
+    }
+
     /// "Tue 14 Jan 14:30".
     pub fn long(&self, at: DateTime<Utc>) -> String {
         self.local(at).format("%a %d %b %H:%M").to_string()
