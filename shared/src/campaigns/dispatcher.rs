@@ -273,30 +273,33 @@ impl Dispatcher {
     ) -> Result<BatchOutcome, AppError> {
         let db = &self.svc.db;
         let txn = crate::db::begin_write(db).await?;
-        let claimed = store::claim(&txn, campaign.id, sender.id, batch, now).await?;
+        let claimed = store::pick(&txn, campaign.id, batch, now).await?;
         if claimed.is_empty() {
             txn.commit().await?;
-            // What no claim takes while rows are due are opted-out leads (the claim leaves them
+            // What no pick takes while rows are due are opted-out leads (the pick leaves them
             // out): skipped here, so the run can complete.
             store::skip_opted_out(db, WorkspaceId(ws.id), campaign.id, now).await?;
             return Ok(BatchOutcome::default());
         }
-        let count = u32::try_from(claimed.len()).unwrap_or(u32::MAX);
+        let prepared = self
+            .prepare(&txn, ws, sender, campaign, form, variables, &claimed, now)
+            .await?;
+        let count = u32::try_from(prepared.len()).unwrap_or(u32::MAX);
         let day = day_of(now, &ws.timezone.parse().unwrap_or(chrono_tz::UTC)).to_string();
         let limit = form.strategy.respect_daily_cap.then_some(cap);
         let plan = workspaces::plan(&txn, &ws.plan_code).await?;
         let plan_cap = plan.limit(crate::plans::Limit::MessagesPerDay);
-        if !take_plan_slots(&txn, WorkspaceId(ws.id), &day, count, plan_cap).await?
-            || !take_daily_slots(&txn, sender.id, &day, count, limit).await?
+        // The counters come last: the workspace's row is shared by every sender loop and stays
+        // locked until the commit, so taking it first would make the loops wait on each other
+        // for a whole batch's writes.
+        if !take_daily_slots(&txn, sender.id, &day, count, limit).await?
+            || !take_plan_slots(&txn, WorkspaceId(ws.id), &day, count, plan_cap).await?
         {
             // Someone (a one-to-one send, another sender) took the last slots meanwhile:
             // claim nothing; the next loop sees what is left.
             txn.rollback().await?;
             return Ok(BatchOutcome::default());
         }
-        let prepared = self
-            .prepare(&txn, ws, sender, campaign, form, variables, &claimed, now)
-            .await?;
         txn.commit().await?;
 
         let provider = match self.svc.whatsapp.provider_for(sender) {
@@ -323,8 +326,8 @@ impl Dispatcher {
         self.record(ws, sender, campaign, form, results).await
     }
 
-    /// Inside the claim's transaction: renders each claimed recipient's message and stores it
-    /// `sending`, linked from its recipient row.
+    /// Inside the pick's transaction: renders each picked recipient's message, stores it
+    /// `sending` and claims the recipient row for `sender`, linked to it.
     #[allow(clippy::too_many_arguments)]
     async fn prepare(
         &self,
@@ -359,6 +362,7 @@ impl Dispatcher {
         let mut links = Vec::with_capacity(claimed.len());
         let mut prepared = Vec::with_capacity(claimed.len());
         for item in claimed {
+            // The pick joined the lead in this transaction: it is there.
             let Some(lead) = leads.get(&item.lead_id) else {
                 continue;
             };
@@ -445,7 +449,7 @@ impl Dispatcher {
                 .exec_without_returning(txn)
                 .await?;
         }
-        store::link_messages(txn, campaign.id, &links).await?;
+        store::claim(txn, campaign.id, sender.id, &links, now).await?;
         Ok(prepared)
     }
 
@@ -464,6 +468,9 @@ impl Dispatcher {
         let now = Utc::now();
         let txn = crate::db::begin_write(db).await?;
         let mut attempted = Vec::with_capacity(results.len());
+        // This batch's sends as the auto-pause sees them: a provider failure is one; an
+        // unreachable provider (the message may be there) is not counted against the number.
+        let mut outcomes = Vec::with_capacity(results.len());
         let mut sent: Vec<(Uuid, String, &Prepared)> = Vec::new();
         let mut pausing: Option<ProviderError> = None;
         let mut failures_in_row = 0u32;
@@ -473,6 +480,7 @@ impl Dispatcher {
             match outcome {
                 Ok(answer) => {
                     attempted.push(*at);
+                    outcomes.push(super::Outcome::Sent);
                     successes += 1;
                     failures_in_row = 0;
                     sent.push((item.message_id, answer.provider_message_id.clone(), item));
@@ -502,6 +510,11 @@ impl Dispatcher {
                     let code = error.code();
                     let text = provider_failure(error);
                     let unknown = matches!(error, ProviderError::Unreachable(_));
+                    outcomes.push(if unknown {
+                        super::Outcome::Sent
+                    } else {
+                        super::Outcome::Failed
+                    });
                     let status = if unknown {
                         MessageStatus::Unknown
                     } else {
@@ -591,14 +604,21 @@ impl Dispatcher {
             pause_for(&self.svc, sender, error).await?;
         }
         let restricted = matches!(pausing, Some(ProviderError::Restricted(_)));
-        let recent = store::recent_outcomes(
-            db,
-            WorkspaceId(ws.id),
-            campaign.id,
-            campaign.updated_at,
-            strategy.failure_window.max(1),
-        )
-        .await?;
+        let window = strategy.failure_window.max(1);
+        // A burst batch holds the whole window: the latest sends are its own, and the query
+        // (whose cost grows with the campaign's messages) is left for paced sending.
+        let recent = if outcomes.len() >= usize::try_from(window).unwrap_or(usize::MAX) {
+            outcomes
+        } else {
+            store::recent_outcomes(
+                db,
+                WorkspaceId(ws.id),
+                campaign.id,
+                campaign.updated_at,
+                window,
+            )
+            .await?
+        };
         if let Some(reason) = planner::auto_pause(strategy, &recent, restricted) {
             auto_pause(&self.svc, campaign, &reason.message()).await?;
         }

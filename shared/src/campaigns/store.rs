@@ -10,7 +10,7 @@ use super::model::{
     VariantChoice,
 };
 use crate::db::entities::{campaign, campaign_recipient, lead, message, sender_lease};
-use crate::db::placeholder;
+use crate::db::{Sql, placeholder};
 use crate::leads::{WhatsappStatus, normalize_phone};
 use crate::whatsapp::MessageStatus;
 use crate::{AppError, WorkspaceId};
@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select, Statement, Value,
+    QuerySelect, QueryTrait, Select, Statement,
 };
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -322,6 +322,12 @@ pub async fn materialise(
         )
         .to_owned();
     let inserted = db.execute(&insert).await?.rows_affected();
+    if db.get_database_backend() == DbBackend::Postgres && inserted >= ANALYZE_AFTER {
+        // PostgreSQL plans the dispatcher's statements on the table's statistics, which
+        // autovacuum refreshes only after a fifth of the table changed: a large run's rows
+        // are counted now (its own uncommitted rows included), not minutes into the sending.
+        db.execute_unprepared("ANALYZE campaign_recipients").await?;
+    }
     if form.variant_choice == VariantChoice::Rotation {
         let weights: Vec<u32> = form.variants.iter().map(|v| v.weight.max(1)).collect();
         if let Some(case) = rotation_case(&weights) {
@@ -341,6 +347,9 @@ pub async fn materialise(
     }
     Ok(inserted)
 }
+
+/// A run with at least this many recipients has the table's statistics refreshed at once.
+const ANALYZE_AFTER: u64 = 10_000;
 
 /// Recipients per state, and what webhooks and replies added, for one campaign.
 pub async fn counts(
@@ -406,7 +415,8 @@ pub async fn counts(
     Ok(counts)
 }
 
-/// A recipient the dispatcher claimed: committed as `sending` before any provider call.
+/// A due recipient the dispatcher picked, locked for its transaction; [`claim`] commits it as
+/// `sending`, linked to its message, before any provider call.
 #[derive(Clone, Debug)]
 pub struct Claimed {
     pub position: i64,
@@ -416,98 +426,79 @@ pub struct Claimed {
     pub attempt: u32,
 }
 
-/// Claims up to `limit` due pending recipients of a running campaign for `sender`, in order,
-/// marking them `sending`. PostgreSQL skips rows another worker has locked
-/// (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time, so the statement is the
-/// transaction. Leads that opted out meanwhile are never claimed.
-pub async fn claim(
+/// Up to `limit` due pending recipients of a running campaign, in order, locked until the
+/// caller's transaction ends: PostgreSQL skips rows another worker has locked
+/// (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time (the caller's write
+/// transaction). Leads that opted out meanwhile are never picked.
+pub async fn pick(
     db: &impl ConnectionTrait,
     campaign: Uuid,
-    sender: Uuid,
     limit: u64,
     now: DateTime<Utc>,
 ) -> Result<Vec<Claimed>, AppError> {
     let backend = db.get_database_backend();
-    let p = |n| placeholder(backend, n);
-    let lock = if backend == DbBackend::Postgres {
-        "FOR UPDATE OF r SKIP LOCKED"
-    } else {
-        ""
-    };
-    // PostgreSQL may evaluate an `IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` subquery more
-    // than once, each time skipping what the last locked, and so claim more than `n`: the CTE
-    // is evaluated exactly once.
-    let sql = format!(
-        "WITH picked AS (\
-           SELECT r.position FROM campaign_recipients r JOIN leads l ON l.id = r.lead_id \
-           WHERE r.campaign_id = {p3} AND r.state = 'pending' \
-           AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= {p2}) AND NOT l.opted_out \
-           AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = {p3} AND c.status = 'running') \
-           ORDER BY r.position LIMIT {p4} {lock}) \
-         UPDATE campaign_recipients SET state = 'sending', sender_id = {p1}, \
-         attempts = attempts + 1, updated_at = {p2} \
-         WHERE campaign_id = {p3} AND position IN (SELECT position FROM picked) \
-         RETURNING position, lead_id, variant, attempts",
-        p1 = p(1),
-        p2 = p(2),
-        p3 = p(3),
-        p4 = p(4),
-    );
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let values: Vec<Value> = if backend == DbBackend::Postgres {
-        vec![sender.into(), now.into(), campaign.into(), limit.into()]
-    } else {
-        // `?` placeholders are positional, in the order they appear.
-        vec![
-            campaign.into(),
-            now.into(),
-            campaign.into(),
-            limit.into(),
-            sender.into(),
-            now.into(),
-            campaign.into(),
-        ]
-    };
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
-    let mut claimed = Vec::with_capacity(rows.len());
-    for row in rows {
+    let mut sql = Sql::new(backend);
+    sql.push(
+        "SELECT r.position, r.lead_id, r.variant, r.attempts \
+         FROM campaign_recipients r JOIN leads l ON l.id = r.lead_id \
+         WHERE r.campaign_id = ",
+    )
+    .bind(campaign)
+    .push(" AND r.state = 'pending' AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= ")
+    .bind(now)
+    .push(") AND NOT l.opted_out AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = ")
+    .bind(campaign)
+    .push(" AND c.status = 'running') ORDER BY r.position LIMIT ")
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    if backend == DbBackend::Postgres {
+        sql.push(" FOR UPDATE OF r SKIP LOCKED");
+    }
+    let mut picked = Vec::new();
+    for row in db.query_all_raw(sql.statement()).await? {
         let variant: i32 = row.try_get("", "variant")?;
         let attempts: i32 = row.try_get("", "attempts")?;
-        claimed.push(Claimed {
+        picked.push(Claimed {
             position: row.try_get("", "position")?,
             lead_id: row.try_get("", "lead_id")?,
             variant: usize::try_from(variant).unwrap_or(0),
-            attempt: u32::try_from(attempts).unwrap_or(1),
+            attempt: u32::try_from(attempts.saturating_add(1)).unwrap_or(1),
         });
     }
-    claimed.sort_by_key(|c| c.position);
-    Ok(claimed)
+    Ok(picked)
 }
 
-/// Sets each claimed row's message id (one statement for the batch).
-pub async fn link_messages(
+/// Marks picked recipients `sending` by `sender`, each linked to the message written for it
+/// (`links`: position and message id), in one statement: one new row version per recipient
+/// where a claim and then a link would write two (on PostgreSQL each version also touches
+/// every index of the table, since `state` is indexed).
+pub async fn claim(
     db: &impl ConnectionTrait,
     campaign: Uuid,
+    sender: Uuid,
     links: &[(i64, Uuid)],
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     if links.is_empty() {
         return Ok(());
     }
-    let mut case = Expr::case(
-        campaign_recipient::Column::Position.eq(links[0].0),
-        links[0].1,
-    );
-    for (position, id) in &links[1..] {
-        case = case.case(campaign_recipient::Column::Position.eq(*position), *id);
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("UPDATE campaign_recipients SET state = 'sending', sender_id = ")
+        .bind(sender)
+        .push(", attempts = attempts + 1, updated_at = ")
+        .bind(now)
+        // Both backends name a VALUES list's columns column1, column2, ….
+        .push(", message_id = v.column2 FROM (VALUES ");
+    for (i, (position, message)) in links.iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" })
+            .bind(*position)
+            .push(", ")
+            .bind(*message)
+            .push(")");
     }
-    campaign_recipient::Entity::update_many()
-        .col_expr(campaign_recipient::Column::MessageId, case.into())
-        .filter(campaign_recipient::Column::CampaignId.eq(campaign))
-        .filter(campaign_recipient::Column::Position.is_in(links.iter().map(|(p, _)| *p)))
-        .exec(db)
-        .await?;
+    sql.push(") AS v WHERE campaign_recipients.campaign_id = ")
+        .bind(campaign)
+        .push(" AND campaign_recipients.position = v.column1");
+    db.execute_raw(sql.statement()).await?;
     Ok(())
 }
 
