@@ -8,6 +8,8 @@
 #[cfg(feature = "ssr")]
 pub mod report;
 #[cfg(feature = "ssr")]
+pub mod rollup;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod significance;
