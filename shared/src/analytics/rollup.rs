@@ -156,6 +156,65 @@ fn query(
     sql
 }
 
+/// Counts per UTC quarter hour (its start) over `[start, end)`.
+pub(crate) async fn by_quarter(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    filter: Filter,
+    range: (DateTime<Utc>, DateTime<Utc>),
+) -> Result<Vec<(DateTime<Utc>, Counts)>, AppError> {
+    let backend = db.get_database_backend();
+    let sql = query(backend, ws, filter, Some(range), "s.quarter");
+    let mut out = Vec::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        if let Some(at) = quarter_start(backend, &row, "quarter")? {
+            out.push((at, Counts::read(&row)?));
+        }
+    }
+    Ok(out)
+}
+
+/// Where messages came from: their campaign, template and variant (`None` where unset).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Source {
+    pub campaign: Option<uuid::Uuid>,
+    pub template: Option<uuid::Uuid>,
+    pub variant: Option<i32>,
+}
+
+/// Counts per campaign, template and variant over `range` (the whole history without one).
+pub(crate) async fn by_source(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    filter: Filter,
+    range: Option<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Result<Vec<(Source, Counts)>, AppError> {
+    let sql = query(
+        db.get_database_backend(),
+        ws,
+        filter,
+        range,
+        "s.campaign_id, s.template_id, s.variant",
+    );
+    // The key's sentinels for "none" (the rollup's key columns cannot be NULL).
+    let some = |id: uuid::Uuid| Some(id).filter(|id| !id.is_nil());
+    let mut out = Vec::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let campaign: uuid::Uuid = row.try_get("", "campaign_id")?;
+        let template: uuid::Uuid = row.try_get("", "template_id")?;
+        let variant: i32 = row.try_get("", "variant")?;
+        out.push((
+            Source {
+                campaign: some(campaign),
+                template: some(template),
+                variant: (variant >= 0).then_some(variant),
+            },
+            Counts::read(&row)?,
+        ));
+    }
+    Ok(out)
+}
+
 /// Every count of the workspace's rollup against the same counts recomputed from `messages`,
 /// per quarter, campaign, sender, template and variant: the rows that differ (`(key, rollup,
 /// recomputed)`, empty when the rollup is exact). For tests and for checking a database by
