@@ -314,3 +314,46 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Migrator;
+    use sea_orm_migration::MigratorTrait;
+    use sea_orm_migration::sea_orm::{ConnectionTrait, Database};
+
+    /// `down` undoes `up` (triggers, functions, table, column) so that `up` runs again, on
+    /// SQLite and, when `LEADLOOM_TEST_POSTGRES_URL` names a server, on a fresh PostgreSQL
+    /// database.
+    #[tokio::test]
+    async fn down_undoes_up() {
+        let mut urls = vec!["sqlite::memory:".to_owned()];
+        let mut fresh = None;
+        if let Ok(admin) = std::env::var("LEADLOOM_TEST_POSTGRES_URL") {
+            let name = format!("leadloom_migration_{}", uuid::Uuid::now_v7().simple());
+            let server = Database::connect(&admin).await.unwrap();
+            server
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .unwrap();
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            urls.push(format!("{base}/{name}"));
+            fresh = Some((server, name));
+        }
+        for url in &urls {
+            let db = Database::connect(url).await.unwrap();
+            Migrator::up(&db, None).await.unwrap();
+            Migrator::down(&db, Some(1)).await.unwrap();
+            Migrator::up(&db, None).await.unwrap();
+            db.execute_unprepared("SELECT COUNT(*) FROM message_stats")
+                .await
+                .unwrap();
+            db.close().await.unwrap();
+        }
+        if let Some((server, name)) = fresh {
+            server
+                .execute_unprepared(&format!("DROP DATABASE \"{name}\""))
+                .await
+                .unwrap();
+        }
+    }
+}
