@@ -673,7 +673,14 @@ async fn the_rollup_stays_exact(app: TestApp) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let check = || shared::analytics::rollup::check(&app.db, shared::WorkspaceId(workspace));
+    let check_leads =
+        || shared::analytics::rollup::check_leads(&app.db, shared::WorkspaceId(workspace));
     assert_eq!(check().await.unwrap(), vec![], "after the campaign");
+    assert_eq!(
+        check_leads().await.unwrap(),
+        vec![],
+        "leads after the campaign"
+    );
     let sent = outbound()
         .filter(message::Column::ReadAt.is_not_null())
         .all(&app.db)
@@ -721,7 +728,51 @@ async fn the_rollup_stays_exact(app: TestApp) {
     )
     .await;
     seed(&app, workspace, lead, Seed::reply(Utc::now())).await;
+    // The lead's latest reply and its latest send taken away (the columns they held are
+    // recomputed), and a message moved to another lead in one statement.
+    let later = seed(
+        &app,
+        workspace,
+        lead,
+        Seed::reply(Utc::now() + Duration::minutes(1)),
+    )
+    .await;
+    let latest = seed(
+        &app,
+        workspace,
+        lead,
+        Seed::out(Utc::now() + Duration::minutes(2)),
+    )
+    .await;
+    message::Entity::delete_by_id(later)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    message::Entity::delete_many()
+        .filter(message::Column::Id.is_in([latest]))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let other = sent[1].lead_id.unwrap();
+    let mut moved_lead: message::ActiveModel = sent[0].clone().into();
+    moved_lead.lead_id = Set(Some(other));
+    moved_lead.update(&app.db).await.unwrap();
     assert_eq!(check().await.unwrap(), vec![], "after the edits");
+    assert_eq!(
+        check_leads().await.unwrap(),
+        vec![],
+        "leads after the edits"
+    );
+    let columns = lead::Entity::find_by_id(lead)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        columns.last_reply_at.is_some_and(|at| at <= Utc::now())
+            && columns.last_contacted_at.is_some_and(|at| at <= Utc::now()),
+        "the deleted reply and send no longer count: {columns:?}"
+    );
     // Three of the campaign's four left and the one inserted; only Amani's still read.
     assert_eq!(rollup_total(&app, "sent").await, 4);
     assert_eq!(rollup_total(&app, "reads").await, 1);
@@ -749,4 +800,21 @@ async fn the_rollup_stays_exact(app: TestApp) {
         fixed.answered -= 1;
         assert_eq!(fixed, *recomputed, "{key}");
     }
+    assert_eq!(
+        check_leads().await.unwrap(),
+        vec![],
+        "leads before corruption"
+    );
+    exec(
+        &app,
+        "UPDATE leads SET messages_read = messages_read + 1, last_reply_at = NULL \
+         WHERE messages_received > 0",
+    )
+    .await;
+    let off = check_leads().await.unwrap();
+    assert!(
+        off.iter().any(|(_, column, ..)| column == "messages_read")
+            && off.iter().any(|(_, column, ..)| column == "last_reply_at"),
+        "{off:?}"
+    );
 }

@@ -153,7 +153,9 @@ pub(crate) async fn outcomes(
 }
 
 /// The funnel of the leads created in `[start, end)`: lead columns for the first steps, then
-/// whether any of their messages (of the campaign or sender asked for) got that far.
+/// whether any of their messages (of the campaign or sender asked for) got that far. Without a
+/// campaign or sender the engagement columns the triggers keep on `leads` answer (one pass
+/// over the range's leads); with one, each lead's messages are searched.
 async fn funnel(
     db: &impl ConnectionTrait,
     ws: WorkspaceId,
@@ -170,32 +172,50 @@ async fn funnel(
         ));
     };
     sql.push(
-        "SELECT COUNT(*) AS imported,          COALESCE(SUM(CASE WHEN l.website_status IN ('WORKING', 'NOT_WORKING', 'NO_WEBSITE')            THEN 1 ELSE 0 END), 0) AS website_checked,          COALESCE(SUM(CASE WHEN l.whatsapp_status = 'ON_WHATSAPP' THEN 1 ELSE 0 END), 0) AS on_whatsapp,          COALESCE(SUM(CASE WHEN l.stage = 'converted' THEN 1 ELSE 0 END), 0) AS converted",
+        "SELECT COUNT(*) AS imported, \
+         COALESCE(SUM(CASE WHEN l.website_status IN ('WORKING', 'NOT_WORKING', 'NO_WEBSITE') \
+         THEN 1 ELSE 0 END), 0) AS website_checked, \
+         COALESCE(SUM(CASE WHEN l.whatsapp_status = 'ON_WHATSAPP' THEN 1 ELSE 0 END), 0) AS on_whatsapp, \
+         COALESCE(SUM(CASE WHEN l.stage = 'converted' THEN 1 ELSE 0 END), 0) AS converted",
     );
-    flag(
-        &mut sql,
-        "messaged",
-        "m.direction = 'out' AND m.sent_at IS NOT NULL",
-        query.into(),
-    );
-    flag(
-        &mut sql,
-        "delivered",
-        "m.direction = 'out' AND (m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL)",
-        query.into(),
-    );
-    flag(
-        &mut sql,
-        "read_count",
-        "m.direction = 'out' AND m.read_at IS NOT NULL",
-        query.into(),
-    );
-    // Inbound messages carry no campaign: any reply of the lead counts.
-    let replies = Filter {
-        campaign: None,
-        ..query.into()
-    };
-    flag(&mut sql, "replied", "m.direction = 'in'", replies);
+    let filter = Filter::from(query);
+    if filter.campaign.is_none() && filter.sender.is_none() {
+        for (name, column) in [
+            ("messaged", "messages_sent"),
+            ("delivered", "messages_delivered"),
+            ("read_count", "messages_read"),
+            ("replied", "messages_received"),
+        ] {
+            sql.push(&format!(
+                ", COALESCE(SUM(CASE WHEN l.{column} > 0 THEN 1 ELSE 0 END), 0) AS {name}"
+            ));
+        }
+    } else {
+        flag(
+            &mut sql,
+            "messaged",
+            "m.direction = 'out' AND m.sent_at IS NOT NULL",
+            filter,
+        );
+        flag(
+            &mut sql,
+            "delivered",
+            "m.direction = 'out' AND (m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL)",
+            filter,
+        );
+        flag(
+            &mut sql,
+            "read_count",
+            "m.direction = 'out' AND m.read_at IS NOT NULL",
+            filter,
+        );
+        // Inbound messages carry no campaign: any reply of the lead counts.
+        let replies = Filter {
+            campaign: None,
+            ..filter
+        };
+        flag(&mut sql, "replied", "m.direction = 'in'", replies);
+    }
     sql.push(" FROM leads l WHERE l.workspace_id = ")
         .bind(ws.0)
         .push(" AND l.created_at >= ")

@@ -333,3 +333,91 @@ pub async fn check(
         })
         .collect())
 }
+
+/// The engagement columns on `leads` (messages sent, delivered, read and received; last
+/// contacted, latest answered message's send, last reply) that triggers on `messages` keep
+/// (migration `m20261205_000017_lead_engagement`), against the same values recomputed from the
+/// messages: `(lead, column, stored, recomputed)` for each that differs, empty when exact. For
+/// tests and for checking a database by hand; it scans every message of the workspace.
+pub async fn check_leads(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+) -> Result<Vec<(uuid::Uuid, String, String, String)>, AppError> {
+    // Written independently of the migration's generated SQL.
+    let columns: [(&str, &str); 7] = [
+        (
+            "messages_sent",
+            "SUM(CASE WHEN m.direction = 'out' AND m.sent_at IS NOT NULL THEN 1 ELSE 0 END)",
+        ),
+        (
+            "messages_delivered",
+            "SUM(CASE WHEN m.direction = 'out' AND COALESCE(m.delivered_at, m.read_at) IS NOT \
+             NULL THEN 1 ELSE 0 END)",
+        ),
+        (
+            "messages_read",
+            "SUM(CASE WHEN m.direction = 'out' AND m.read_at IS NOT NULL THEN 1 ELSE 0 END)",
+        ),
+        (
+            "messages_received",
+            "SUM(CASE WHEN m.direction = 'in' THEN 1 ELSE 0 END)",
+        ),
+        (
+            "last_contacted_at",
+            "MAX(CASE WHEN m.direction = 'out' THEN m.sent_at END)",
+        ),
+        (
+            "last_answered_sent_at",
+            "MAX(CASE WHEN m.direction = 'out' AND m.replied_at IS NOT NULL THEN m.sent_at END)",
+        ),
+        (
+            "last_reply_at",
+            "MAX(CASE WHEN m.direction = 'in' THEN m.created_at END)",
+        ),
+    ];
+    // Values compared as text: the same on both backends for counts and for times (SQLite
+    // stores times as text; the triggers copy them unchanged).
+    let text = |expr: &str| format!("CAST({expr} AS TEXT)");
+    let mut select = vec!["l.id AS id".to_owned()];
+    let mut recomputed = Vec::new();
+    for (column, expr) in columns {
+        let fallback = if column.starts_with("messages_") {
+            format!("COALESCE(r.{column}, 0)")
+        } else {
+            format!("r.{column}")
+        };
+        select.push(format!(
+            "{} AS stored_{column}",
+            text(&format!("l.{column}"))
+        ));
+        select.push(format!("{} AS computed_{column}", text(&fallback)));
+        recomputed.push(format!("{expr} AS {column}"));
+    }
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(&format!(
+        "SELECT {} FROM leads l LEFT JOIN (SELECT m.lead_id, {} FROM messages m WHERE \
+         m.workspace_id = ",
+        select.join(", "),
+        recomputed.join(", ")
+    ))
+    .bind(ws.0)
+    .push(" GROUP BY m.lead_id) r ON r.lead_id = l.id WHERE l.workspace_id = ")
+    .bind(ws.0);
+    let mut out = Vec::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let id: uuid::Uuid = row.try_get("", "id")?;
+        for (column, _) in columns {
+            let stored: Option<String> = row.try_get("", &format!("stored_{column}"))?;
+            let computed: Option<String> = row.try_get("", &format!("computed_{column}"))?;
+            if stored != computed {
+                out.push((
+                    id,
+                    column.to_owned(),
+                    stored.unwrap_or_default(),
+                    computed.unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,6 +1,7 @@
 //! The dashboard's numbers, counted in SQL on the tables the dispatcher and the webhooks
 //! write: message counts from their rollup (see [`super::rollup`]), leads from `leads` and
-//! `messages`. Days, weeks and months are the workspace's own (its IANA time zone).
+//! their engagement columns, recent replies from `messages`. Days, weeks and months are the
+//! workspace's own (its IANA time zone).
 
 use super::report::Filter;
 use super::rollup::{Counts, by_quarter};
@@ -9,15 +10,14 @@ use super::{
 };
 use crate::campaigns::planner::SenderPace;
 use crate::db::entities::{campaign, lead, message, sender_lease};
-use crate::db::{QUARTER_SECONDS, placeholder};
+use crate::db::{QUARTER_SECONDS, Sql};
 use crate::services::Services;
 use crate::whatsapp::senders;
 use crate::workspaces::{Permission, service::TenantCtx, store as workspaces};
 use crate::{AppError, WorkspaceId};
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
@@ -153,30 +153,28 @@ async fn rate_counts(
     for (_, n) in since(db, id, from, now).await? {
         counts.add(&n);
     }
-    let backend = db.get_database_backend();
-    let p = |n| placeholder(backend, n);
-    // Leads are counted once each, which a sum cannot do: one pass over the window's outbound
-    // messages (index on workspace, direction, sent_at), folded per lead, then the leads
-    // looked up once each for their opt-out. A lead that wrote back after any of its messages
-    // in the window counts as answering; the opted-out are those messaged who have opted out
-    // since. Sums of counts are cast back to integers (PostgreSQL widens them).
-    let sql = format!(
-        "WITH per_lead AS (\
-           SELECT lead_id, MAX(CASE WHEN replied_at IS NOT NULL THEN 1 ELSE 0 END) AS replied \
-           FROM messages \
-           WHERE workspace_id = {p1} AND direction = 'out' AND sent_at >= {p2} \
-           GROUP BY lead_id) \
-         SELECT \
-           COUNT(pl.lead_id) AS leads_messaged, \
-           CAST(COALESCE(SUM(CASE WHEN pl.lead_id IS NOT NULL THEN pl.replied ELSE 0 END), 0) AS BIGINT) AS leads_replied, \
-           CAST(COALESCE(SUM(CASE WHEN l.opted_out THEN 1 ELSE 0 END), 0) AS BIGINT) AS leads_opted_out \
-         FROM per_lead pl LEFT JOIN leads l ON l.id = pl.lead_id",
-        p1 = p(1),
-        p2 = p(2),
-    );
-    let values: Vec<Value> = vec![id.0.into(), from.into()];
+    // Leads are counted once each, which a sum cannot do: the engagement columns the triggers
+    // keep on `leads` answer in one pass over the workspace's leads. A lead was messaged in the
+    // window when its last message was sent in it; it counts as answering when the latest
+    // message it answered was sent in the window (it wrote back after one of the window's
+    // messages); the opted-out are those messaged who have opted out since. Sums are cast back
+    // to integers (PostgreSQL widens them).
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT COUNT(*) AS leads_messaged, \
+         CAST(COALESCE(SUM(CASE WHEN last_answered_sent_at >= ",
+    )
+    .bind(from)
+    .push(
+        " THEN 1 ELSE 0 END), 0) AS BIGINT) AS leads_replied, \
+         CAST(COALESCE(SUM(CASE WHEN opted_out THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         AS leads_opted_out FROM leads WHERE workspace_id = ",
+    )
+    .bind(id.0)
+    .push(" AND last_contacted_at >= ")
+    .bind(from);
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+        .query_one_raw(sql.statement())
         .await?
         .ok_or_else(|| AppError::internal("dashboard rates", "the query returned no row"))?;
     let get = |column: &str| -> Result<u64, AppError> {
