@@ -18,6 +18,8 @@ mod m20261204_000012_campaigns;
 mod m20261204_000013_workspace_daily_messages;
 mod m20261204_000014_message_analytics;
 mod m20261204_000015_message_replies;
+mod m20261205_000016_message_stats;
+mod m20261205_000017_lead_engagement;
 
 pub struct Migrator;
 
@@ -40,6 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_workspace_daily_messages::Migration),
             Box::new(m20261204_000014_message_analytics::Migration),
             Box::new(m20261204_000015_message_replies::Migration),
+            Box::new(m20261205_000016_message_stats::Migration),
+            Box::new(m20261205_000017_lead_engagement::Migration),
         ]
     }
 }

@@ -121,15 +121,15 @@ async fn seed(
         start,
         &format!(
             "INSERT INTO messages (id, workspace_id, lead_id, sender_id, direction, peer_phone, \
-             body, provider_message_id, status, error_code, campaign_id, created_at, sent_at, \
-             delivered_at, read_at, failed_at) \
+             body, provider_message_id, status, error_code, campaign_id, variant, created_at, \
+             sent_at, delivered_at, read_at, failed_at) \
              SELECT md5('message' || i)::uuid, $1, md5('lead' || lead)::uuid, \
              md5('sender' || (i % {SENDERS}))::uuid, 'out', '+2547' || lpad(lead::text, 8, '0'), \
              'Hello Lead ' || lead, 'wamid.' || i, \
              CASE WHEN h < 5 THEN 'failed' WHEN h < 65 THEN 'read' WHEN h < 95 THEN 'delivered' \
              ELSE 'sent' END, CASE WHEN h < 5 THEN 'provider_error' END, \
              CASE WHEN round % 5 <> 4 THEN md5('campaign' || (round % {CAMPAIGNS}))::uuid END, \
-             at, at, CASE WHEN h >= 5 AND h < 95 THEN at + interval '20 seconds' END, \
+             CASE WHEN round % 5 <> 4 THEN (lead % 2)::int END, at, at, CASE WHEN h >= 5 AND h < 95 THEN at + interval '20 seconds' END, \
              CASE WHEN h >= 5 AND h < 65 THEN at + interval '3 minutes' END, \
              CASE WHEN h < 5 THEN at + interval '5 seconds' END {outbound}"
         ),

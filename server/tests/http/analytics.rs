@@ -10,7 +10,10 @@ use crate::common::{Browser, TestApp};
 use crate::whatsapp::{add_gateway_sender, admin, quick, simulator};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, TimeZone, Utc, Weekday};
 use reqwest::StatusCode;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    Statement,
+};
 use serde_json::{Value, json};
 use shared::db::entities::{campaign_recipient, lead, message};
 use uuid::Uuid;
@@ -51,6 +54,8 @@ struct Seed {
     inbound: bool,
     campaign: Option<Uuid>,
     template: Option<Uuid>,
+    /// The campaign variant the message was written from, as the dispatcher records it.
+    variant: Option<i32>,
     delivered: bool,
     read: bool,
 }
@@ -97,6 +102,7 @@ async fn seed(app: &TestApp, ws: Uuid, lead: Uuid, seed: Seed) -> Uuid {
         error_text: Set(None),
         campaign_id: Set(seed.campaign),
         template_id: Set(seed.template),
+        variant: Set(seed.variant),
         created_at: Set(at),
         sent_at: Set((!seed.inbound).then_some(at)),
         delivered_at: Set(seed.delivered.then(|| at + Duration::seconds(5))),
@@ -409,6 +415,7 @@ async fn hours_templates_and_variants_are_counted_by_hand(app: TestApp) {
             leads[lead],
             Seed {
                 campaign: Some(campaign),
+                variant: Some(variant),
                 ..message
             },
         )
@@ -595,5 +602,219 @@ async fn hours_templates_and_variants_are_counted_by_hand(app: TestApp) {
     assert_eq!(
         rows[6]["engagement"],
         json!({"messages_sent": 0, "last_contacted_at": null, "last_reply_at": null})
+    );
+}
+
+crate::both_backends!(the_rollup_stays_exact, the_rollup_stays_exact);
+
+/// The sum of `column` over every row of `message_stats` (the test's database holds one
+/// workspace with messages).
+async fn rollup_total(app: &TestApp, column: &str) -> i64 {
+    let sql = format!("SELECT CAST(COALESCE(SUM({column}), 0) AS BIGINT) AS n FROM message_stats");
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
+        .await
+        .expect("sum the rollup")
+        .expect("a row");
+    row.try_get("", "n").expect("a number")
+}
+
+/// `message_stats` is kept by triggers on `messages`: after a real campaign over the
+/// simulator (two variants, read receipts, a reply attributed by the webhook) and the other
+/// ways rows change — a late failure, a receipt taken back over several rows in one
+/// statement, a message moved to another variant, one deleted, an update touching no counted
+/// column, a one-to-one message inserted directly — every count equals the same count
+/// recomputed from `messages`. Then one rollup row is corrupted, and the check must say so.
+async fn the_rollup_stays_exact(app: TestApp) {
+    let sim = simulator(quick()).await;
+    let (browser, ws) = app
+        .user_with_workspace("Agency", "owner@rollup.test", "rollup")
+        .await;
+    import(&browser, "rollup", &ws, LEADS_CSV).await;
+    let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
+    let mut offer = form(
+        "Offer",
+        sender["id"].as_str().unwrap(),
+        "Hi {name}",
+        burst(),
+    );
+    offer["variants"] = json!([
+        {"label": "Short", "body": "Hi {name}", "weight": 50},
+        {"label": "Long", "body": "Hello {name}, we build websites.", "weight": 50},
+    ]);
+    let id = create_and_launch(&browser, &ws, &offer).await;
+    // Four messages read; Ellie's phone is invalid, so hers fails.
+    until(&browser, &ws, &id, "read receipts", |c| {
+        c["status"] == "completed" && c["counts"]["read"] == 4 && c["counts"]["failed"] == 1
+    })
+    .await;
+    admin(
+        &sim,
+        "/admin/sessions/main/inbound",
+        json!({"from": "254722000001", "message": "Tell me more"}),
+    )
+    .await;
+    let workspace: Uuid = ws.parse().unwrap();
+    let outbound = || {
+        message::Entity::find()
+            .filter(message::Column::WorkspaceId.eq(workspace))
+            .filter(message::Column::Direction.eq("out"))
+    };
+    for _ in 0..300 {
+        let answered = outbound()
+            .filter(message::Column::RepliedAt.is_not_null())
+            .count(&app.db)
+            .await
+            .unwrap();
+        if answered == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let check = || shared::analytics::rollup::check(&app.db, shared::WorkspaceId(workspace));
+    let check_leads =
+        || shared::analytics::rollup::check_leads(&app.db, shared::WorkspaceId(workspace));
+    assert_eq!(check().await.unwrap(), vec![], "after the campaign");
+    assert_eq!(
+        check_leads().await.unwrap(),
+        vec![],
+        "leads after the campaign"
+    );
+    let sent = outbound()
+        .filter(message::Column::ReadAt.is_not_null())
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), 4);
+    assert!(
+        sent.iter().all(|m| m.variant.is_some()),
+        "the dispatcher records each message's variant: {sent:?}"
+    );
+    assert_eq!(rollup_total(&app, "sent").await, 4);
+    assert_eq!(rollup_total(&app, "reads").await, 4);
+    assert_eq!(rollup_total(&app, "answered").await, 1);
+
+    let unanswered: Vec<&message::Model> = sent.iter().filter(|m| m.replied_at.is_none()).collect();
+    // The provider gives up on one after all.
+    let mut failed: message::ActiveModel = unanswered[0].clone().into();
+    failed.status = Set("failed".into());
+    failed.failed_at = Set(Some(Utc::now()));
+    failed.delivered_at = Set(None);
+    failed.read_at = Set(None);
+    failed.update(&app.db).await.unwrap();
+    // Another moves to the other variant, a third is deleted.
+    let mut moved: message::ActiveModel = unanswered[1].clone().into();
+    moved.variant = Set(Some(1 - unanswered[1].variant.unwrap_or(0)));
+    moved.update(&app.db).await.unwrap();
+    message::Entity::delete_by_id(unanswered[2].id)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    // Several rows in one statement: read receipts taken back, and a column nothing counts.
+    exec(
+        &app,
+        "UPDATE messages SET read_at = NULL, status = 'delivered' \
+         WHERE direction = 'out' AND status = 'read' AND replied_at IS NULL",
+    )
+    .await;
+    exec(&app, "UPDATE messages SET seen_at = created_at").await;
+    let lead = sent[0].lead_id.unwrap();
+    seed(
+        &app,
+        workspace,
+        lead,
+        Seed::out(Utc::now() - Duration::days(3)),
+    )
+    .await;
+    seed(&app, workspace, lead, Seed::reply(Utc::now())).await;
+    // The lead's latest reply and its latest send taken away (the columns they held are
+    // recomputed), and a message moved to another lead in one statement.
+    let later = seed(
+        &app,
+        workspace,
+        lead,
+        Seed::reply(Utc::now() + Duration::minutes(1)),
+    )
+    .await;
+    let latest = seed(
+        &app,
+        workspace,
+        lead,
+        Seed::out(Utc::now() + Duration::minutes(2)),
+    )
+    .await;
+    message::Entity::delete_by_id(later)
+        .exec(&app.db)
+        .await
+        .unwrap();
+    message::Entity::delete_many()
+        .filter(message::Column::Id.is_in([latest]))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let other = sent[1].lead_id.unwrap();
+    let mut moved_lead: message::ActiveModel = sent[0].clone().into();
+    moved_lead.lead_id = Set(Some(other));
+    moved_lead.update(&app.db).await.unwrap();
+    assert_eq!(check().await.unwrap(), vec![], "after the edits");
+    assert_eq!(
+        check_leads().await.unwrap(),
+        vec![],
+        "leads after the edits"
+    );
+    let columns = lead::Entity::find_by_id(lead)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        columns.last_reply_at.is_some_and(|at| at <= Utc::now())
+            && columns.last_contacted_at.is_some_and(|at| at <= Utc::now()),
+        "the deleted reply and send no longer count: {columns:?}"
+    );
+    // Three of the campaign's four left and the one inserted; only Amani's still read.
+    assert_eq!(rollup_total(&app, "sent").await, 4);
+    assert_eq!(rollup_total(&app, "reads").await, 1);
+    let failures = outbound()
+        .filter(message::Column::Status.eq("failed"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert!(failures >= 1);
+    assert_eq!(
+        rollup_total(&app, "created_failed").await,
+        i64::try_from(failures).unwrap()
+    );
+
+    // The check is no formality: a count off by one is found.
+    exec(
+        &app,
+        "UPDATE message_stats SET answered = answered + 1 WHERE answered > 0",
+    )
+    .await;
+    let off = check().await.unwrap();
+    assert!(!off.is_empty());
+    for (key, rollup, recomputed) in &off {
+        let mut fixed = *rollup;
+        fixed.answered -= 1;
+        assert_eq!(fixed, *recomputed, "{key}");
+    }
+    assert_eq!(
+        check_leads().await.unwrap(),
+        vec![],
+        "leads before corruption"
+    );
+    exec(
+        &app,
+        "UPDATE leads SET messages_read = messages_read + 1, last_reply_at = NULL \
+         WHERE messages_received > 0",
+    )
+    .await;
+    let off = check_leads().await.unwrap();
+    assert!(
+        off.iter().any(|(_, column, ..)| column == "messages_read")
+            && off.iter().any(|(_, column, ..)| column == "last_reply_at"),
+        "{off:?}"
     );
 }

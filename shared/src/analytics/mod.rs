@@ -8,6 +8,8 @@
 #[cfg(feature = "ssr")]
 pub mod report;
 #[cfg(feature = "ssr")]
+pub mod rollup;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod significance;
@@ -165,7 +167,8 @@ pub struct DayPoint {
     pub delivered: u64,
     /// Read receipts that day.
     pub read: u64,
-    /// Messages leads sent in that day.
+    /// Outbound messages answered that day: counted when the lead wrote back, so a campaign
+    /// or sender filter applies to them like to the other counts.
     pub replied: u64,
 }
 

@@ -1,18 +1,19 @@
 //! The analytics page's report: messages per local day (sent, delivered, read, replies), the
 //! outcome share of the range's messages, the busiest campaigns side by side, the funnel, the
-//! reply rate by local weekday and hour, and templates and variants compared — each one SQL
-//! aggregate over `messages`, run side by side. Times are grouped by UTC quarter hour in the
-//! database (the same on both backends) and placed in local days and hours here, where the
-//! time zone rules are, so DST and half-hour zones hold.
+//! reply rate by local weekday and hour, and templates and variants compared. Message counts
+//! are sums over `message_stats` (see [`super::rollup`]), by UTC quarter hour in the database
+//! (the same on both backends) and placed in local days and hours here, where the time zone
+//! rules are, so DST and half-hour zones hold; the funnel is per lead, over `leads`.
 
+use super::rollup::{Counts, Source, by_quarter, by_source};
 use super::service::local_day_start;
 use super::significance::verdict;
 use super::{
     CampaignBreakdown, Choice, DayPoint, Funnel, OutcomeShare, Reach, Report, ReportQuery,
     SendSlot, TOP_CAMPAIGNS, VariantGroup, VariantRow, Verdict,
 };
+use crate::db::Sql;
 use crate::db::entities::{campaign, sender, template};
-use crate::db::{Sql, quarter_hour, quarter_start};
 use crate::services::Services;
 use crate::workspaces::{Permission, service::TenantCtx, store as workspaces};
 use crate::{AppError, WorkspaceId};
@@ -57,131 +58,87 @@ impl Scoped for Sql {
     }
 }
 
-/// An outbound message `m` that its lead answered: the lead wrote after it (attributed as the
-/// reply arrives, see `whatsapp::messages::mark_replied`).
-const REPLIED: &str = "m.replied_at IS NOT NULL";
-
-/// Delivered, read and replied counts of the outbound messages `m` selected.
-const REACH: &str = "COUNT(*) AS sent, \
-     COALESCE(SUM(CASE WHEN m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS delivered, \
-     COALESCE(SUM(CASE WHEN m.read_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS read_count, \
-     COALESCE(SUM(CASE WHEN m.replied_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS replied";
-
-fn reach_of(row: &sea_orm::QueryResult) -> Result<Reach, AppError> {
-    Ok(Reach {
-        sent: count(row, "sent")?,
-        delivered: count(row, "delivered")?,
-        read: count(row, "read_count")?,
-        replied: count(row, "replied")?,
-    })
-}
-
+/// A count column of `row` (SQL counts are signed; a negative one reads as zero).
 pub(crate) fn count(row: &sea_orm::QueryResult, column: &str) -> Result<u64, AppError> {
     let n: i64 = row.try_get("", column)?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// What the line chart counts per day, each at its own time.
-#[derive(Clone, Copy)]
-enum Event {
-    Sent,
-    /// A read receipt that overtook the delivery one still means delivered.
-    Delivered,
-    Read,
-    /// Leads' messages (a stranger's is not a reply).
-    Replied,
-}
-
-impl Event {
-    /// The time the event happened, as an SQL expression over `m`.
-    fn at(self) -> &'static str {
-        match self {
-            Event::Sent => "m.sent_at",
-            Event::Delivered => "COALESCE(m.delivered_at, m.read_at)",
-            Event::Read => "m.read_at",
-            Event::Replied => "m.created_at",
-        }
-    }
-
-    /// `at()` in `[start, end)`, said so each column's index can serve it.
-    fn within(self, sql: &mut Sql, (start, end): (DateTime<Utc>, DateTime<Utc>)) {
-        let between = |sql: &mut Sql, column: &str| {
-            sql.push(&format!(" {column} >= "))
-                .bind(start)
-                .push(&format!(" AND {column} < "))
-                .bind(end);
-        };
-        match self {
-            Event::Delivered => {
-                sql.push(" ((");
-                between(sql, "m.delivered_at");
-                sql.push(") OR (m.delivered_at IS NULL AND");
-                between(sql, "m.read_at");
-                sql.push("))");
-            }
-            _ => between(sql, self.at()),
-        }
-    }
-}
-
-/// Per local day of `days` (the range `[start, end)` in `tz`), how many of `event` happened
-/// in it. The database counts by UTC quarter hour, one indexed range scan; each quarter then
-/// falls in its local day here.
-async fn per_day(
-    db: &impl ConnectionTrait,
-    ws: WorkspaceId,
-    query: &ReportQuery,
+/// The charts over time from the rollup's quarter hours in `[start, end)`: per local day of
+/// `days` (in `tz`) what was sent, delivered, read and answered, each at its own time; and
+/// per local weekday and hour the messages sent then and how many of them were answered.
+/// The database sums by UTC quarter hour; each quarter falls in its local day and hour here,
+/// where the time zone rules are, so DST and half-hour zones hold.
+fn place(
+    quarters: &[(DateTime<Utc>, Counts)],
     (days, tz): (&[NaiveDate], &chrono_tz::Tz),
-    range: (DateTime<Utc>, DateTime<Utc>),
-    event: Event,
-) -> Result<Vec<u64>, AppError> {
-    let backend = db.get_database_backend();
-    let mut sql = Sql::new(backend);
-    sql.push(&format!(
-        "SELECT {} AS quarter, COUNT(*) AS n FROM messages m WHERE",
-        quarter_hour(backend, event.at())
-    ));
-    if let Event::Replied = event {
-        // Inbound messages carry no campaign: a campaign's replies are its leads'.
-        sql.scope(
-            ws,
-            Filter {
-                campaign: None,
-                ..query.into()
-            },
-        );
-        sql.push(" AND m.direction = 'in' AND m.lead_id IS NOT NULL");
-        if let Some(campaign) = query.campaign {
-            sql.push(" AND m.lead_id IN (SELECT c.lead_id FROM messages c WHERE c.workspace_id = ")
-                .bind(ws.0)
-                .push(" AND c.campaign_id = ")
-                .bind(campaign)
-                .push(")");
+) -> (Vec<DayPoint>, Vec<SendSlot>) {
+    let mut points: Vec<DayPoint> = days
+        .iter()
+        .map(|day| DayPoint {
+            day: *day,
+            sent: 0,
+            delivered: 0,
+            read: 0,
+            replied: 0,
+        })
+        .collect();
+    let mut slots: HashMap<(u8, u8), (u64, u64)> = HashMap::new();
+    for (at, n) in quarters {
+        let local = at.with_timezone(tz);
+        if let Some(first) = days.first() {
+            let point = usize::try_from((local.date_naive() - *first).num_days())
+                .ok()
+                .and_then(|i| points.get_mut(i));
+            if let Some(point) = point {
+                point.sent += n.sent;
+                point.delivered += n.delivered;
+                point.read += n.reads;
+                point.replied += n.answered;
+            }
         }
-    } else {
-        sql.scope(ws, query);
-        sql.push(" AND m.direction = 'out'");
+        if n.sent > 0 {
+            let weekday = u8::try_from(local.weekday().num_days_from_monday()).unwrap_or(0);
+            let hour = u8::try_from(local.hour()).unwrap_or(0);
+            let slot = slots.entry((weekday, hour)).or_default();
+            slot.0 += n.sent;
+            slot.1 += n.sent_replied;
+        }
     }
-    sql.push(" AND");
-    event.within(&mut sql, range);
-    sql.push(" GROUP BY quarter");
-    let mut out = vec![0; days.len()];
-    let Some(first) = days.first() else {
-        return Ok(out);
-    };
-    for row in db.query_all_raw(sql.statement()).await? {
-        let Some(at) = quarter_start(backend, &row, "quarter")? else {
+    let mut send_times: Vec<SendSlot> = slots
+        .into_iter()
+        .map(|((weekday, hour), (sent, replied))| SendSlot {
+            weekday,
+            hour,
+            sent,
+            replied,
+        })
+        .collect();
+    send_times.sort_by_key(|s| (s.weekday, s.hour));
+    (points, send_times)
+}
+
+/// Outbound messages by where they ended up, per campaign (`None`: one-to-one messages), from
+/// the rollup's sources; sources with no message created in the range are left out.
+fn outcomes_of(sources: &[(Source, Counts)]) -> Vec<(Option<uuid::Uuid>, OutcomeShare)> {
+    let mut by_campaign: HashMap<Option<uuid::Uuid>, OutcomeShare> = HashMap::new();
+    for (source, n) in sources {
+        let created = n.created_failed
+            + n.created_replied
+            + n.created_read
+            + n.created_delivered
+            + n.created_sent;
+        if created == 0 {
             continue;
-        };
-        let day = at.with_timezone(tz).date_naive();
-        let slot = usize::try_from((day - *first).num_days())
-            .ok()
-            .and_then(|i| out.get_mut(i));
-        if let Some(slot) = slot {
-            *slot += count(&row, "n")?;
         }
+        let share = by_campaign.entry(source.campaign).or_default();
+        share.failed += n.created_failed;
+        share.replied += n.created_replied;
+        share.read += n.created_read;
+        share.delivered += n.created_delivered;
+        share.sent += n.created_sent;
     }
-    Ok(out)
+    by_campaign.into_iter().collect()
 }
 
 /// Outbound messages (those created in `[start, end)` when `created` is given), by where they
@@ -192,41 +149,13 @@ pub(crate) async fn outcomes(
     filter: Filter,
     created: Option<(DateTime<Utc>, DateTime<Utc>)>,
 ) -> Result<Vec<(Option<uuid::Uuid>, OutcomeShare)>, AppError> {
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push(&format!(
-        "SELECT m.campaign_id AS campaign_id, CASE WHEN m.status = 'failed' THEN 'failed' \
-         WHEN {REPLIED} THEN 'replied' \
-         WHEN m.status = 'read' THEN 'read' WHEN m.status = 'delivered' THEN 'delivered' \
-         ELSE 'sent' END AS outcome, COUNT(*) AS n FROM messages m WHERE"
-    ));
-    sql.scope(ws, filter);
-    sql.push(" AND m.direction = 'out'");
-    if let Some((start, end)) = created {
-        sql.push(" AND m.created_at >= ")
-            .bind(start)
-            .push(" AND m.created_at < ")
-            .bind(end);
-    }
-    sql.push(" GROUP BY m.campaign_id, outcome");
-    let mut by_campaign: HashMap<Option<uuid::Uuid>, OutcomeShare> = HashMap::new();
-    for row in db.query_all_raw(sql.statement()).await? {
-        let campaign: Option<uuid::Uuid> = row.try_get("", "campaign_id")?;
-        let outcome: String = row.try_get("", "outcome")?;
-        let n = count(&row, "n")?;
-        let share = by_campaign.entry(campaign).or_default();
-        match outcome.as_str() {
-            "failed" => share.failed += n,
-            "replied" => share.replied += n,
-            "read" => share.read += n,
-            "delivered" => share.delivered += n,
-            _ => share.sent += n,
-        }
-    }
-    Ok(by_campaign.into_iter().collect())
+    Ok(outcomes_of(&by_source(db, ws, filter, created).await?))
 }
 
 /// The funnel of the leads created in `[start, end)`: lead columns for the first steps, then
-/// whether any of their messages (of the campaign or sender asked for) got that far.
+/// whether any of their messages (of the campaign or sender asked for) got that far. Without a
+/// campaign or sender the engagement columns the triggers keep on `leads` answer (one pass
+/// over the range's leads); with one, each lead's messages are searched.
 async fn funnel(
     db: &impl ConnectionTrait,
     ws: WorkspaceId,
@@ -243,32 +172,50 @@ async fn funnel(
         ));
     };
     sql.push(
-        "SELECT COUNT(*) AS imported,          COALESCE(SUM(CASE WHEN l.website_status IN ('WORKING', 'NOT_WORKING', 'NO_WEBSITE')            THEN 1 ELSE 0 END), 0) AS website_checked,          COALESCE(SUM(CASE WHEN l.whatsapp_status = 'ON_WHATSAPP' THEN 1 ELSE 0 END), 0) AS on_whatsapp,          COALESCE(SUM(CASE WHEN l.stage = 'converted' THEN 1 ELSE 0 END), 0) AS converted",
+        "SELECT COUNT(*) AS imported, \
+         COALESCE(SUM(CASE WHEN l.website_status IN ('WORKING', 'NOT_WORKING', 'NO_WEBSITE') \
+         THEN 1 ELSE 0 END), 0) AS website_checked, \
+         COALESCE(SUM(CASE WHEN l.whatsapp_status = 'ON_WHATSAPP' THEN 1 ELSE 0 END), 0) AS on_whatsapp, \
+         COALESCE(SUM(CASE WHEN l.stage = 'converted' THEN 1 ELSE 0 END), 0) AS converted",
     );
-    flag(
-        &mut sql,
-        "messaged",
-        "m.direction = 'out' AND m.sent_at IS NOT NULL",
-        query.into(),
-    );
-    flag(
-        &mut sql,
-        "delivered",
-        "m.direction = 'out' AND (m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL)",
-        query.into(),
-    );
-    flag(
-        &mut sql,
-        "read_count",
-        "m.direction = 'out' AND m.read_at IS NOT NULL",
-        query.into(),
-    );
-    // Inbound messages carry no campaign: any reply of the lead counts.
-    let replies = Filter {
-        campaign: None,
-        ..query.into()
-    };
-    flag(&mut sql, "replied", "m.direction = 'in'", replies);
+    let filter = Filter::from(query);
+    if filter.campaign.is_none() && filter.sender.is_none() {
+        for (name, column) in [
+            ("messaged", "messages_sent"),
+            ("delivered", "messages_delivered"),
+            ("read_count", "messages_read"),
+            ("replied", "messages_received"),
+        ] {
+            sql.push(&format!(
+                ", COALESCE(SUM(CASE WHEN l.{column} > 0 THEN 1 ELSE 0 END), 0) AS {name}"
+            ));
+        }
+    } else {
+        flag(
+            &mut sql,
+            "messaged",
+            "m.direction = 'out' AND m.sent_at IS NOT NULL",
+            filter,
+        );
+        flag(
+            &mut sql,
+            "delivered",
+            "m.direction = 'out' AND (m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL)",
+            filter,
+        );
+        flag(
+            &mut sql,
+            "read_count",
+            "m.direction = 'out' AND m.read_at IS NOT NULL",
+            filter,
+        );
+        // Inbound messages carry no campaign: any reply of the lead counts.
+        let replies = Filter {
+            campaign: None,
+            ..filter
+        };
+        flag(&mut sql, "replied", "m.direction = 'in'", replies);
+    }
     sql.push(" FROM leads l WHERE l.workspace_id = ")
         .bind(ws.0)
         .push(" AND l.created_at >= ")
@@ -291,55 +238,6 @@ async fn funnel(
     })
 }
 
-/// Messages sent in `[start, end)` and how many were answered, by local weekday and hour. The
-/// database groups by UTC quarter hour (the same on both backends); each is then placed in its
-/// local hour here, where the time zone rules are.
-async fn send_times(
-    db: &impl ConnectionTrait,
-    ws: WorkspaceId,
-    query: &ReportQuery,
-    (start, end): (DateTime<Utc>, DateTime<Utc>),
-    tz: &chrono_tz::Tz,
-) -> Result<Vec<SendSlot>, AppError> {
-    let backend = db.get_database_backend();
-    let bucket = quarter_hour(backend, "m.sent_at");
-    let mut sql = Sql::new(backend);
-    sql.push(&format!(
-        "SELECT {bucket} AS quarter, COUNT(*) AS sent, \
-         COALESCE(SUM(CASE WHEN {REPLIED} THEN 1 ELSE 0 END), 0) AS replied \
-         FROM messages m WHERE"
-    ));
-    sql.scope(ws, query);
-    sql.push(" AND m.direction = 'out' AND m.sent_at >= ")
-        .bind(start)
-        .push(" AND m.sent_at < ")
-        .bind(end)
-        .push(" GROUP BY quarter");
-    let mut slots: HashMap<(u8, u8), (u64, u64)> = HashMap::new();
-    for row in db.query_all_raw(sql.statement()).await? {
-        let Some(at) = quarter_start(backend, &row, "quarter")? else {
-            continue;
-        };
-        let local = at.with_timezone(tz);
-        let weekday = u8::try_from(local.weekday().num_days_from_monday()).unwrap_or(0);
-        let hour = u8::try_from(local.hour()).unwrap_or(0);
-        let slot = slots.entry((weekday, hour)).or_default();
-        slot.0 += count(&row, "sent")?;
-        slot.1 += count(&row, "replied")?;
-    }
-    let mut out: Vec<SendSlot> = slots
-        .into_iter()
-        .map(|((weekday, hour), (sent, replied))| SendSlot {
-            weekday,
-            hour,
-            sent,
-            replied,
-        })
-        .collect();
-    out.sort_by_key(|s| (s.weekday, s.hour));
-    Ok(out)
-}
-
 /// The verdicts on delivery, read and reply rates across `rows`.
 fn compare(name: String, campaign: Option<uuid::Uuid>, rows: Vec<VariantRow>) -> VariantGroup {
     let test = |hits: fn(&Reach) -> u64| -> Verdict {
@@ -359,47 +257,61 @@ fn compare(name: String, campaign: Option<uuid::Uuid>, rows: Vec<VariantRow>) ->
     }
 }
 
+/// What the messages of a source sent in the range achieved.
+fn reach_of(n: &Counts) -> Reach {
+    Reach {
+        sent: n.sent,
+        delivered: n.sent_delivered,
+        read: n.sent_read,
+        replied: n.sent_replied,
+    }
+}
+
 /// The campaigns' variants, and the templates one-to-one messages were written from, with what
-/// their messages sent in `[start, end)` achieved; campaigns with the most messages first.
+/// their messages sent in the range achieved (`sources`, from the rollup); campaigns with the
+/// most messages first.
 async fn variants(
     db: &impl ConnectionTrait,
     ws: WorkspaceId,
     query: &ReportQuery,
-    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    sources: &[(Source, Counts)],
 ) -> Result<Vec<VariantGroup>, AppError> {
-    let backend = db.get_database_backend();
-    let mut sql = Sql::new(backend);
-    sql.push(&format!(
-        "SELECT r.campaign_id AS campaign_id, r.variant AS variant, {REACH} \
-         FROM campaign_recipients r JOIN messages m ON m.id = r.message_id \
-         WHERE r.workspace_id = "
-    ))
-    .bind(ws.0)
-    .push(" AND");
-    sql.scope(ws, query);
-    sql.push(" AND m.direction = 'out' AND m.sent_at >= ")
-        .bind(start)
-        .push(" AND m.sent_at < ")
-        .bind(end)
-        .push(" GROUP BY r.campaign_id, r.variant");
-    let mut by_campaign: HashMap<uuid::Uuid, Vec<(i32, Reach)>> = HashMap::new();
-    for row in db.query_all_raw(sql.statement()).await? {
-        let campaign: uuid::Uuid = row.try_get("", "campaign_id")?;
-        let variant: i32 = row.try_get("", "variant")?;
-        by_campaign
-            .entry(campaign)
-            .or_default()
-            .push((variant, reach_of(&row)?));
+    let mut by_campaign: HashMap<uuid::Uuid, HashMap<i32, Reach>> = HashMap::new();
+    let mut by_template: HashMap<uuid::Uuid, Reach> = HashMap::new();
+    for (source, n) in sources.iter().filter(|(_, n)| n.sent > 0) {
+        // A source sums over senders and, for templates, over variants: add the reaches up.
+        let reach = match (source.campaign, source.variant, source.template) {
+            (Some(campaign), Some(variant), _) => by_campaign
+                .entry(campaign)
+                .or_default()
+                .entry(variant)
+                .or_default(),
+            // One-to-one messages carry no campaign: a campaign filter leaves them out.
+            (None, _, Some(template)) if query.campaign.is_none() => {
+                by_template.entry(template).or_default()
+            }
+            _ => continue,
+        };
+        let more = reach_of(n);
+        reach.sent += more.sent;
+        reach.delivered += more.delivered;
+        reach.read += more.read;
+        reach.replied += more.replied;
     }
-    let campaigns = campaign::Entity::find()
-        .filter(campaign::Column::WorkspaceId.eq(ws.0))
-        .filter(campaign::Column::Id.is_in(by_campaign.keys().copied().collect::<Vec<_>>()))
-        .all(db)
-        .await?;
+    let campaigns = if by_campaign.is_empty() {
+        Vec::new()
+    } else {
+        campaign::Entity::find()
+            .filter(campaign::Column::WorkspaceId.eq(ws.0))
+            .filter(campaign::Column::Id.is_in(by_campaign.keys().copied().collect::<Vec<_>>()))
+            .all(db)
+            .await?
+    };
     let mut groups: Vec<VariantGroup> = campaigns
         .into_iter()
         .filter_map(|model| {
-            let mut variants = by_campaign.remove(&model.id)?;
+            let mut variants: Vec<(i32, Reach)> =
+                by_campaign.remove(&model.id)?.into_iter().collect();
             variants.sort_by_key(|(i, _)| *i);
             let form = crate::campaigns::service::form_of(&model);
             let rows = variants
@@ -419,52 +331,32 @@ async fn variants(
     groups.sort_by(|a, b| sent(b).cmp(&sent(a)).then_with(|| a.name.cmp(&b.name)));
     groups.truncate(TOP_CAMPAIGNS);
 
-    // One-to-one messages carry no campaign: a campaign filter leaves them out.
-    if query.campaign.is_none() {
-        let mut sql = Sql::new(backend);
-        sql.push(&format!(
-            "SELECT m.template_id AS template_id, {REACH} FROM messages m WHERE"
-        ));
-        sql.scope(ws, query);
-        sql.push(
-            " AND m.direction = 'out' AND m.campaign_id IS NULL AND m.template_id IS NOT NULL \
-             AND m.sent_at >= ",
-        )
-        .bind(start)
-        .push(" AND m.sent_at < ")
-        .bind(end)
-        .push(" GROUP BY m.template_id");
-        let mut by_template: HashMap<uuid::Uuid, Reach> = HashMap::new();
-        for row in db.query_all_raw(sql.statement()).await? {
-            by_template.insert(row.try_get("", "template_id")?, reach_of(&row)?);
-        }
-        if !by_template.is_empty() {
-            let names = template::Entity::find()
-                .select_only()
-                .column(template::Column::Id)
-                .column(template::Column::Name)
-                .filter(template::Column::WorkspaceId.eq(ws.0))
-                .filter(template::Column::Id.is_in(by_template.keys().copied().collect::<Vec<_>>()))
-                .into_tuple::<(uuid::Uuid, String)>()
-                .all(db)
-                .await?;
-            let mut rows: Vec<VariantRow> = names
-                .into_iter()
-                .filter_map(|(id, label)| {
-                    Some(VariantRow {
-                        label,
-                        reach: by_template.remove(&id)?,
-                    })
+    if !by_template.is_empty() {
+        let names = template::Entity::find()
+            .select_only()
+            .column(template::Column::Id)
+            .column(template::Column::Name)
+            .filter(template::Column::WorkspaceId.eq(ws.0))
+            .filter(template::Column::Id.is_in(by_template.keys().copied().collect::<Vec<_>>()))
+            .into_tuple::<(uuid::Uuid, String)>()
+            .all(db)
+            .await?;
+        let mut rows: Vec<VariantRow> = names
+            .into_iter()
+            .filter_map(|(id, label)| {
+                Some(VariantRow {
+                    label,
+                    reach: by_template.remove(&id)?,
                 })
-                .collect();
-            rows.sort_by(|a, b| {
-                b.reach
-                    .sent
-                    .cmp(&a.reach.sent)
-                    .then_with(|| a.label.cmp(&b.label))
-            });
-            groups.push(compare("One-to-one messages".to_owned(), None, rows));
-        }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            b.reach
+                .sent
+                .cmp(&a.reach.sent)
+                .then_with(|| a.label.cmp(&b.label))
+        });
+        groups.push(compare("One-to-one messages".to_owned(), None, rows));
     }
     Ok(groups)
 }
@@ -552,29 +444,15 @@ pub async fn report(
         local_day_start(last.succ_opt().unwrap_or(*last), &tz),
     );
     let (start, end) = range;
-    let at = (dates.as_slice(), &tz);
-    // Each chart is its own query; they run side by side on the pool's connections.
-    let (sent, delivered, read, replied, per_campaign, funnel, send_times, variants) = tokio::try_join!(
-        per_day(db, id, &query, at, range, Event::Sent),
-        per_day(db, id, &query, at, range, Event::Delivered),
-        per_day(db, id, &query, at, range, Event::Read),
-        per_day(db, id, &query, at, range, Event::Replied),
-        outcomes(db, id, (&query).into(), Some((start, end))),
+    // The rollup's sums and the funnel run side by side on the pool's connections.
+    let (quarters, sources, funnel) = tokio::try_join!(
+        by_quarter(db, id, (&query).into(), range),
+        by_source(db, id, (&query).into(), Some(range)),
         funnel(db, id, &query, start, end),
-        send_times(db, id, &query, range, &tz),
-        variants(db, id, &query, range),
     )?;
-    let days = dates
-        .iter()
-        .enumerate()
-        .map(|(i, day)| DayPoint {
-            day: *day,
-            sent: sent[i],
-            delivered: delivered[i],
-            read: read[i],
-            replied: replied[i],
-        })
-        .collect();
+    let (days, send_times) = place(&quarters, (dates.as_slice(), &tz));
+    let variants = variants(db, id, &query, &sources).await?;
+    let per_campaign = outcomes_of(&sources);
     let mut total = OutcomeShare::default();
     for (_, share) in &per_campaign {
         total.replied += share.replied;

@@ -1,20 +1,23 @@
 //! The dashboard's numbers, counted in SQL on the tables the dispatcher and the webhooks
-//! write. Days, weeks and months are the workspace's own (its IANA time zone).
+//! write: message counts from their rollup (see [`super::rollup`]), leads from `leads` and
+//! their engagement columns, recent replies from `messages`. Days, weeks and months are the
+//! workspace's own (its IANA time zone).
 
+use super::report::Filter;
+use super::rollup::{Counts, by_quarter};
 use super::{
     LeadTotals, Overview, RATE_WINDOW_DAYS, RateCounts, RecentReply, SenderStanding, SentTotals,
 };
 use crate::campaigns::planner::SenderPace;
 use crate::db::entities::{campaign, lead, message, sender_lease};
-use crate::db::placeholder;
+use crate::db::{QUARTER_SECONDS, Sql};
 use crate::services::Services;
 use crate::whatsapp::senders;
 use crate::workspaces::{Permission, service::TenantCtx, store as workspaces};
 use crate::{AppError, WorkspaceId};
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
@@ -36,6 +39,7 @@ pub async fn overview(svc: &Services, ctx: &TenantCtx) -> Result<Overview, AppEr
             db,
             id,
             now - chrono::Duration::days(RATE_WINDOW_DAYS.into()),
+            now,
         )
         .await?,
         running_campaigns: campaign::Entity::find()
@@ -98,23 +102,37 @@ pub fn calendar_starts<Tz: TimeZone>(
     )
 }
 
+/// Sums of the rollup's quarter hours from `from` to now (see [`super::rollup`]).
+async fn since(
+    db: &impl ConnectionTrait,
+    id: WorkspaceId,
+    from: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<(DateTime<Utc>, Counts)>, AppError> {
+    by_quarter(db, id, Filter::default(), (from, now)).await
+}
+
 async fn sent_totals(
     db: &impl ConnectionTrait,
     id: WorkspaceId,
     now: DateTime<Utc>,
     tz: &chrono_tz::Tz,
 ) -> Result<SentTotals, AppError> {
+    // Local midnights fall on quarter hours (every zone's offset is whole quarters), so the
+    // rollup's quarters split exactly at them.
     let (day, week, month) = calendar_starts(now, tz);
-    let since = |from: DateTime<Utc>| {
-        message::Entity::find()
-            .filter(message::Column::WorkspaceId.eq(id.0))
-            .filter(message::Column::Direction.eq("out"))
-            .filter(message::Column::SentAt.gte(from))
+    let quarters = since(db, id, week.min(month), now).await?;
+    let sent = |from: DateTime<Utc>| {
+        quarters
+            .iter()
+            .filter(|(at, _)| *at >= from)
+            .map(|(_, n)| n.sent)
+            .sum()
     };
     Ok(SentTotals {
-        today: since(day).count(db).await?,
-        week: since(week).count(db).await?,
-        month: since(month).count(db).await?,
+        today: sent(day),
+        week: sent(week),
+        month: sent(month),
     })
 }
 
@@ -122,37 +140,41 @@ async fn rate_counts(
     db: &impl ConnectionTrait,
     id: WorkspaceId,
     from: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<RateCounts, AppError> {
-    let backend = db.get_database_backend();
-    let p = |n| placeholder(backend, n);
-    // One pass over the window's outbound messages (index on workspace, direction, sent_at),
-    // folded per lead, then the leads looked up once each for their opt-out: reading the
-    // window once instead of once per figure. A lead that wrote back after any of its
-    // messages in the window counts as answering; the opted-out are those messaged who have
-    // opted out since. Sums of counts are cast back to integers (PostgreSQL widens them).
-    let sql = format!(
-        "WITH per_lead AS (\
-           SELECT lead_id, COUNT(*) AS sent, \
-             SUM(CASE WHEN delivered_at IS NOT NULL OR read_at IS NOT NULL THEN 1 ELSE 0 END) AS delivered, \
-             SUM(CASE WHEN read_at IS NOT NULL THEN 1 ELSE 0 END) AS read_count, \
-             MAX(CASE WHEN replied_at IS NOT NULL THEN 1 ELSE 0 END) AS replied \
-           FROM messages \
-           WHERE workspace_id = {p1} AND direction = 'out' AND sent_at >= {p2} \
-           GROUP BY lead_id) \
-         SELECT \
-           CAST(COALESCE(SUM(pl.sent), 0) AS BIGINT) AS sent, \
-           CAST(COALESCE(SUM(pl.delivered), 0) AS BIGINT) AS delivered, \
-           CAST(COALESCE(SUM(pl.read_count), 0) AS BIGINT) AS read_count, \
-           COUNT(pl.lead_id) AS leads_messaged, \
-           CAST(COALESCE(SUM(CASE WHEN pl.lead_id IS NOT NULL THEN pl.replied ELSE 0 END), 0) AS BIGINT) AS leads_replied, \
-           CAST(COALESCE(SUM(CASE WHEN l.opted_out THEN 1 ELSE 0 END), 0) AS BIGINT) AS leads_opted_out \
-         FROM per_lead pl LEFT JOIN leads l ON l.id = pl.lead_id",
-        p1 = p(1),
-        p2 = p(2),
-    );
-    let values: Vec<Value> = vec![id.0.into(), from.into()];
+    // The window starts on the quarter hour `from` falls in, the rollup's grain; the leads are
+    // counted over the same window.
+    let from = DateTime::from_timestamp(
+        from.timestamp().div_euclid(QUARTER_SECONDS) * QUARTER_SECONDS,
+        0,
+    )
+    .unwrap_or(from);
+    let mut counts = Counts::default();
+    for (_, n) in since(db, id, from, now).await? {
+        counts.add(&n);
+    }
+    // Leads are counted once each, which a sum cannot do: the engagement columns the triggers
+    // keep on `leads` answer in one pass over the workspace's leads. A lead was messaged in the
+    // window when its last message was sent in it; it counts as answering when the latest
+    // message it answered was sent in the window (it wrote back after one of the window's
+    // messages); the opted-out are those messaged who have opted out since. Sums are cast back
+    // to integers (PostgreSQL widens them).
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT COUNT(*) AS leads_messaged, \
+         CAST(COALESCE(SUM(CASE WHEN last_answered_sent_at >= ",
+    )
+    .bind(from)
+    .push(
+        " THEN 1 ELSE 0 END), 0) AS BIGINT) AS leads_replied, \
+         CAST(COALESCE(SUM(CASE WHEN opted_out THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         AS leads_opted_out FROM leads WHERE workspace_id = ",
+    )
+    .bind(id.0)
+    .push(" AND last_contacted_at >= ")
+    .bind(from);
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+        .query_one_raw(sql.statement())
         .await?
         .ok_or_else(|| AppError::internal("dashboard rates", "the query returned no row"))?;
     let get = |column: &str| -> Result<u64, AppError> {
@@ -160,9 +182,9 @@ async fn rate_counts(
         Ok(u64::try_from(n).unwrap_or(0))
     };
     Ok(RateCounts {
-        sent: get("sent")?,
-        delivered: get("delivered")?,
-        read: get("read_count")?,
+        sent: counts.sent,
+        delivered: counts.sent_delivered,
+        read: counts.sent_read,
         leads_messaged: get("leads_messaged")?,
         leads_replied: get("leads_replied")?,
         leads_opted_out: get("leads_opted_out")?,

@@ -389,6 +389,7 @@ impl Dispatcher {
                 now,
             );
             row.campaign_id = Set(Some(campaign.id));
+            row.variant = Set(i32::try_from(index).ok());
             let file = files.get(index).cloned().flatten();
             let content = match (variant.map(|v| &v.extra), &file) {
                 (None, _) => Err(ProviderError::Unsupported("This campaign has no message.")),

@@ -784,6 +784,15 @@ async fn store_batch(
             let lead_id = updated.id;
             let mut active = updated.clone().into_active_model().reset_all();
             active.id = sea_orm::ActiveValue::Unchanged(lead_id);
+            // The engagement columns belong to the triggers on `messages`: writing back the
+            // values read earlier would undo messages stored since.
+            active.messages_sent = sea_orm::ActiveValue::NotSet;
+            active.messages_delivered = sea_orm::ActiveValue::NotSet;
+            active.messages_read = sea_orm::ActiveValue::NotSet;
+            active.messages_received = sea_orm::ActiveValue::NotSet;
+            active.last_contacted_at = sea_orm::ActiveValue::NotSet;
+            active.last_answered_sent_at = sea_orm::ActiveValue::NotSet;
+            active.last_reply_at = sea_orm::ActiveValue::NotSet;
             active.update(&txn).await?;
             lead_event::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -994,6 +1003,13 @@ mod tests {
             import_id: None,
             created_at: now,
             updated_at: now,
+            messages_sent: 0,
+            messages_delivered: 0,
+            messages_read: 0,
+            messages_received: 0,
+            last_contacted_at: None,
+            last_answered_sent_at: None,
+            last_reply_at: None,
         };
         let draft = LeadDraft {
             name: "New".into(),

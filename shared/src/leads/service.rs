@@ -101,10 +101,7 @@ pub async fn detail(
         .await?
         .remove(&id)
         .unwrap_or_default();
-    let engagement = store::engagement_of(db, workspace, &[id])
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
+    let engagement = store::engagement(&model);
     let import = match model.import_id {
         Some(import_id) => import::Entity::find_by_id(import_id)
             .filter(import::Column::WorkspaceId.eq(workspace.0))

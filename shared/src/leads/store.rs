@@ -4,9 +4,9 @@
 use super::{
     Engagement, LeadFilter, LeadPage, LeadRow, LeadSort, Stage, WebsiteStatus, WhatsappStatus,
 };
-use crate::db::entities::{lead, lead_tag, message};
+use crate::db::entities::{lead, lead_tag};
 use crate::{AppError, WorkspaceId};
-use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use chrono::{Duration, NaiveTime, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -36,36 +36,6 @@ fn contains_ci(column: lead::Column, text: &str) -> sea_orm::sea_query::SimpleEx
 
 fn equals_ci(column: lead::Column, text: &str) -> sea_orm::sea_query::SimpleExpr {
     Expr::expr(Func::lower(Expr::col(column))).eq(Expr::val(text.trim().to_lowercase()))
-}
-
-/// The leads the workspace sent a message to (since `since`), as a subquery of lead ids.
-fn messaged_leads(
-    workspace: WorkspaceId,
-    since: Option<DateTime<Utc>>,
-) -> sea_orm::sea_query::SelectStatement {
-    let mut sent = message::Entity::find()
-        .select_only()
-        .column(message::Column::LeadId)
-        .filter(message::Column::WorkspaceId.eq(workspace.0))
-        .filter(message::Column::Direction.eq("out"))
-        .filter(message::Column::SentAt.is_not_null())
-        // NOT IN over a NULL would match nothing.
-        .filter(message::Column::LeadId.is_not_null());
-    if let Some(since) = since {
-        sent = sent.filter(message::Column::SentAt.gte(since));
-    }
-    sent.into_query()
-}
-
-/// The leads that have written to the workspace, as a subquery of lead ids.
-fn answering_leads(workspace: WorkspaceId) -> sea_orm::sea_query::SelectStatement {
-    message::Entity::find()
-        .select_only()
-        .column(message::Column::LeadId)
-        .filter(message::Column::WorkspaceId.eq(workspace.0))
-        .filter(message::Column::Direction.eq("in"))
-        .filter(message::Column::LeadId.is_not_null())
-        .into_query()
 }
 
 /// The workspace's leads matching the filter.
@@ -139,79 +109,41 @@ pub fn filtered(workspace: WorkspaceId, filter: &LeadFilter) -> Select<lead::Ent
             lead::Column::CreatedAt.lt(Utc.from_utc_datetime(&to.and_time(NaiveTime::MIN))),
         );
     }
-    // Engagement is read from the messages themselves, the same rows the analytics count.
-    match filter.messaged {
-        Some(true) => {
-            query = query.filter(lead::Column::Id.in_subquery(messaged_leads(workspace, None)))
-        }
-        Some(false) => {
-            query = query.filter(lead::Column::Id.not_in_subquery(messaged_leads(workspace, None)));
-        }
-        None => {}
+    // Engagement is read from the columns the triggers on `messages` keep on each lead, the
+    // same rows the analytics count, without a subquery over the workspace's messages.
+    if let Some(messaged) = filter.messaged {
+        query = query.filter(if messaged {
+            lead::Column::MessagesSent.gt(0)
+        } else {
+            lead::Column::MessagesSent.eq(0)
+        });
     }
-    match filter.replied {
-        Some(true) => {
-            query = query.filter(lead::Column::Id.in_subquery(answering_leads(workspace)))
-        }
-        Some(false) => {
-            query = query.filter(lead::Column::Id.not_in_subquery(answering_leads(workspace)));
-        }
-        None => {}
+    if let Some(replied) = filter.replied {
+        query = query.filter(if replied {
+            lead::Column::MessagesReceived.gt(0)
+        } else {
+            lead::Column::MessagesReceived.eq(0)
+        });
     }
     if let Some(days) = filter.quiet_days {
         let since = Utc::now() - Duration::days(i64::from(days));
-        query =
-            query.filter(lead::Column::Id.not_in_subquery(messaged_leads(workspace, Some(since))));
+        query = query.filter(
+            Condition::any()
+                .add(lead::Column::LastContactedAt.is_null())
+                .add(lead::Column::LastContactedAt.lt(since)),
+        );
     }
     query
 }
 
-/// Messages sent to, and the latest reply from, each of the workspace's `leads`.
-pub async fn engagement_of(
-    db: &impl ConnectionTrait,
-    workspace: WorkspaceId,
-    leads: &[Uuid],
-) -> Result<HashMap<Uuid, Engagement>, AppError> {
-    let mut out: HashMap<Uuid, Engagement> = HashMap::new();
-    for chunk in leads.chunks(500) {
-        let sent = message::Entity::find()
-            .select_only()
-            .column(message::Column::LeadId)
-            .column_as(message::Column::Id.count(), "sent")
-            .column_as(message::Column::SentAt.max(), "last_sent")
-            .filter(message::Column::WorkspaceId.eq(workspace.0))
-            .filter(message::Column::Direction.eq("out"))
-            .filter(message::Column::SentAt.is_not_null())
-            .filter(message::Column::LeadId.is_in(chunk.iter().copied()))
-            .group_by(message::Column::LeadId)
-            .into_tuple::<(Option<Uuid>, i64, Option<DateTime<Utc>>)>()
-            .all(db)
-            .await?;
-        for (lead, count, last) in sent {
-            if let Some(lead) = lead {
-                let e = out.entry(lead).or_default();
-                e.messages_sent = u64::try_from(count).unwrap_or(0);
-                e.last_contacted_at = last;
-            }
-        }
-        let replies = message::Entity::find()
-            .select_only()
-            .column(message::Column::LeadId)
-            .column_as(message::Column::CreatedAt.max(), "last_reply")
-            .filter(message::Column::WorkspaceId.eq(workspace.0))
-            .filter(message::Column::Direction.eq("in"))
-            .filter(message::Column::LeadId.is_in(chunk.iter().copied()))
-            .group_by(message::Column::LeadId)
-            .into_tuple::<(Option<Uuid>, Option<DateTime<Utc>>)>()
-            .all(db)
-            .await?;
-        for (lead, last) in replies {
-            if let Some(lead) = lead {
-                out.entry(lead).or_default().last_reply_at = last;
-            }
-        }
+/// Messages sent to, and the latest reply from, a lead: the engagement columns the triggers on
+/// `messages` keep on its row.
+pub fn engagement(model: &lead::Model) -> Engagement {
+    Engagement {
+        messages_sent: u64::try_from(model.messages_sent).unwrap_or(0),
+        last_contacted_at: model.last_contacted_at,
+        last_reply_at: model.last_reply_at,
     }
-    Ok(out)
 }
 
 pub async fn count(
@@ -329,14 +261,13 @@ pub async fn page(
     });
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut tags = tags_of(db, workspace, &ids).await?;
-    let mut engagement = engagement_of(db, workspace, &ids).await?;
     Ok(LeadPage {
         total: count(db, workspace, filter).await?,
         rows: rows
             .into_iter()
             .map(|r| {
                 let t = tags.remove(&r.id).unwrap_or_default();
-                let e = engagement.remove(&r.id).unwrap_or_default();
+                let e = engagement(&r);
                 to_row(r, t, e)
             })
             .collect(),

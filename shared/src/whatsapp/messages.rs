@@ -213,6 +213,7 @@ pub(crate) fn new_row(
         error_text: Set(None),
         campaign_id: Set(None),
         template_id: Set(None),
+        variant: Set(None),
         created_at: Set(created_at),
         sent_at: Set(None),
         delivered_at: Set(None),

@@ -210,7 +210,8 @@ fn ReportView(report: Report) -> impl IntoView {
         ),
         ("Read".to_owned(), days.iter().map(|d| d.read).collect()),
         (
-            "Replies".to_owned(),
+            // Messages answered, on the day the lead wrote back.
+            "Answered".to_owned(),
             days.iter().map(|d| d.replied).collect(),
         ),
     ];
@@ -234,7 +235,7 @@ fn ReportView(report: Report) -> impl IntoView {
             {if any_day {
                 view! {
                     <p class="muted small">{format!("{} sent in {} days", grouped(sent_total), days.len())}</p>
-                    <Chart id=format!("chart-days-{key}") label="Chart of messages sent, delivered, read and replies per day".to_owned()
+                    <Chart id=format!("chart-days-{key}") label="Chart of messages sent, delivered, read and answered per day".to_owned()
                         spec=ChartSpec::Lines { labels: labels.clone(), series } />
                     <details class="chart-table">
                         <summary>"Show as a table"</summary>
@@ -244,7 +245,7 @@ fn ReportView(report: Report) -> impl IntoView {
                                 <thead><tr>
                                     <th scope="col">"Day"</th><th scope="col" class="num">"Sent"</th>
                                     <th scope="col" class="num">"Delivered"</th><th scope="col" class="num">"Read"</th>
-                                    <th scope="col" class="num">"Replies"</th>
+                                    <th scope="col" class="num">"Answered"</th>
                                 </tr></thead>
                                 <tbody>
                                     {days.iter().filter(|d| d.sent + d.delivered + d.read + d.replied > 0).map(|d| view! {

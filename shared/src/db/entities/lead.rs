@@ -32,6 +32,19 @@ pub struct Model {
     pub import_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Engagement, kept by triggers on `messages` (migration `m20261205_000017`); the
+    /// application never writes these. Outbound messages sent (handed to WhatsApp), delivered
+    /// (a read one was delivered) and read, and inbound messages the lead wrote.
+    pub messages_sent: i64,
+    pub messages_delivered: i64,
+    pub messages_read: i64,
+    pub messages_received: i64,
+    /// When the lead was last sent a message.
+    pub last_contacted_at: Option<DateTimeUtc>,
+    /// When the latest message the lead answered was sent.
+    pub last_answered_sent_at: Option<DateTimeUtc>,
+    /// When the lead last wrote.
+    pub last_reply_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,8 @@ pub struct Model {
     pub campaign_id: Option<Uuid>,
     /// The template the message was written from, if any.
     pub template_id: Option<Uuid>,
+    /// Campaign messages: the index of the variant the message was written from.
+    pub variant: Option<i32>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
     pub delivered_at: Option<DateTimeUtc>,
