@@ -20,6 +20,7 @@ mod m20261204_000014_message_analytics;
 mod m20261204_000015_message_replies;
 mod m20261205_000016_message_stats;
 mod m20261205_000017_lead_engagement;
+mod m20261205_000018_pending_recipients;
 
 pub struct Migrator;
 
@@ -44,6 +45,59 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_message_replies::Migration),
             Box::new(m20261205_000016_message_stats::Migration),
             Box::new(m20261205_000017_lead_engagement::Migration),
+            Box::new(m20261205_000018_pending_recipients::Migration),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Migrator;
+    use sea_orm_migration::MigratorTrait;
+    use sea_orm_migration::sea_orm::{ConnectionTrait, Database};
+
+    /// The migrations whose `down` is checked: the latest ones, which a deployment may have to
+    /// roll back (triggers, functions, columns, indexes).
+    const ROLLED_BACK: u32 = 3;
+
+    /// `down` undoes `up` for the latest migrations, so that `up` runs again, on SQLite and,
+    /// when `LEADLOOM_TEST_POSTGRES_URL` names a server, on a fresh PostgreSQL database.
+    #[tokio::test]
+    async fn down_undoes_up() {
+        let mut urls = vec!["sqlite::memory:".to_owned()];
+        let mut fresh = None;
+        if let Ok(admin) = std::env::var("LEADLOOM_TEST_POSTGRES_URL") {
+            let name = format!("leadloom_migration_{}", uuid::Uuid::now_v7().simple());
+            let server = Database::connect(&admin).await.unwrap();
+            server
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .unwrap();
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            urls.push(format!("{base}/{name}"));
+            fresh = Some((server, name));
+        }
+        for url in &urls {
+            let db = Database::connect(url).await.unwrap();
+            Migrator::up(&db, None).await.unwrap();
+            Migrator::down(&db, Some(ROLLED_BACK)).await.unwrap();
+            Migrator::up(&db, None).await.unwrap();
+            // What the rolled-back migrations create is there again.
+            db.execute_unprepared("SELECT COUNT(*) FROM message_stats")
+                .await
+                .unwrap();
+            db.execute_unprepared(
+                "SELECT messages_sent, last_contacted_at, last_reply_at FROM leads",
+            )
+            .await
+            .unwrap();
+            db.close().await.unwrap();
+        }
+        if let Some((server, name)) = fresh {
+            server
+                .execute_unprepared(&format!("DROP DATABASE \"{name}\""))
+                .await
+                .unwrap();
+        }
     }
 }
