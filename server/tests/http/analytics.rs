@@ -76,6 +76,21 @@ impl Seed {
     }
 }
 
+/// A burst campaign "Offer" from `sender` with two variants split evenly: "Short" and "Long".
+fn short_and_long(sender: &Value) -> Value {
+    let mut offer = form(
+        "Offer",
+        sender["id"].as_str().unwrap(),
+        "Hi {name}",
+        burst(),
+    );
+    offer["variants"] = json!([
+        {"label": "Short", "body": "Hi {name}", "weight": 50},
+        {"label": "Long", "body": "Hello {name}, we build websites.", "weight": 50},
+    ]);
+    offer
+}
+
 async fn seed(app: &TestApp, ws: Uuid, lead: Uuid, seed: Seed) -> Uuid {
     let at = seed.at.expect("a seeded message has a time");
     let id = Uuid::now_v7();
@@ -373,16 +388,7 @@ async fn hours_templates_and_variants_are_counted_by_hand(app: TestApp) {
         .map(|l| (l.name.split(' ').next().unwrap().to_owned(), l.id))
         .collect();
     let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
-    let mut offer = form(
-        "Offer",
-        sender["id"].as_str().unwrap(),
-        "Hi {name}",
-        burst(),
-    );
-    offer["variants"] = json!([
-        {"label": "Short", "body": "Hi {name}", "weight": 50},
-        {"label": "Long", "body": "Hello {name}, we build websites.", "weight": 50},
-    ]);
+    let offer = short_and_long(&sender);
     let draft = call(
         &browser,
         "create_campaign",
@@ -633,16 +639,7 @@ async fn the_rollup_stays_exact(app: TestApp) {
         .await;
     import(&browser, "rollup", &ws, LEADS_CSV).await;
     let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
-    let mut offer = form(
-        "Offer",
-        sender["id"].as_str().unwrap(),
-        "Hi {name}",
-        burst(),
-    );
-    offer["variants"] = json!([
-        {"label": "Short", "body": "Hi {name}", "weight": 50},
-        {"label": "Long", "body": "Hello {name}, we build websites.", "weight": 50},
-    ]);
+    let offer = short_and_long(&sender);
     let id = create_and_launch(&browser, &ws, &offer).await;
     // Four messages read; Ellie's phone is invalid, so hers fails.
     until(&browser, &ws, &id, "read receipts", |c| {

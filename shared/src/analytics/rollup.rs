@@ -33,7 +33,7 @@ pub struct Counts {
     pub created_sent: u64,
 }
 
-/// The counters in the order [`Counts::read`] reads them; the migration's names.
+/// The counters, as the migration names them.
 const COUNTERS: [&str; 12] = [
     "sent",
     "sent_delivered",
@@ -51,37 +51,20 @@ const COUNTERS: [&str; 12] = [
 
 impl Counts {
     fn read(row: &QueryResult) -> Result<Self, AppError> {
-        let mut n = [0u64; 12];
-        for (slot, column) in n.iter_mut().zip(COUNTERS) {
-            *slot = count(row, column)?;
-        }
-        let [
-            sent,
-            sent_delivered,
-            sent_read,
-            sent_replied,
-            delivered,
-            reads,
-            answered,
-            created_failed,
-            created_replied,
-            created_read,
-            created_delivered,
-            created_sent,
-        ] = n;
+        let n = |column: &str| count(row, column);
         Ok(Self {
-            sent,
-            sent_delivered,
-            sent_read,
-            sent_replied,
-            delivered,
-            reads,
-            answered,
-            created_failed,
-            created_replied,
-            created_read,
-            created_delivered,
-            created_sent,
+            sent: n("sent")?,
+            sent_delivered: n("sent_delivered")?,
+            sent_read: n("sent_read")?,
+            sent_replied: n("sent_replied")?,
+            delivered: n("delivered")?,
+            reads: n("reads")?,
+            answered: n("answered")?,
+            created_failed: n("created_failed")?,
+            created_replied: n("created_replied")?,
+            created_read: n("created_read")?,
+            created_delivered: n("created_delivered")?,
+            created_sent: n("created_sent")?,
         })
     }
 
