@@ -9,7 +9,8 @@ const CSV = [
 
 // The lead page as a sales person uses it: open a lead from the list, fix its phone (a bad
 // number is refused on its field), tag it, add a custom field, move it along the pipeline, leave
-// a note, convert it to a customer and follow the links both ways, then delete it.
+// a note, book an appointment, convert it to a customer and follow the links both ways, find
+// it by its flags in the list, then delete the other lead.
 test('a lead is edited, moved along the pipeline, noted, converted and deleted', async ({ page }, testInfo) => {
   const project = testInfo.project.name;
   const stamp = Date.now();
@@ -63,6 +64,19 @@ test('a lead is edited, moved along the pipeline, noted, converted and deleted',
     await page.getByLabel('New note').fill('Called: wants a quote by Friday.');
     await page.getByRole('button', { name: 'Add note' }).click();
     await expect(page.locator('.note-body')).toHaveText('Called: wants a quote by Friday.');
+  });
+
+  await test.step('book an appointment, on the workspace clock', async () => {
+    const appointment = page.getByTestId('lead-appointment');
+    await expect(appointment).toContainText('No appointment booked');
+    await appointment.getByRole('button', { name: 'Book an appointment' }).click();
+    await appointment.getByRole('button', { name: 'Save appointment' }).click();
+    await expect(page.locator('#appointment-at-error')).toHaveText('Pick a date and a time.');
+    await page.getByLabel(/^Appointment/).fill('2027-01-12T10:30');
+    await appointment.getByRole('button', { name: 'Save appointment' }).click();
+    await expect(page.getByText('Appointment set for Tue 12 Jan 10:30.')).toBeVisible();
+    await expect(appointment).toContainText('Tue 12 Jan 10:30');
+    await expect(page.locator('.timeline-entry').first()).toContainText('Booked for Tue 12 Jan 2027 10:30');
     await snap(page, testInfo, '30-lead.png');
   });
 
@@ -72,6 +86,7 @@ test('a lead is edited, moved along the pipeline, noted, converted and deleted',
     await expect(page.getByLabel('Tags', { exact: true })).toHaveValue('Nairobi, vip');
     await expect(page.getByRole('textbox', { name: 'Value of Floor' })).toHaveValue('2');
     await expect(page.locator('.note-body')).toHaveText('Called: wants a quote by Friday.');
+    await expect(page.getByTestId('lead-appointment')).toContainText('Tue 12 Jan 10:30');
   });
 
   await test.step('convert to customer, linked both ways', async () => {
@@ -83,9 +98,20 @@ test('a lead is edited, moved along the pipeline, noted, converted and deleted',
     await page.getByRole('link', { name: 'Lead: Mama Mboga Ltd' }).click();
     await expect(page.getByRole('button', { name: 'Converted', exact: true })).toHaveAttribute('aria-pressed', 'true');
     await expect(page.getByRole('link', { name: 'Customer: Mama Mboga Ltd' })).toBeVisible();
+    await expect(page.getByTestId('lead-engagement')).toContainText('converted');
     await gotoHydrated(page, `/w/${slug}/customers`);
     await expect(page.getByText('1 customers')).toBeVisible();
     await snap(page, testInfo, '32-customers.png');
+  });
+
+  await test.step('the list filters by the outcome flags', async () => {
+    await gotoHydrated(page, `/w/${slug}/leads?appointment=yes`);
+    await expect(page.locator('table.leads tbody tr')).toHaveCount(1);
+    await expect(page.locator('table.leads tbody tr .badge-appointment')).toHaveText('Appt 12 Jan');
+    await expect(page.locator('#appointment')).toHaveValue('yes');
+    await gotoHydrated(page, `/w/${slug}/leads?converted=no`);
+    await expect(page.locator('table.leads tbody tr')).toHaveCount(1);
+    await expect(page.getByRole('link', { name: 'Baraka Hardware', exact: true })).toBeVisible();
   });
 
   await test.step('delete, with a confirmation', async () => {

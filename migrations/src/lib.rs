@@ -21,6 +21,7 @@ mod m20261204_000015_message_replies;
 mod m20261205_000016_message_stats;
 mod m20261205_000017_lead_engagement;
 mod m20261205_000018_pending_recipients;
+mod m20261205_000019_lead_outcomes;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000016_message_stats::Migration),
             Box::new(m20261205_000017_lead_engagement::Migration),
             Box::new(m20261205_000018_pending_recipients::Migration),
+            Box::new(m20261205_000019_lead_outcomes::Migration),
         ]
     }
 }
@@ -58,7 +60,7 @@ mod tests {
 
     /// The migrations whose `down` is checked: the latest ones, which a deployment may have to
     /// roll back (triggers, functions, columns, indexes).
-    const ROLLED_BACK: u32 = 3;
+    const ROLLED_BACK: u32 = 4;
 
     /// `down` undoes `up` for the latest migrations, so that `up` runs again, on SQLite and,
     /// when `LEADLOOM_TEST_POSTGRES_URL` names a server, on a fresh PostgreSQL database.
@@ -87,7 +89,8 @@ mod tests {
                 .await
                 .unwrap();
             db.execute_unprepared(
-                "SELECT messages_sent, last_contacted_at, last_reply_at FROM leads",
+                "SELECT messages_sent, last_contacted_at, last_reply_at, appointment_at, \
+                 converted_at FROM leads",
             )
             .await
             .unwrap();

@@ -1,7 +1,8 @@
-//! Server functions of the lead page (one lead: edit, stage, notes, convert, delete) and of the
-//! customer pages.
+//! Server functions of the lead page (one lead: edit, stage, appointment, notes, convert,
+//! delete) and of the customer pages.
 
 use super::ApiResult;
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use server_fn::codec::Json;
 use shared::customers::{CustomerDto, CustomerPage};
@@ -42,6 +43,22 @@ pub async fn set_lead_stage(workspace: Uuid, lead: Uuid, stage: Stage) -> ApiRes
         async {
             let (svc, tenant) = ctx::tenant(workspace).await?;
             Ok(leads::set_stage(&svc, &tenant, lead, stage).await?)
+        }
+        .await,
+    )
+}
+
+/// Books (or moves) the appointment with the lead at `at`, or cancels it with `None`.
+#[server(endpoint = "set_lead_appointment", input = Json)]
+pub async fn set_lead_appointment(
+    workspace: Uuid,
+    lead: Uuid,
+    at: Option<DateTime<Utc>>,
+) -> ApiResult<LeadDetail> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(leads::set_appointment(&svc, &tenant, lead, at).await?)
         }
         .await,
     )

@@ -251,6 +251,10 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
                 "set_lead_stage",
                 serde_json::json!({"workspace": ws, "lead": b_lead, "stage": "lost"}),
             ),
+            (
+                "set_lead_appointment",
+                serde_json::json!({"workspace": ws, "lead": b_lead, "at": "2026-12-09T07:00:00Z"}),
+            ),
         ] {
             let (status, response) = a.call_json(name, body).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{name} on {ws}: {response}");

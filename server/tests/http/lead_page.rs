@@ -1,6 +1,7 @@
 //! The lead page over HTTP: one lead with its timeline, editing (validation naming each field,
 //! phone re-normalisation, a number another lead has), custom fields and tags, stage changes,
-//! notes, conversion to a customer (linked both ways), deletion, and a viewer's read-only access.
+//! notes, conversion to a customer (linked both ways), deletion, a viewer's read-only access,
+//! and the outcome flags: the appointment booked and the time of conversion.
 
 use crate::common::{Browser, TestApp, error_kind};
 use crate::imports::{empty_filter, finished, leads, start};
@@ -354,3 +355,185 @@ async fn viewers_read_but_do_not_change(app: TestApp) {
     assert_eq!(lead["notes_log"], json!([]));
 }
 both_backends!(viewers_read_only, viewers_read_but_do_not_change);
+
+/// The leads of the workspace the filter (JSON, missing parts empty) matches, by name.
+async fn names_matching(browser: &Browser, ws: &str, filter: Value) -> Vec<String> {
+    let mut full = empty_filter();
+    for (key, value) in filter.as_object().unwrap() {
+        full[key] = value.clone();
+    }
+    let listed = leads(browser, ws, full).await;
+    listed["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn set_appointment(
+    browser: &Browser,
+    ws: &str,
+    lead: &str,
+    at: Option<&str>,
+) -> (StatusCode, Value) {
+    browser
+        .call_json(
+            "set_lead_appointment",
+            json!({ "workspace": ws, "lead": lead, "at": at }),
+        )
+        .await
+}
+
+async fn appointments_and_conversions(app: TestApp) {
+    let (owner, ws) = app
+        .user_with_workspace("Agency", "owner@outcomes.test", "outcomes")
+        .await;
+    let (mboga, baraka, _) = imported_leads(&owner, "outcomes", &ws).await;
+
+    // Booking: stored to the minute, told on the timeline in the workspace's zone (Nairobi,
+    // UTC+3), shown on the lead and its list row.
+    let (status, lead) = set_appointment(&owner, &ws, &mboga, Some("2026-12-09T07:00:42Z")).await;
+    assert_eq!(status, StatusCode::OK, "{lead}");
+    assert_eq!(lead["engagement"]["appointment_at"], "2026-12-09T07:00:00Z");
+    assert_eq!(lead["timeline"][0]["kind"], "appointment");
+    assert_eq!(
+        lead["timeline"][0]["detail"],
+        "Booked for Wed 09 Dec 2026 10:00"
+    );
+    let (_, lead) = set_appointment(&owner, &ws, &mboga, Some("2026-12-10T12:30:00Z")).await;
+    assert_eq!(
+        lead["timeline"][0]["detail"],
+        "Moved from Wed 09 Dec 2026 10:00 to Thu 10 Dec 2026 15:30"
+    );
+    // The same time again changes nothing.
+    let (_, again) = set_appointment(&owner, &ws, &mboga, Some("2026-12-10T12:30:00Z")).await;
+    assert_eq!(again["timeline"], lead["timeline"]);
+    // A time years away is a typo, refused on its field; the booking stays.
+    let (status, body) = set_appointment(&owner, &ws, &mboga, Some("2206-12-10T12:30:00Z")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        field_message(&body, "appointment").contains("5 years"),
+        "{body}"
+    );
+    let (status, body) = owner
+        .call_json(
+            "set_lead_appointment",
+            json!({ "workspace": ws, "lead": mboga, "at": "next tuesday" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let lead = load(&owner, &ws, &mboga).await.1;
+    assert_eq!(lead["engagement"]["appointment_at"], "2026-12-10T12:30:00Z");
+
+    // The flags filter the list, and segments keep them.
+    assert_eq!(
+        names_matching(&owner, &ws, json!({ "appointment": true })).await,
+        ["Mama Mboga Ltd"]
+    );
+    assert_eq!(
+        names_matching(&owner, &ws, json!({ "appointment": false })).await,
+        ["Baraka Hardware"]
+    );
+    let (status, segment) = owner
+        .call_json(
+            "create_segment",
+            json!({ "workspace": ws, "form": { "name": "Meetings", "filter": { "appointment": true } } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{segment}");
+    let count_of = |list: &Value| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "Meetings")
+            .map(|s| s["count"].clone())
+    };
+    let list = owner.call("segments", &[("workspace", &ws)]).await.1;
+    assert_eq!(count_of(&list), Some(json!(1)), "{list}");
+
+    // Converted: entering the stage sets the time, the lead page's stage buttons and the bulk
+    // action alike; leaving it clears it.
+    assert_eq!(lead["engagement"]["converted_at"], Value::Null);
+    let (_, lead) = owner
+        .call_json(
+            "set_lead_stage",
+            json!({ "workspace": ws, "lead": baraka, "stage": "converted" }),
+        )
+        .await;
+    let converted_at = lead["engagement"]["converted_at"].clone();
+    assert!(converted_at.is_string(), "{lead}");
+    // Conversion to a customer keeps the time the lead entered the stage.
+    owner
+        .call("convert_lead", &[("workspace", &ws), ("lead", &baraka)])
+        .await;
+    let lead = load(&owner, &ws, &baraka).await.1;
+    assert_eq!(lead["engagement"]["converted_at"], converted_at);
+    assert_eq!(
+        names_matching(&owner, &ws, json!({ "converted": true })).await,
+        ["Baraka Hardware"]
+    );
+    let (_, lead) = owner
+        .call_json(
+            "set_lead_stage",
+            json!({ "workspace": ws, "lead": baraka, "stage": "lost" }),
+        )
+        .await;
+    assert_eq!(lead["engagement"]["converted_at"], Value::Null, "{lead}");
+    let (status, done) = owner
+        .call_json(
+            "bulk_leads",
+            json!({ "workspace": ws, "selection": { "ids": [mboga, baraka] }, "action": { "set_stage": "converted" } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(
+        names_matching(&owner, &ws, json!({ "converted": true })).await,
+        ["Baraka Hardware", "Mama Mboga Ltd"]
+    );
+    assert!(
+        names_matching(&owner, &ws, json!({ "converted": false }))
+            .await
+            .is_empty()
+    );
+
+    // The export carries both, and its URL filters by them.
+    let response = owner
+        .get("/w/outcomes/leads/export/leads.csv?appointment=yes")
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let csv = response.text().await.unwrap();
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert!(lines.next().is_none(), "{csv}");
+    let cell = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(cell("name"), "Mama Mboga Ltd");
+    assert_eq!(cell("appointment_at"), "2026-12-10T12:30:00+00:00");
+    assert!(cell("converted_at").starts_with("20"), "{csv}");
+    let response = owner
+        .get("/w/outcomes/leads/export/leads.csv?converted=soon")
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("converted"));
+
+    // Cancelling clears the flag.
+    let (_, lead) = set_appointment(&owner, &ws, &mboga, None).await;
+    assert_eq!(lead["engagement"]["appointment_at"], Value::Null);
+    assert_eq!(
+        lead["timeline"][0]["detail"],
+        "Cancelled (was Thu 10 Dec 2026 15:30)"
+    );
+    let list = owner.call("segments", &[("workspace", &ws)]).await.1;
+    assert_eq!(count_of(&list), Some(json!(0)), "{list}");
+
+    // A viewer reads the appointment but may not book one (other workspaces: isolation.rs).
+    let viewer =
+        crate::common::join_as(&app, &owner, &ws, "Viv", "viv@outcomes.test", "viewer").await;
+    let (status, _) = set_appointment(&viewer, &ws, &mboga, Some("2026-12-11T08:00:00Z")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+both_backends!(
+    appointments_and_conversions_flag_leads,
+    appointments_and_conversions
+);

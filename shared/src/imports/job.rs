@@ -15,7 +15,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, IntoIden, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    IntoActiveModel, QueryFilter, Set,
+    QueryFilter, Set,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -782,17 +782,22 @@ async fn store_batch(
         if changed {
             updated.updated_at = Utc::now();
             let lead_id = updated.id;
-            let mut active = updated.clone().into_active_model().reset_all();
-            active.id = sea_orm::ActiveValue::Unchanged(lead_id);
-            // The engagement columns belong to the triggers on `messages`: writing back the
-            // values read earlier would undo messages stored since.
-            active.messages_sent = sea_orm::ActiveValue::NotSet;
-            active.messages_delivered = sea_orm::ActiveValue::NotSet;
-            active.messages_read = sea_orm::ActiveValue::NotSet;
-            active.messages_received = sea_orm::ActiveValue::NotSet;
-            active.last_contacted_at = sea_orm::ActiveValue::NotSet;
-            active.last_answered_sent_at = sea_orm::ActiveValue::NotSet;
-            active.last_reply_at = sea_orm::ActiveValue::NotSet;
+            // Only the columns the merge writes: the rest (stage, opt-out, appointment, the
+            // engagement columns the triggers on `messages` keep, …) may have changed since
+            // the lead was read, and writing it back would undo that.
+            let active = lead::ActiveModel {
+                id: sea_orm::ActiveValue::Unchanged(lead_id),
+                name: Set(updated.name.clone()),
+                email: Set(updated.email.clone()),
+                website: Set(updated.website.clone()),
+                city: Set(updated.city.clone()),
+                country: Set(updated.country.clone()),
+                category: Set(updated.category.clone()),
+                notes: Set(updated.notes.clone()),
+                custom_fields: Set(updated.custom_fields.clone()),
+                updated_at: Set(updated.updated_at),
+                ..Default::default()
+            };
             active.update(&txn).await?;
             lead_event::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -1010,6 +1015,8 @@ mod tests {
             last_contacted_at: None,
             last_answered_sent_at: None,
             last_reply_at: None,
+            appointment_at: None,
+            converted_at: None,
         };
         let draft = LeadDraft {
             name: "New".into(),

@@ -167,6 +167,11 @@ pub async fn set_stage(
             }
             lead::Entity::update_many()
                 .col_expr(lead::Column::Stage, Expr::val(stage.as_str()))
+                // None of these leads is in `stage` yet, so none keeps an earlier time.
+                .col_expr(
+                    lead::Column::ConvertedAt,
+                    Expr::val(super::service::converted_at(stage, None, now)),
+                )
                 .col_expr(lead::Column::UpdatedAt, Expr::val(now))
                 .filter(lead::Column::WorkspaceId.eq(workspace.0))
                 .filter(lead::Column::Id.is_in(batch.iter().map(|(id, _)| *id)))

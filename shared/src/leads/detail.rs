@@ -93,6 +93,8 @@ pub enum TimelineKind {
     Edited,
     StageChanged,
     Converted,
+    /// An appointment booked, moved or cancelled.
+    Appointment,
     Verified,
     WhatsappChecked,
     Messaged,
@@ -103,13 +105,14 @@ pub enum TimelineKind {
 }
 
 impl TimelineKind {
-    pub const ALL: [TimelineKind; 12] = [
+    pub const ALL: [TimelineKind; 13] = [
         Self::Imported,
         Self::Created,
         Self::UpdatedByImport,
         Self::Edited,
         Self::StageChanged,
         Self::Converted,
+        Self::Appointment,
         Self::Verified,
         Self::WhatsappChecked,
         Self::Messaged,
@@ -127,6 +130,7 @@ impl TimelineKind {
             Self::Edited => "edited",
             Self::StageChanged => "stage_changed",
             Self::Converted => "converted",
+            Self::Appointment => "appointment",
             Self::Verified => "verified",
             Self::WhatsappChecked => "whatsapp_checked",
             Self::Messaged => "messaged",
@@ -151,6 +155,7 @@ impl TimelineKind {
             Self::Edited => "Edited",
             Self::StageChanged => "Stage changed",
             Self::Converted => "Converted to customer",
+            Self::Appointment => "Appointment",
             Self::Verified => "Website checked",
             Self::WhatsappChecked => "WhatsApp checked",
             Self::Messaged => "Messaged",

@@ -54,7 +54,7 @@ impl ExportFormat {
     }
 }
 
-const COLUMNS: [&str; 18] = [
+const COLUMNS: [&str; 23] = [
     "name",
     "phone",
     "phone_as_typed",
@@ -73,10 +73,17 @@ const COLUMNS: [&str; 18] = [
     "opted_out",
     "notes",
     "created_at",
+    "messages_sent",
+    "last_contacted_at",
+    "last_reply_at",
+    "appointment_at",
+    "converted_at",
 ];
 
-fn cells(model: &lead::Model, tags: &[String]) -> [String; 18] {
+fn cells(model: &lead::Model, tags: &[String]) -> [String; 23] {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let time =
+        |v: Option<chrono::DateTime<chrono::Utc>>| v.map(|at| at.to_rfc3339()).unwrap_or_default();
     [
         model.name.clone(),
         text(&model.phone_e164),
@@ -96,6 +103,11 @@ fn cells(model: &lead::Model, tags: &[String]) -> [String; 18] {
         if model.opted_out { "yes" } else { "no" }.to_owned(),
         text(&model.notes),
         model.created_at.to_rfc3339(),
+        model.messages_sent.to_string(),
+        time(model.last_contacted_at),
+        time(model.last_reply_at),
+        time(model.appointment_at),
+        time(model.converted_at),
     ]
 }
 

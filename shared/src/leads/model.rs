@@ -176,6 +176,10 @@ pub struct LeadFilter {
     /// Leads not messaged in the last this many days, never-messaged ones included: who is
     /// due a follow-up.
     pub quiet_days: Option<u32>,
+    /// `Some(true)`: leads with an appointment booked; `Some(false)`: without one.
+    pub appointment: Option<bool>,
+    /// `Some(true)`: converted leads; `Some(false)`: not (yet) converted.
+    pub converted: Option<bool>,
 }
 
 impl LeadFilter {
@@ -248,6 +252,16 @@ impl LeadFilter {
         match self.replied {
             Some(true) => parts.push("answered".to_owned()),
             Some(false) => parts.push("never answered".to_owned()),
+            None => {}
+        }
+        match self.appointment {
+            Some(true) => parts.push("with an appointment".to_owned()),
+            Some(false) => parts.push("without an appointment".to_owned()),
+            None => {}
+        }
+        match self.converted {
+            Some(true) => parts.push("converted".to_owned()),
+            Some(false) => parts.push("not converted".to_owned()),
             None => {}
         }
         if let Some(days) = self.quiet_days {
@@ -330,7 +344,8 @@ pub struct LeadRow {
     pub engagement: Engagement,
 }
 
-/// What the workspace's messaging has done with a lead, from its messages.
+/// What the workspace's messaging has done with a lead, from its messages, and what came of
+/// it: an appointment booked, a conversion.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Engagement {
     /// Messages sent to the lead (handed to WhatsApp).
@@ -338,6 +353,10 @@ pub struct Engagement {
     pub last_contacted_at: Option<chrono::DateTime<chrono::Utc>>,
     /// When the lead last wrote.
     pub last_reply_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the appointment booked with the lead is, if one is.
+    pub appointment_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the lead was converted, while it is in the Converted stage.
+    pub converted_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The lead list's sort orders (each served by an index, paginated by keyset).
@@ -432,11 +451,14 @@ mod tests {
             messaged: Some(true),
             replied: Some(false),
             quiet_days: Some(7),
+            appointment: Some(true),
+            converted: Some(false),
             ..LeadFilter::default()
         };
         assert_eq!(
             engaged.summary(),
-            "messaged, never answered, not messaged in 7 days"
+            "messaged, never answered, with an appointment, not converted, \
+             not messaged in 7 days"
         );
     }
 

@@ -35,6 +35,10 @@ pub struct LeadQuery {
     pub replied: String,
     /// A number of days.
     pub quiet_days: String,
+    /// `yes` or `no`.
+    pub appointment: String,
+    /// `yes` or `no`.
+    pub converted: String,
     pub sort: String,
 }
 
@@ -128,6 +132,8 @@ impl LeadQuery {
             messaged: get("messaged"),
             replied: get("replied"),
             quiet_days: get("quiet_days"),
+            appointment: get("appointment"),
+            converted: get("converted"),
             sort: get("sort"),
         }
     }
@@ -161,6 +167,8 @@ impl LeadQuery {
             messaged: yes_no_text(filter.messaged),
             replied: yes_no_text(filter.replied),
             quiet_days: filter.quiet_days.map(|d| d.to_string()).unwrap_or_default(),
+            appointment: yes_no_text(filter.appointment),
+            converted: yes_no_text(filter.converted),
             sort: if sort == LeadSort::default() {
                 String::new()
             } else {
@@ -208,6 +216,8 @@ impl LeadQuery {
             created_to: date("created_to", &self.created_to, &mut errors),
             messaged: yes_no("messaged", "Messaged", &self.messaged, &mut errors),
             replied: yes_no("replied", "Answered", &self.replied, &mut errors),
+            appointment: yes_no("appointment", "Appointment", &self.appointment, &mut errors),
+            converted: yes_no("converted", "Converted", &self.converted, &mut errors),
             quiet_days: match self.quiet_days.trim() {
                 "" => None,
                 days => match days.parse::<u32>() {
@@ -265,6 +275,8 @@ impl LeadQuery {
             ("messaged", &self.messaged),
             ("replied", &self.replied),
             ("quiet_days", &self.quiet_days),
+            ("appointment", &self.appointment),
+            ("converted", &self.converted),
             ("sort", &self.sort),
         ]
         .into_iter()
@@ -297,6 +309,8 @@ mod tests {
             messaged: Some(true),
             replied: Some(false),
             quiet_days: Some(14),
+            appointment: Some(true),
+            converted: Some(false),
         };
         let query = LeadQuery::from_filter(&filter, LeadSort::Name);
         assert!(query.query_string().contains("q=mama%20%26%20sons"));
@@ -319,6 +333,8 @@ mod tests {
             messaged: "often".into(),
             replied: "maybe".into(),
             quiet_days: "0".into(),
+            appointment: "soon".into(),
+            converted: "1".into(),
             ..LeadQuery::default()
         };
         let error = query.to_filter().unwrap_err();
@@ -331,6 +347,8 @@ mod tests {
             "messaged",
             "replied",
             "quiet_days",
+            "appointment",
+            "converted",
         ] {
             assert!(error.field_message(field).is_some(), "{field}");
         }

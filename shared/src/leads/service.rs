@@ -19,7 +19,7 @@ use crate::imports::job::country_code_of;
 use crate::services::Services;
 use crate::workspaces::{Permission, service::TenantCtx};
 use crate::{AppError, FieldError, WorkspaceId};
-use chrono::Utc;
+use chrono::{DateTime, Timelike, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -583,9 +583,11 @@ async fn change_stage(
     if before == stage {
         return Ok(());
     }
+    let now = Utc::now();
     let mut active: lead::ActiveModel = current.clone().into();
     active.stage = Set(stage.as_str().to_owned());
-    active.updated_at = Set(Utc::now());
+    active.converted_at = Set(converted_at(stage, current.converted_at, now));
+    active.updated_at = Set(now);
     active.update(db).await?;
     event(
         ctx.workspace_id,
@@ -597,6 +599,81 @@ async fn change_stage(
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// `converted_at` of a lead moving to `stage`: the time it entered Converted while it stays
+/// there, empty in any other stage.
+pub(crate) fn converted_at(
+    stage: Stage,
+    before: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    (stage == Stage::Converted).then(|| before.unwrap_or(now))
+}
+
+/// How far ahead or back an appointment may be booked: a typo in the year, not a plan.
+const APPOINTMENT_YEARS: i64 = 5;
+
+/// Books the appointment with the lead at `at`, moves it, or (with `None`) cancels it, with a
+/// timeline entry naming the time on the workspace's clock. A past time is accepted: a
+/// meeting that happened is recorded after the fact.
+pub async fn set_appointment(
+    svc: &Services,
+    ctx: &TenantCtx,
+    id: Uuid,
+    at: Option<DateTime<Utc>>,
+) -> Result<LeadDetail, AppError> {
+    ctx.require(Permission::LeadsManage)?;
+    let now = Utc::now();
+    let at = at.map(|at| {
+        at.with_second(0)
+            .and_then(|at| at.with_nanosecond(0))
+            .unwrap_or(at)
+    });
+    if let Some(at) = at
+        && (at - now).num_days().abs() > 365 * APPOINTMENT_YEARS
+    {
+        return Err(AppError::field(
+            "appointment",
+            format!("Pick a time within {APPOINTMENT_YEARS} years of today."),
+        ));
+    }
+    let zone: chrono_tz::Tz = workspace::Entity::find_by_id(ctx.workspace_id.0)
+        .one(&svc.db)
+        .await?
+        .and_then(|ws| ws.timezone.parse().ok())
+        .unwrap_or(chrono_tz::UTC);
+    let local = |at: DateTime<Utc>| at.with_timezone(&zone).format("%a %d %b %Y %H:%M");
+    let txn = crate::db::begin_write(&svc.db).await?;
+    let current = find(&txn, ctx.workspace_id, id).await?;
+    let summary = match (current.appointment_at, at) {
+        (None, Some(at)) => format!("Booked for {}", local(at)),
+        (Some(before), Some(at)) if before != at => {
+            format!("Moved from {} to {}", local(before), local(at))
+        }
+        (Some(before), None) => format!("Cancelled (was {})", local(before)),
+        // Unchanged: nothing to write or to tell.
+        _ => return detail(&svc.db, ctx.workspace_id, id).await,
+    };
+    lead::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(id),
+        appointment_at: Set(at),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    event(
+        ctx.workspace_id,
+        id,
+        TimelineKind::Appointment,
+        summary,
+        ctx.user_id.0,
+    )
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    detail(&svc.db, ctx.workspace_id, id).await
 }
 
 /// Adds a note by the signed-in member.

@@ -125,6 +125,18 @@ pub fn filtered(workspace: WorkspaceId, filter: &LeadFilter) -> Select<lead::Ent
             lead::Column::MessagesReceived.eq(0)
         });
     }
+    for (column, wanted) in [
+        (lead::Column::AppointmentAt, filter.appointment),
+        (lead::Column::ConvertedAt, filter.converted),
+    ] {
+        if let Some(wanted) = wanted {
+            query = query.filter(if wanted {
+                column.is_not_null()
+            } else {
+                column.is_null()
+            });
+        }
+    }
     if let Some(days) = filter.quiet_days {
         let since = Utc::now() - Duration::days(i64::from(days));
         query = query.filter(
@@ -143,6 +155,8 @@ pub fn engagement(model: &lead::Model) -> Engagement {
         messages_sent: u64::try_from(model.messages_sent).unwrap_or(0),
         last_contacted_at: model.last_contacted_at,
         last_reply_at: model.last_reply_at,
+        appointment_at: model.appointment_at,
+        converted_at: model.converted_at,
     }
 }
 

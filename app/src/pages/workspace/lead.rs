@@ -1,12 +1,13 @@
-//! The lead page: every field editable (custom fields and tags too), the stage pipeline, team
-//! notes, the timeline, the website check with its evidence (and "check now"), the WhatsApp
+//! The lead page: every field editable (custom fields and tags too), the stage pipeline with
+//! the appointment booked and the conversion, team notes, the timeline, the website check with its evidence (and "check now"), the WhatsApp
 //! conversation with a reply box, conversion to a customer (linked both ways) and deletion.
 
 use super::conversation::ConversationCard;
 use super::use_shell;
 use crate::api::ApiError;
 use crate::api::lead::{
-    AddLeadNote, ConvertLead, DeleteLead, DeleteLeadNote, SetLeadStage, UpdateLead, load_lead,
+    AddLeadNote, ConvertLead, DeleteLead, DeleteLeadNote, SetLeadAppointment, SetLeadStage,
+    UpdateLead, load_lead,
 };
 use crate::api::templates::load_templates;
 use crate::api::whatsapp::{load_conversation, load_senders};
@@ -208,9 +209,11 @@ fn LeadView(
                             None if e.messages_sent > 0 => view! { " · no answer yet" }.into_any(),
                             None => ().into_any(),
                         }}
+                        {e.converted_at.map(|at| view! { " · converted " {when(at)} })}
                     </p>
                 }
             }}
+            <Appointment current can_manage />
         </section>
         <div class="lead-grid">
             <LeadForm current can_manage />
@@ -241,6 +244,110 @@ fn LeadView(
                 <Notes current can_manage />
                 <Timeline current />
             </div>
+        </div>
+    }
+}
+
+/// The appointment booked with the lead: shown on the workspace's clock, booked, moved or
+/// cancelled in place.
+#[component]
+fn Appointment(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
+    let workspace = use_shell().shell.workspace.id;
+    let toaster = use_toaster();
+    let lead_id = current.with_untracked(|c| c.id);
+    let zone = StoredValue::new(super::campaigns::workspace_zone());
+    let booked = move || current.with(|c| c.engagement.appointment_at);
+    let editing = RwSignal::new(false);
+    let input = RwSignal::new(String::new());
+    let save = ServerAction::<SetLeadAppointment>::new();
+    let saved = save.value();
+    Effect::new(move |_| match saved.get() {
+        Some(Ok(updated)) => {
+            toaster.success(match updated.engagement.appointment_at {
+                Some(at) => format!("Appointment set for {}.", zone.with_value(|z| z.long(at))),
+                None => "Appointment cancelled.".to_owned(),
+            });
+            editing.set(false);
+            current.set(updated);
+        }
+        Some(Err(e)) => toaster.error(e.to_string()),
+        None => {}
+    });
+    let server_error = field_error(saved, "appointment");
+    let local_error = RwSignal::new(None::<String>);
+    let error = move || local_error.get().or_else(|| server_error.get());
+    let open = move |_| {
+        input.set(
+            booked()
+                .map(|at| zone.with_value(|z| z.to_input(at)))
+                .unwrap_or_default(),
+        );
+        local_error.set(None);
+        editing.set(true);
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match zone.with_value(|z| z.from_input(&input.get())) {
+            Some(at) => {
+                local_error.set(None);
+                save.dispatch(SetLeadAppointment {
+                    workspace,
+                    lead: lead_id,
+                    at: Some(at),
+                });
+            }
+            None => local_error.set(Some("Pick a date and a time.".to_owned())),
+        }
+    };
+    let cancel_appointment = move |_| {
+        save.dispatch(SetLeadAppointment {
+            workspace,
+            lead: lead_id,
+            at: None,
+        });
+    };
+    view! {
+        <div class="appointment" data-testid="lead-appointment">
+            <Show when=move || !editing.get()
+                fallback=move || view! {
+                    <form class="form appointment-form" on:submit=submit novalidate>
+                        <div class="field" class:field-invalid=move || error().is_some()>
+                            <label for="appointment-at">
+                                {move || format!("Appointment ({})", zone.with_value(|z| z.name().to_owned()))}
+                            </label>
+                            <input id="appointment-at" name="appointment" type="datetime-local" required
+                                prop:value=move || input.get() on:input=move |ev| input.set(event_target_value(&ev))
+                                aria-describedby="appointment-at-error" />
+                            <p class="field-error" id="appointment-at-error">{error}</p>
+                        </div>
+                        <div class="appointment-actions">
+                            <button type="submit" class="btn btn-small btn-primary" disabled=move || save.pending().get()>"Save appointment"</button>
+                            <button type="button" class="btn btn-small" on:click=move |_| editing.set(false)>"Back"</button>
+                        </div>
+                    </form>
+                }>
+                <p class="small">
+                    {move || match booked() {
+                        Some(at) => view! {
+                            <span class="badge badge-appointment">"Appointment"</span>" "
+                            <time datetime=at.to_rfc3339() title=zone.with_value(|z| z.name().to_owned())>
+                                {zone.with_value(|z| z.long(at))}
+                            </time>
+                        }.into_any(),
+                        None => view! { <span class="muted">"No appointment booked"</span> }.into_any(),
+                    }}
+                    <Show when=move || can_manage>
+                        " "
+                        <button type="button" class="btn btn-link btn-small" on:click=open>
+                            {move || if booked().is_some() { "Change" } else { "Book an appointment" }}
+                        </button>
+                        <Show when=move || booked().is_some()>
+                            <button type="button" class="btn btn-link btn-small" disabled=move || save.pending().get()
+                                on:click=cancel_appointment>"Cancel appointment"</button>
+                        </Show>
+                    </Show>
+                </p>
+            </Show>
         </div>
     }
 }

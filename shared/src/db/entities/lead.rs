@@ -45,6 +45,10 @@ pub struct Model {
     pub last_answered_sent_at: Option<DateTimeUtc>,
     /// When the lead last wrote.
     pub last_reply_at: Option<DateTimeUtc>,
+    /// The appointment booked with the lead, if any: when it is (migration `m20261205_000019`).
+    pub appointment_at: Option<DateTimeUtc>,
+    /// When the lead entered the Converted stage; empty while it is in another stage.
+    pub converted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

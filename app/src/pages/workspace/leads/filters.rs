@@ -63,6 +63,8 @@ pub fn FilterForm(
                 &c.messaged,
                 &c.replied,
                 &c.quiet_days,
+                &c.appointment,
+                &c.converted,
             ]
             .iter()
             .any(|v| !v.trim().is_empty())
@@ -114,6 +116,8 @@ pub fn FilterForm(
                         {yes_no_field(current, "opted_out", "Opted out", ["Opted out", "Not opted out"], |c| c.opted_out.clone())}
                         {yes_no_field(current, "messaged", "Messaged", ["Messaged", "Never messaged"], |c| c.messaged.clone())}
                         {yes_no_field(current, "replied", "Answered", ["Answered", "Never answered"], |c| c.replied.clone())}
+                        {yes_no_field(current, "appointment", "Appointment", ["Booked", "None booked"], |c| c.appointment.clone())}
+                        {yes_no_field(current, "converted", "Converted", ["Converted", "Not converted"], |c| c.converted.clone())}
                         <div class="field">
                             <label for="quiet_days">"Not messaged in (days)"</label>
                             <input id="quiet_days" name="quiet_days" type="number" min="1" max=shared::leads::MAX_QUIET_DAYS.to_string()

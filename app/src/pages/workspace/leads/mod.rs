@@ -309,15 +309,13 @@ pub fn LeadsPage() -> impl IntoView {
     }
 }
 
-/// "3 sent · 04 Dec" and whether the lead answered; empty when never messaged.
+/// "3 sent · 04 Dec", whether the lead answered, and the appointment booked with it; empty
+/// when none of these happened.
 fn engagement(e: &shared::leads::Engagement) -> impl IntoView + use<> {
-    let last = e.last_contacted_at.map(|at| {
-        super::campaigns::workspace_zone()
-            .local(at)
-            .format("%d %b")
-            .to_string()
-    });
-    (e.messages_sent > 0).then(|| {
+    let zone = super::campaigns::workspace_zone();
+    let day = |at| zone.local(at).format("%d %b").to_string();
+    let last = e.last_contacted_at.map(day);
+    let sent = (e.messages_sent > 0).then(|| {
         let title = last
             .as_ref()
             .map(|d| format!("Last contacted {d}"))
@@ -327,9 +325,20 @@ fn engagement(e: &shared::leads::Engagement) -> impl IntoView + use<> {
                 {format!("{} sent", e.messages_sent)}
                 {last.map(|d| format!(" · {d}"))}
             </span>
-            {e.last_reply_at.is_some().then(|| view! { <span class="badge badge-answered">"Answered"</span> })}
         }
-    })
+    });
+    let appointment = e.appointment_at.map(|at| {
+        view! {
+            <span class="badge badge-appointment" title=format!("Appointment {}", zone.long(at))>
+                {format!("Appt {}", day(at))}
+            </span>
+        }
+    });
+    view! {
+        {sent}
+        {e.last_reply_at.is_some().then(|| view! { <span class="badge badge-answered">"Answered"</span> })}
+        {appointment}
+    }
 }
 
 fn lead_row(r: LeadRow, base: String, selection: Selection, selectable: bool) -> impl IntoView {
