@@ -601,13 +601,15 @@ async fn hours_templates_and_variants_are_counted_by_hand(app: TestApp) {
     assert_eq!(
         rows[0]["engagement"],
         json!({"messages_sent": 2, "last_contacted_at": "2026-11-02T20:30:00Z",
-               "last_reply_at": "2026-11-02T21:00:00Z"}),
+               "last_reply_at": "2026-11-02T21:00:00Z", "appointment_at": null,
+               "converted_at": null}),
         "{rows:?}"
     );
     assert_eq!(rows[3]["engagement"]["messages_sent"], 2, "Duka: {rows:?}");
     assert_eq!(
         rows[6]["engagement"],
-        json!({"messages_sent": 0, "last_contacted_at": null, "last_reply_at": null})
+        json!({"messages_sent": 0, "last_contacted_at": null, "last_reply_at": null,
+               "appointment_at": null, "converted_at": null})
     );
 }
 
