@@ -21,6 +21,20 @@ LEADLOOM_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/leadloom"
 : "${LEADLOOM_TEST_POSTGRES_URL:=postgres://postgres@127.0.0.1:5432/postgres}"
 export LEADLOOM_TEST_POSTGRES_URL
 
+# Every crate is compiled with `--cfg erase_components` (.cargo/config.toml): Leptos then erases
+# view types, which makes the wasm about a fifth smaller. It changes the server's HTML too (a
+# fragment ends with a marker), so the server and the wasm must both have it or hydration fails.
+# A RUSTFLAGS variable replaces the config's flags instead of adding to them: refuse one that
+# would drop the cfg rather than build a server and a wasm that do not match.
+for _var in RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_RUSTFLAGS; do
+  if [[ -n "${!_var:-}" && "${!_var}" != *erase_components* ]]; then
+    printf 'error: %s is set (%s) and replaces .cargo/config.toml'"'"'s --cfg erase_components; add it or unset %s\n' \
+      "$_var" "${!_var}" "$_var" >&2
+    exit 1
+  fi
+done
+unset _var
+
 # Binaries installed by `cargo install` live here; fresh shells may not have it on PATH yet.
 CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
 case ":$PATH:" in

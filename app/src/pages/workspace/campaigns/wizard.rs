@@ -441,13 +441,7 @@ fn WizardView(
             <h2 id="wizard-step-title">{move || STEPS[wiz.step.get()]}</h2>
             {move || match wiz.step.get() {
                 0 => view! { <BasicsStep wiz /> }.into_any(),
-                1 => view! { <RecipientsStep wiz segments=choices.with_value(|c| c.segments.clone()) /> }.into_any(),
-                2 => {
-                    let (templates, variables) = choices.with_value(|c| (c.templates.clone(), c.variables.clone()));
-                    view! { <MessageStep wiz templates variables /> }.into_any()
-                }
-                3 => view! { <StrategyStep wiz senders=choices.with_value(|c| c.senders.clone()) /> }.into_any(),
-                _ => view! { <ScheduleStep wiz draft_id saving /> }.into_any(),
+                step => later_step(step, wiz, choices, draft_id, saving),
             }}
             <div class="form-actions wizard-nav">
                 <button type="button" class="btn" on:click=move |_| wiz.go(wiz.step.get_untracked().saturating_sub(1))
@@ -464,6 +458,55 @@ fn WizardView(
                 </Show>
             </div>
         </section>
+    }
+}
+
+/// Every visit starts on Basics, and that is the step the server renders; the other four only
+/// show after a click. Their code is therefore one lazily loaded function (`--split` makes it a
+/// wasm chunk of its own, fetched when the wizard first leaves Basics) instead of part of the
+/// wizard's route, which a visit downloads before the page can hydrate. One function for the
+/// four rather than one each: every split point multiplies the small chunks that code shared
+/// between split points is cut into, and a wizard that leaves Basics goes on to the rest.
+fn later_step(
+    step: usize,
+    wiz: Wizard,
+    choices: StoredValue<Choices>,
+    draft_id: RwSignal<Option<Uuid>>,
+    saving: RwSignal<bool>,
+) -> AnyView {
+    // Its own `Suspense`: the page's `Transition` would keep the previous step on screen while
+    // the chunk arrives (the first time only; usually a few milliseconds).
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {Suspend::new(later_step_view(step, wiz, choices, draft_id, saving))}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[lazy]
+fn later_step_view(
+    step: usize,
+    wiz: Wizard,
+    choices: StoredValue<Choices>,
+    draft_id: RwSignal<Option<Uuid>>,
+    saving: RwSignal<bool>,
+) -> AnyView {
+    match step {
+        1 => {
+            let segments = choices.with_value(|c| c.segments.clone());
+            view! { <RecipientsStep wiz segments /> }.into_any()
+        }
+        2 => {
+            let (templates, variables) =
+                choices.with_value(|c| (c.templates.clone(), c.variables.clone()));
+            view! { <MessageStep wiz templates variables /> }.into_any()
+        }
+        3 => {
+            let senders = choices.with_value(|c| c.senders.clone());
+            view! { <StrategyStep wiz senders /> }.into_any()
+        }
+        _ => view! { <ScheduleStep wiz draft_id saving /> }.into_any(),
     }
 }
 
