@@ -392,7 +392,7 @@ pub async fn report(
     ctx.require(Permission::AnalyticsView)?;
     let length = query.days()?;
     let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
-    let tz: chrono_tz::Tz = ws.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let tz = ws.zone();
     let db = &svc.db;
     let id = ctx.workspace_id;
     // Newest campaigns first (the one just launched is the one asked about); senders in the

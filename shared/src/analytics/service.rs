@@ -28,7 +28,7 @@ const RECENT_REPLIES: u64 = 5;
 pub async fn overview(svc: &Services, ctx: &TenantCtx) -> Result<Overview, AppError> {
     ctx.require(Permission::AnalyticsView)?;
     let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
-    let tz: chrono_tz::Tz = ws.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let tz = ws.zone();
     let now = Utc::now();
     let db = &svc.db;
     let id = ctx.workspace_id;

@@ -35,7 +35,7 @@ pub async fn activity(
 ) -> Result<CampaignActivity, AppError> {
     let campaign = find(&svc.db, ctx.workspace_id, id).await?;
     let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
-    let tz: chrono_tz::Tz = ws.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let tz = ws.zone();
     let filter = Filter {
         campaign: Some(campaign.id),
         sender: None,

@@ -188,7 +188,7 @@ impl Dispatcher {
                 }
             };
             let form: CampaignForm = serde_json::from_str(&campaign.form).unwrap_or_default();
-            let tz: chrono_tz::Tz = ws.timezone.parse().unwrap_or(chrono_tz::UTC);
+            let tz = ws.zone();
             let cap = daily_cap(&ws, &sender);
             sync_day(&mut pace, &sender, now, &tz);
             let Some(decision) = planner::next_send_at(&form.strategy, &pace, cap, now, &tz) else {
@@ -285,7 +285,7 @@ impl Dispatcher {
             .prepare(&txn, ws, sender, campaign, form, variables, &claimed, now)
             .await?;
         let count = u32::try_from(prepared.len()).unwrap_or(u32::MAX);
-        let day = day_of(now, &ws.timezone.parse().unwrap_or(chrono_tz::UTC)).to_string();
+        let day = day_of(now, &ws.zone()).to_string();
         let limit = form.strategy.respect_daily_cap.then_some(cap);
         let plan = workspaces::plan(&txn, &ws.plan_code).await?;
         let plan_cap = plan.limit(crate::plans::Limit::MessagesPerDay);
@@ -943,8 +943,7 @@ pub async fn complete(
     let tz = workspace::Entity::find_by_id(model.workspace_id)
         .one(db)
         .await?
-        .and_then(|ws| ws.timezone.parse().ok())
-        .unwrap_or(chrono_tz::UTC);
+        .map_or(chrono_tz::UTC, |ws| ws.zone());
     let next = next_run(kind, form.start_at, now, &tz);
     let (status, next_at) = match next {
         Some(at) => (CampaignStatus::Scheduled, Some(at)),

@@ -56,10 +56,6 @@ fn status_of(model: &campaign::Model) -> CampaignStatus {
     CampaignStatus::parse(&model.status).unwrap_or(CampaignStatus::Draft)
 }
 
-fn tz_of(ws: &workspace::Model) -> chrono_tz::Tz {
-    ws.timezone.parse().unwrap_or(chrono_tz::UTC)
-}
-
 /// Counters: live while it runs, the recorded totals once it completed.
 async fn counts_of(
     db: &impl ConnectionTrait,
@@ -112,7 +108,7 @@ async fn to_dto(
         .all(&svc.db)
         .await?;
     let leases = store::leases(&svc.db, WorkspaceId(ws.id)).await?;
-    let tz = tz_of(ws);
+    let tz = ws.zone();
     let now = Utc::now();
     let today = crate::whatsapp::senders::local_day(ws);
     let mut panels = Vec::with_capacity(senders.len());
@@ -607,7 +603,7 @@ pub async fn review(
         .filter(|at| *at > now && form.kind.needs_start())
         .unwrap_or(now);
     // The plan's messages a day are shared by every sender (and one-to-one sends).
-    let tz = tz_of(&ws);
+    let tz = ws.zone();
     let plan = workspaces::plan(&svc.db, &ws.plan_code).await?;
     let plan_capacity = plan.limit(crate::plans::Limit::MessagesPerDay).map(|cap| {
         let room = super::dispatcher::plan_room(&ws, &plan, start.with_timezone(&tz).date_naive())

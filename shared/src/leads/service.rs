@@ -641,8 +641,7 @@ pub async fn set_appointment(
     let zone: chrono_tz::Tz = workspace::Entity::find_by_id(ctx.workspace_id.0)
         .one(&svc.db)
         .await?
-        .and_then(|ws| ws.timezone.parse().ok())
-        .unwrap_or(chrono_tz::UTC);
+        .map_or(chrono_tz::UTC, |ws| ws.zone());
     let local = |at: DateTime<Utc>| at.with_timezone(&zone).format("%a %d %b %Y %H:%M");
     let txn = crate::db::begin_write(&svc.db).await?;
     let current = find(&txn, ctx.workspace_id, id).await?;

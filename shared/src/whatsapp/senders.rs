@@ -49,7 +49,7 @@ pub async fn find_for_webhook(
 
 /// The workspace-local date, `YYYY-MM-DD`, that daily counts belong to.
 pub fn local_day(ws: &workspace::Model) -> String {
-    let tz: chrono_tz::Tz = ws.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let tz = ws.zone();
     Utc::now().with_timezone(&tz).format("%Y-%m-%d").to_string()
 }
 

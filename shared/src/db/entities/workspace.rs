@@ -40,3 +40,11 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The workspace's time zone; a name the tz database does not know (never stored by the
+    /// settings form) reads as UTC rather than failing whatever asked.
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::UTC)
+    }
+}
