@@ -22,6 +22,7 @@ mod m20261205_000016_message_stats;
 mod m20261205_000017_lead_engagement;
 mod m20261205_000018_pending_recipients;
 mod m20261205_000019_lead_outcomes;
+mod m20261205_000020_partial_outcome_indexes;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000017_lead_engagement::Migration),
             Box::new(m20261205_000018_pending_recipients::Migration),
             Box::new(m20261205_000019_lead_outcomes::Migration),
+            Box::new(m20261205_000020_partial_outcome_indexes::Migration),
         ]
     }
 }
@@ -56,11 +58,11 @@ impl MigratorTrait for Migrator {
 mod tests {
     use super::Migrator;
     use sea_orm_migration::MigratorTrait;
-    use sea_orm_migration::sea_orm::{ConnectionTrait, Database};
+    use sea_orm_migration::sea_orm::{ConnectionTrait, Database, Statement};
 
     /// The migrations whose `down` is checked: the latest ones, which a deployment may have to
     /// roll back (triggers, functions, columns, indexes).
-    const ROLLED_BACK: u32 = 4;
+    const ROLLED_BACK: u32 = 5;
 
     /// `down` undoes `up` for the latest migrations, so that `up` runs again, on SQLite and,
     /// when `LEADLOOM_TEST_POSTGRES_URL` names a server, on a fresh PostgreSQL database.
@@ -94,6 +96,30 @@ mod tests {
             )
             .await
             .unwrap();
+            // The outcome indexes are partial again (only leads that have one).
+            for index in [
+                "ix_leads_workspace_appointment",
+                "ix_leads_workspace_converted",
+            ] {
+                let definition = if url.starts_with("sqlite:") {
+                    format!("SELECT sql AS d FROM sqlite_master WHERE name = '{index}'")
+                } else {
+                    format!("SELECT indexdef AS d FROM pg_indexes WHERE indexname = '{index}'")
+                };
+                let row = db
+                    .query_one_raw(Statement::from_string(
+                        db.get_database_backend(),
+                        definition,
+                    ))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let definition: String = row.try_get("", "d").unwrap();
+                assert!(
+                    definition.contains("IS NOT NULL"),
+                    "{index} should be partial: {definition}"
+                );
+            }
             db.close().await.unwrap();
         }
         if let Some((server, name)) = fresh {
