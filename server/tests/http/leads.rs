@@ -508,10 +508,12 @@ async fn segments_keep_live_counts(app: TestApp) {
 }
 both_backends!(segments, segments_keep_live_counts);
 
-/// Every lead id of the workspace, page by page.
+/// Every lead id of the workspace, page by page. The first page counts the matches; later
+/// pages (given a cursor) do not count again.
 async fn all_ids(browser: &Browser, workspace: &str) -> Vec<String> {
     let mut ids = Vec::new();
     let mut after = Value::Null;
+    let mut total = None;
     loop {
         let (status, page) = browser
             .call_json(
@@ -520,6 +522,14 @@ async fn all_ids(browser: &Browser, workspace: &str) -> Vec<String> {
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{page}");
+        if after.is_null() {
+            total = page["total"].as_u64();
+        } else {
+            assert!(
+                page["total"].is_null(),
+                "a later page counted again: {page}"
+            );
+        }
         ids.extend(
             page["rows"]
                 .as_array()
@@ -528,6 +538,7 @@ async fn all_ids(browser: &Browser, workspace: &str) -> Vec<String> {
                 .map(|r| r["id"].as_str().unwrap().to_owned()),
         );
         if page["next"].is_null() {
+            assert_eq!(total, Some(ids.len() as u64), "the first page's count");
             return ids;
         }
         after = page["next"].clone();

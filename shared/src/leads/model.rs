@@ -397,8 +397,11 @@ impl LeadSort {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeadPage {
     pub rows: Vec<LeadRow>,
-    /// Leads matching the filter, all pages together.
-    pub total: u64,
+    /// Leads matching the filter, all pages together — on the first page only. Counting is most
+    /// of what a page costs at a million leads (an index scan of every match), and the count
+    /// cannot change meaning while the user pages through one filter, so later pages (`after`
+    /// given) leave it out and the list keeps the first page's.
+    pub total: Option<u64>,
     /// Pass back to get the next page; `None` on the last page.
     pub next: Option<String>,
 }

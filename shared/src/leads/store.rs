@@ -275,8 +275,13 @@ pub async fn page(
     });
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut tags = tags_of(db, workspace, &ids).await?;
+    let first_page = after.is_none_or(str::is_empty);
     Ok(LeadPage {
-        total: count(db, workspace, filter).await?,
+        total: if first_page {
+            Some(count(db, workspace, filter).await?)
+        } else {
+            None
+        },
         rows: rows
             .into_iter()
             .map(|r| {

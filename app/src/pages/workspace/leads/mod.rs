@@ -238,7 +238,8 @@ pub fn LeadsPage() -> impl IntoView {
                         Ok(page) => {
                             more.set(Vec::new());
                             next.set(page.next.clone());
-                            selection.total.set(page.total);
+                            let total = page.total.unwrap_or_default();
+                            selection.total.set(total);
                             selection.visible.set(page.rows.iter().map(|r| r.id).collect());
                             if page.rows.is_empty() {
                                 view! {
@@ -256,7 +257,7 @@ pub fn LeadsPage() -> impl IntoView {
                                         on_verify=verify can_send=can_send on_check_numbers=check_numbers
                                         new_campaign=new_campaign.get_value() />
                                     <section class="card">
-                                        <p class="muted list-count">{format!("{} leads", grouped(page.total))}</p>
+                                        <p class="muted list-count">{format!("{} leads", grouped(total))}</p>
                                         <SelectAllBanner selection=selection />
                                         <div class="table-wrap">
                                             <table class="table leads">
