@@ -244,25 +244,19 @@ impl LeadFilter {
         if let Some(to) = self.created_to {
             parts.push(format!("created to {to}"));
         }
-        match self.messaged {
-            Some(true) => parts.push("messaged".to_owned()),
-            Some(false) => parts.push("never messaged".to_owned()),
-            None => {}
-        }
-        match self.replied {
-            Some(true) => parts.push("answered".to_owned()),
-            Some(false) => parts.push("never answered".to_owned()),
-            None => {}
-        }
-        match self.appointment {
-            Some(true) => parts.push("with an appointment".to_owned()),
-            Some(false) => parts.push("without an appointment".to_owned()),
-            None => {}
-        }
-        match self.converted {
-            Some(true) => parts.push("converted".to_owned()),
-            Some(false) => parts.push("not converted".to_owned()),
-            None => {}
+        for (flag, yes, no) in [
+            (self.messaged, "messaged", "never messaged"),
+            (self.replied, "answered", "never answered"),
+            (
+                self.appointment,
+                "with an appointment",
+                "without an appointment",
+            ),
+            (self.converted, "converted", "not converted"),
+        ] {
+            if let Some(on) = flag {
+                parts.push(if on { yes } else { no }.to_owned());
+            }
         }
         if let Some(days) = self.quiet_days {
             parts.push(format!(

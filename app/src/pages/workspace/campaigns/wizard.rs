@@ -441,7 +441,7 @@ fn WizardView(
             <h2 id="wizard-step-title">{move || STEPS[wiz.step.get()]}</h2>
             {move || match wiz.step.get() {
                 0 => view! { <BasicsStep wiz /> }.into_any(),
-                step => later_step(step, wiz, choices, draft_id, saving),
+                step => later_step(step, StepParts { wiz, choices, draft_id, saving }),
             }}
             <div class="form-actions wizard-nav">
                 <button type="button" class="btn" on:click=move |_| wiz.go(wiz.step.get_untracked().saturating_sub(1))
@@ -467,31 +467,34 @@ fn WizardView(
 /// wizard's route, which a visit downloads before the page can hydrate. One function for the
 /// four rather than one each: every split point multiplies the small chunks that code shared
 /// between split points is cut into, and a wizard that leaves Basics goes on to the rest.
-fn later_step(
-    step: usize,
-    wiz: Wizard,
-    choices: StoredValue<Choices>,
-    draft_id: RwSignal<Option<Uuid>>,
-    saving: RwSignal<bool>,
-) -> AnyView {
+fn later_step(step: usize, parts: StepParts) -> AnyView {
     // Its own `Suspense`: the page's `Transition` would keep the previous step on screen while
     // the chunk arrives (the first time only; usually a few milliseconds).
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {Suspend::new(later_step_view(step, wiz, choices, draft_id, saving))}
+            {Suspend::new(later_step_view(step, parts))}
         </Suspense>
     }
     .into_any()
 }
 
-#[lazy]
-fn later_step_view(
-    step: usize,
+/// What the steps after Basics are made from, handed as one value through the lazy split.
+#[derive(Clone, Copy)]
+struct StepParts {
     wiz: Wizard,
     choices: StoredValue<Choices>,
     draft_id: RwSignal<Option<Uuid>>,
     saving: RwSignal<bool>,
-) -> AnyView {
+}
+
+#[lazy]
+fn later_step_view(step: usize, parts: StepParts) -> AnyView {
+    let StepParts {
+        wiz,
+        choices,
+        draft_id,
+        saving,
+    } = parts;
     match step {
         1 => {
             let segments = choices.with_value(|c| c.segments.clone());
