@@ -215,6 +215,38 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
     assert_eq!(count["invalid_phone"], 1, "{count}");
     assert_eq!(count["not_on_whatsapp"], 1, "{count}");
 
+    // The wizard's filter narrows by what happened with a lead too, and a filter the wizard
+    // could not have built is refused with the field named, not run.
+    exec(
+        &app,
+        "UPDATE leads SET converted_at = CURRENT_TIMESTAMP WHERE name = 'Amani Bakery'",
+    )
+    .await;
+    let converted = call(
+        &browser,
+        "count_campaign_audience",
+        json!({"workspace": ws, "audience": {"source": {"kind": "filter", "value": {"converted": true}}}}),
+    )
+    .await;
+    assert_eq!(converted["matched"], 1, "{converted}");
+    assert_eq!(converted["eligible"], 1, "{converted}");
+    let not_converted = call(
+        &browser,
+        "count_campaign_audience",
+        json!({"workspace": ws, "audience": {"source": {"kind": "filter", "value": {"converted": false, "quiet_days": 30}}}}),
+    )
+    .await;
+    assert_eq!(not_converted["matched"], 5, "{not_converted}");
+    exec(&app, "UPDATE leads SET converted_at = NULL").await;
+    let (status, refused) = browser
+        .call_json(
+            "count_campaign_audience",
+            json!({"workspace": ws, "audience": {"source": {"kind": "filter", "value": {"quiet_days": 4_000_000_000u32}}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(fields(&refused), ["audience"], "{refused}");
+
     // The preview renders for a real recipient.
     let preview = call(
         &browser,

@@ -362,6 +362,11 @@ impl CampaignForm {
             AudienceSource::Numbers(text) if text.trim().is_empty() => {
                 errors.push(FieldError::new("audience", "Paste at least one number."))
             }
+            AudienceSource::Filter(filter) => {
+                if let Some(problem) = filter.problem() {
+                    errors.push(FieldError::new("audience", problem));
+                }
+            }
             _ => {}
         }
         if self.variants.is_empty() {
@@ -680,6 +685,45 @@ mod tests {
         let found = fields(&form, now);
         assert!(found.contains(&"audience".to_owned()), "{found:?}");
         assert!(found.iter().any(|f| f.starts_with("delay")), "{found:?}");
+
+        // A filter built in the wizard is checked as a whole: it never went through the lead
+        // list's query parsing.
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        for (filter, wanted) in [
+            (
+                crate::leads::LeadFilter {
+                    quiet_days: Some(u32::MAX),
+                    ..Default::default()
+                },
+                "days",
+            ),
+            (
+                crate::leads::LeadFilter {
+                    created_from: Some(day(5)),
+                    created_to: Some(day(4)),
+                    ..Default::default()
+                },
+                "end date",
+            ),
+        ] {
+            let mut form = valid();
+            form.audience.source = AudienceSource::Filter(filter);
+            let Err(AppError::Validation(errors)) = form.check(now) else {
+                panic!("{wanted}: accepted");
+            };
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].field, "audience");
+            assert!(errors[0].message.contains(wanted), "{errors:?}");
+        }
+        let mut form = valid();
+        form.audience.source = AudienceSource::Filter(crate::leads::LeadFilter {
+            quiet_days: Some(crate::leads::MAX_QUIET_DAYS),
+            created_from: Some(day(4)),
+            created_to: Some(day(4)),
+            appointment: Some(true),
+            ..Default::default()
+        });
+        assert!(fields(&form, now).is_empty());
     }
 
     #[test]

@@ -66,6 +66,9 @@ pub async fn named(
     };
     match source {
         AudienceSource::Filter(filter) => {
+            if let Some(problem) = filter.problem() {
+                return Err(AppError::field("audience", problem));
+            }
             named.select = crate::leads::store::filtered(workspace, filter);
         }
         AudienceSource::Segment(id) => {

@@ -182,10 +182,31 @@ pub struct LeadFilter {
     pub converted: Option<bool>,
 }
 
+/// Said when a filter's "created to" day is before its "created from" day.
+pub const REVERSED_DATES: &str = "The end date is before the start date.";
+
 impl LeadFilter {
     /// True when the filter matches every lead.
     pub fn is_empty(&self) -> bool {
         self.summary().is_empty()
+    }
+
+    /// What makes the filter unusable, in words: a filter built in the campaign wizard arrives
+    /// as it is, not through [`super::LeadQuery`]'s per-field checks.
+    pub fn problem(&self) -> Option<String> {
+        let max_days = super::MAX_QUIET_DAYS;
+        if self
+            .quiet_days
+            .is_some_and(|d| !(1..=max_days).contains(&d))
+        {
+            return Some(format!("\"Not messaged in\" takes 1 to {max_days} days."));
+        }
+        if let (Some(from), Some(to)) = (self.created_from, self.created_to)
+            && from > to
+        {
+            return Some(REVERSED_DATES.to_owned());
+        }
+        None
     }
 
     /// The filter in words, part by part ("stage Qualified, city "Nairobi""); empty when the

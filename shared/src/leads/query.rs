@@ -235,10 +235,7 @@ impl LeadQuery {
         if let (Some(from), Some(to)) = (filter.created_from, filter.created_to)
             && from > to
         {
-            errors.push(FieldError::new(
-                "created_to",
-                "The end date is before the start date.",
-            ));
+            errors.push(FieldError::new("created_to", super::model::REVERSED_DATES));
         }
         let sort = match self.sort.trim() {
             "" => LeadSort::default(),

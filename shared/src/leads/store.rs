@@ -138,6 +138,9 @@ pub fn filtered(workspace: WorkspaceId, filter: &LeadFilter) -> Select<lead::Ent
         }
     }
     if let Some(days) = filter.quiet_days {
+        // Bounded so that no stored or hand-made filter can reach before the calendar's start
+        // (chrono panics there); the forms already refuse more than this.
+        let days = std::cmp::Ord::min(days, super::MAX_QUIET_DAYS);
         let since = Utc::now() - Duration::days(i64::from(days));
         query = query.filter(
             Condition::any()

@@ -6,11 +6,13 @@
 use super::wizard::{FieldErr, NumberField, Wizard};
 use crate::api::ApiError;
 use crate::api::campaigns::count_campaign_audience;
+use crate::api::leads::imports;
 use crate::pages::workspace::imports::grouped;
 use crate::pages::workspace::lead::sleep_ms;
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use shared::campaigns::{Audience, AudienceCount, AudienceSource, MAX_PASTED_NUMBERS};
-use shared::leads::{LeadFilter, Stage, WebsiteStatus, WhatsappStatus};
+use shared::leads::{LeadFilter, MAX_QUIET_DAYS, Stage, WebsiteStatus, WhatsappStatus};
 use shared::segments::SegmentDto;
 use uuid::Uuid;
 
@@ -141,7 +143,7 @@ pub fn RecipientsStep(wiz: Wizard, segments: Vec<SegmentDto>) -> impl IntoView {
                 <legend>"Send to"</legend>
                 <div class="choice-group audience-choices">
                     {had_leads.then(|| radio(Kind::Leads, "The leads you chose", "Ticked on the lead list."))}
-                    {radio(Kind::Filter, "Leads matching a filter", "By website or WhatsApp status, stage, place, category or tag.")}
+                    {radio(Kind::Filter, "Leads matching a filter", "By website or WhatsApp status, stage, place, category, tag, import or what happened so far.")}
                     {radio(Kind::Segment, "A saved segment", "Read again when the campaign starts, so new matching leads are included.")}
                     {radio(Kind::Numbers, "Pasted numbers", "A list of phone numbers, matched to your leads.")}
                 </div>
@@ -336,11 +338,152 @@ fn FilterEditor(wiz: Wizard) -> impl IntoView {
                 {text_input("filter-category", "Category", initial.category, |f, v| f.category = v)}
                 {text_input("filter-tag", "Tag", initial.tag, |f, v| f.tag = v)}
             </div>
+            <MoreFilters wiz filter />
             <p class="muted small">{move || {
                 let summary = filter.with(LeadFilter::summary);
                 if summary.is_empty() { "Every lead in the workspace.".to_owned() } else { format!("Leads with {summary}.") }
             }}</p>
         </div>
+    }
+}
+
+/// "yes" / "no" / "" (any) for a select, and back.
+fn yes_no_value(value: Option<bool>) -> &'static str {
+    match value {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
+    }
+}
+
+fn parse_yes_no(value: &str) -> Option<bool> {
+    match value {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// The filters a campaign narrows by less often — the import the leads came from, when they
+/// were added, and what happened with them so far — folded away until one is set, like the
+/// lead list's.
+#[component]
+fn MoreFilters(wiz: Wizard, filter: Memo<LeadFilter>) -> impl IntoView {
+    let workspace = wiz.workspace;
+    let zone = super::workspace_zone();
+    let imports = Resource::new(move || workspace, imports);
+    let initial = filter.get_untracked();
+    let opened = initial.import_id.is_some()
+        || initial.created_from.is_some()
+        || initial.created_to.is_some()
+        || initial.quiet_days.is_some()
+        || [
+            initial.messaged,
+            initial.replied,
+            initial.appointment,
+            initial.converted,
+        ]
+        .iter()
+        .any(Option::is_some);
+    let yes_no = move |id: &'static str,
+                       label: &'static str,
+                       [yes, no]: [&'static str; 2],
+                       get: fn(&LeadFilter) -> Option<bool>,
+                       set: fn(&mut LeadFilter, Option<bool>)| {
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <select id=id name=id prop:value=move || filter.with(|f| yes_no_value(get(f)))
+                    on:change=move |ev| {
+                        let value = parse_yes_no(&event_target_value(&ev));
+                        edit_filter(wiz, |f| set(f, value));
+                    }>
+                    <option value="">"Any"</option>
+                    <option value="yes">{yes}</option>
+                    <option value="no">{no}</option>
+                </select>
+            </div>
+        }
+    };
+    let date = move |id: &'static str,
+                     label: &'static str,
+                     get: fn(&LeadFilter) -> Option<NaiveDate>,
+                     set: fn(&mut LeadFilter, Option<NaiveDate>)| {
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id name=id type="date"
+                    prop:value=move || filter.with(|f| get(f).map(|d| d.to_string()).unwrap_or_default())
+                    on:change=move |ev| {
+                        let value = NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d").ok();
+                        edit_filter(wiz, |f| set(f, value));
+                    } />
+            </div>
+        }
+    };
+    view! {
+        <details class="more-filters" open=opened>
+            <summary>"More filters"</summary>
+            <div class="grid-2">
+                <div class="field">
+                    <label for="filter-import">"Import"</label>
+                    <Suspense fallback=|| view! { <select id="filter-import" disabled=true><option>"Loading…"</option></select> }>
+                        {move || {
+                            let zone = zone.clone();
+                            Suspend::new(async move {
+                                // Without the list the choice cannot be made, but the rest of the
+                                // filter still can: the select keeps only "Any".
+                                let rows = imports.await.unwrap_or_default();
+                                view! {
+                                    <select id="filter-import" name="import"
+                                        prop:value=move || filter.with(|f| f.import_id.map(|id| id.to_string()).unwrap_or_default())
+                                        on:change=move |ev| {
+                                            let value = event_target_value(&ev).parse::<Uuid>().ok();
+                                            edit_filter(wiz, |f| f.import_id = value);
+                                        }>
+                                        <option value="">"Any import"</option>
+                                        {rows.into_iter().map(|r| {
+                                            let label = format!(
+                                                "{} · {} · {} lead{}",
+                                                r.file_name,
+                                                zone.date_time(r.created_at),
+                                                grouped(u64::from(r.imported)),
+                                                if r.imported == 1 { "" } else { "s" },
+                                            );
+                                            let id = r.id;
+                                            view! {
+                                                <option value=id.to_string()
+                                                    selected=move || filter.with(|f| f.import_id == Some(id))>{label}</option>
+                                            }
+                                        }).collect_view()}
+                                    </select>
+                                }
+                            })
+                        }}
+                    </Suspense>
+                </div>
+                <div class="field">
+                    <label for="filter-quiet-days">"Not messaged in (days)"</label>
+                    <input id="filter-quiet-days" name="quiet_days" type="number" min="1"
+                        max=MAX_QUIET_DAYS.to_string() inputmode="numeric" placeholder="Any"
+                        prop:value=move || filter.with(|f| f.quiet_days.map(|d| d.to_string()).unwrap_or_default())
+                        on:input=move |ev| {
+                            let value = event_target_value(&ev)
+                                .trim()
+                                .parse::<u32>()
+                                .ok()
+                                .filter(|d| (1..=MAX_QUIET_DAYS).contains(d));
+                            edit_filter(wiz, |f| f.quiet_days = value);
+                        } />
+                </div>
+                {date("filter-created-from", "Added from", |f| f.created_from, |f, v| f.created_from = v)}
+                {date("filter-created-to", "Added to", |f| f.created_to, |f, v| f.created_to = v)}
+                {yes_no("filter-messaged", "Messaged", ["Messaged", "Never messaged"], |f| f.messaged, |f, v| f.messaged = v)}
+                {yes_no("filter-replied", "Answered", ["Answered", "Never answered"], |f| f.replied, |f, v| f.replied = v)}
+                {yes_no("filter-appointment", "Appointment", ["Booked", "None booked"], |f| f.appointment, |f, v| f.appointment = v)}
+                {yes_no("filter-converted", "Converted", ["Converted", "Not converted"], |f| f.converted, |f, v| f.converted = v)}
+            </div>
+        </details>
     }
 }
 
