@@ -4,7 +4,7 @@
 //! Each batch commits its leads, its row errors and the job's counters in one transaction, so
 //! `processed_rows` always says exactly which rows are stored: a job interrupted by a crash is
 //! picked up again from there. Batches are drafted (phones parsed) on the blocking pool one
-//! ahead of the batch being stored, and stored with plain multi-row `INSERT`s.
+//! ahead of the batch being stored, and stored with plain multi-row `INSERT`s written by hand.
 
 use super::store;
 use super::{ColumnMapping, ColumnTarget, ImportOptions, ImportStatus, LeadField, OnDuplicate};
@@ -15,7 +15,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, IntoIden, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, Set,
+    IdenStatic, QueryFilter, QuerySelect, Set, Statement, Value,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -309,19 +309,21 @@ pub const LEAD_COLUMNS: [lead::Column; 22] = [
     lead::Column::UpdatedAt,
 ];
 
-/// One new lead's values for [`LEAD_COLUMNS`]. Built as plain values rather than an
-/// `ActiveModel`: at 100,000 rows the per-field bookkeeping of active models is measurable.
-fn new_lead_values(
+/// Appends one new lead's values for [`LEAD_COLUMNS`] to a statement's values. Plain values
+/// rather than an `ActiveModel` or a query builder: at 100,000 rows the per-field bookkeeping of
+/// either is measurable.
+fn push_new_lead_values(
+    values: &mut Vec<Value>,
     id: Uuid,
     workspace: WorkspaceId,
     import_id: Uuid,
     draft: &LeadDraft,
     now: chrono::DateTime<Utc>,
-) -> Vec<Expr> {
+) {
     let custom = (!draft.custom.is_empty())
         .then(|| serde_json::to_string(&draft.custom).ok())
         .flatten();
-    vec![
+    values.extend([
         id.into(),
         workspace.0.into(),
         draft.name.clone().into(),
@@ -344,7 +346,38 @@ fn new_lead_values(
         Some(import_id).into(),
         now.into(),
         now.into(),
-    ]
+    ]);
+}
+
+/// `INSERT INTO leads (…) VALUES (…), … ON CONFLICT (workspace_id, phone_e164) DO NOTHING` for
+/// `rows` leads, with the backend's placeholders.
+fn insert_leads_sql(backend: DbBackend, rows: usize) -> String {
+    use std::fmt::Write;
+    let width = LEAD_COLUMNS.len();
+    let columns = LEAD_COLUMNS
+        .iter()
+        .map(|c| format!("\"{}\"", c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut sql = String::with_capacity(96 + columns.len() + rows * width * 7);
+    let _ = write!(sql, "INSERT INTO \"leads\" ({columns}) VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..width {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            match backend {
+                DbBackend::Postgres => {
+                    let _ = write!(sql, "${}", row * width + column + 1);
+                }
+                _ => sql.push('?'),
+            }
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (\"workspace_id\", \"phone_e164\") DO NOTHING");
+    sql
 }
 
 /// Most bind parameters one statement may carry: SQLite's limit (32,766 since 3.32) and
@@ -386,33 +419,50 @@ where
     Ok(())
 }
 
-/// Inserts new leads, skipping those whose phone is already a lead of the workspace (the unique
-/// `(workspace_id, phone_e164)` index); returns the ids of the leads inserted.
+/// Inserts the planned leads, skipping those whose phone is already a lead of the workspace
+/// (the unique `(workspace_id, phone_e164)` index); returns the ids of the leads inserted.
+///
+/// The statements are written here rather than by the query builder, which copies every value
+/// once more, and without `RETURNING`: a statement that inserted all its rows (the usual case)
+/// says so in its count, and only one that skipped some asks which of its new ids went in.
 async fn insert_leads(
     db: &impl ConnectionTrait,
-    rows: Vec<Vec<Expr>>,
+    spec: &JobSpec,
+    planned: &[(Uuid, u32, LeadDraft)],
+    now: chrono::DateTime<Utc>,
 ) -> Result<HashSet<Uuid>, AppError> {
-    let per_statement = max_parameters(db.get_database_backend()) / LEAD_COLUMNS.len();
-    let mut rows = rows.into_iter().peekable();
-    let mut inserted = HashSet::new();
-    while rows.peek().is_some() {
-        let mut insert = Query::insert();
-        insert
-            .into_table(lead::Entity)
-            .columns(LEAD_COLUMNS)
-            .on_conflict(
-                OnConflict::columns([lead::Column::WorkspaceId, lead::Column::PhoneE164])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .returning_col(lead::Column::Id);
-        for values in rows.by_ref().take(per_statement) {
-            insert
-                .values(values)
-                .map_err(|e| AppError::internal("building the leads insert", e))?;
+    let backend = db.get_database_backend();
+    let per_statement = max_parameters(backend) / LEAD_COLUMNS.len();
+    let full_sql = insert_leads_sql(backend, per_statement);
+    let statement = |chunk: &[(Uuid, u32, LeadDraft)]| {
+        let mut values = Vec::with_capacity(chunk.len() * LEAD_COLUMNS.len());
+        for (id, _, draft) in chunk {
+            push_new_lead_values(&mut values, *id, spec.workspace, spec.id, draft, now);
         }
-        for row in db.query_all(&insert).await? {
-            inserted.insert(row.try_get::<Uuid>("", "id")?);
+        let sql = if chunk.len() == per_statement {
+            full_sql.clone()
+        } else {
+            insert_leads_sql(backend, chunk.len())
+        };
+        Statement::from_sql_and_values(backend, sql, values)
+    };
+    let mut inserted = HashSet::with_capacity(planned.len());
+    for chunk in planned.chunks(per_statement) {
+        let done = db.execute_raw(statement(chunk)).await?;
+        let ids = chunk.iter().map(|(id, ..)| *id);
+        if done.rows_affected() == chunk.len() as u64 {
+            inserted.extend(ids);
+        } else {
+            inserted.extend(
+                lead::Entity::find()
+                    .select_only()
+                    .column(lead::Column::Id)
+                    .filter(lead::Column::WorkspaceId.eq(spec.workspace.0))
+                    .filter(lead::Column::Id.is_in(ids))
+                    .into_tuple::<Uuid>()
+                    .all(db)
+                    .await?,
+            );
         }
     }
     Ok(inserted)
@@ -740,11 +790,7 @@ async fn store_batch(
         }
         planned.push((Uuid::now_v7(), row, draft));
     }
-    let values = planned
-        .iter()
-        .map(|(id, _, draft)| new_lead_values(*id, spec.workspace, spec.id, draft, now))
-        .collect();
-    let inserted = insert_leads(&txn, values).await?;
+    let inserted = insert_leads(&txn, spec, &planned, now).await?;
     let mut tags: Vec<Vec<Expr>> = Vec::new();
     let mut skipped = Vec::new();
     for (id, row, draft) in planned {
