@@ -42,7 +42,7 @@ pub use error::ImportError;
 pub use model::*;
 #[cfg(feature = "ssr")]
 pub use phone::{NormalizedPhone, PhoneError, PhoneKind, normalize_phone};
-pub use query::{LeadQuery, MAX_QUIET_DAYS};
+pub use query::{LeadQuery, MAX_QUIET_DAYS, read_yes_no, yes_no_text};
 #[cfg(feature = "ssr")]
 pub use read::{FileFormat, ReadOptions, SourceRow, SourceTable, read_table};
 

@@ -66,27 +66,34 @@ fn list<T>(
     out
 }
 
-/// `yes`/`no` (or `true`/`false`), naming the field otherwise.
-fn yes_no(field: &str, label: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<bool> {
+/// A yes/no choice as a form sends it: `yes`/`no` (or `true`/`false`), empty for "any"
+/// (`Some(None)`); `None` for anything else.
+pub fn read_yes_no(value: &str) -> Option<Option<bool>> {
     match value.trim().to_ascii_lowercase().as_str() {
-        "" => None,
-        "yes" | "true" => Some(true),
-        "no" | "false" => Some(false),
-        _ => {
-            errors.push(FieldError::new(
-                field,
-                format!("{label} must be \"yes\" or \"no\"."),
-            ));
-            None
-        }
+        "" => Some(None),
+        "yes" | "true" => Some(Some(true)),
+        "no" | "false" => Some(Some(false)),
+        _ => None,
     }
 }
 
-fn yes_no_text(value: Option<bool>) -> String {
+/// [`read_yes_no`], naming the field when the value is neither.
+fn yes_no(field: &str, label: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<bool> {
+    read_yes_no(value).unwrap_or_else(|| {
+        errors.push(FieldError::new(
+            field,
+            format!("{label} must be \"yes\" or \"no\"."),
+        ));
+        None
+    })
+}
+
+/// A yes/no choice as a form shows it: `yes`, `no`, or empty for "any".
+pub fn yes_no_text(value: Option<bool>) -> &'static str {
     match value {
-        Some(true) => "yes".to_owned(),
-        Some(false) => "no".to_owned(),
-        None => String::new(),
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
     }
 }
 
@@ -158,17 +165,17 @@ impl LeadQuery {
             category: text(&filter.category),
             tag: text(&filter.tag),
             import: filter.import_id.map(|i| i.to_string()).unwrap_or_default(),
-            opted_out: yes_no_text(filter.opted_out),
+            opted_out: yes_no_text(filter.opted_out).to_owned(),
             created_from: filter
                 .created_from
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
             created_to: filter.created_to.map(|d| d.to_string()).unwrap_or_default(),
-            messaged: yes_no_text(filter.messaged),
-            replied: yes_no_text(filter.replied),
+            messaged: yes_no_text(filter.messaged).to_owned(),
+            replied: yes_no_text(filter.replied).to_owned(),
             quiet_days: filter.quiet_days.map(|d| d.to_string()).unwrap_or_default(),
-            appointment: yes_no_text(filter.appointment),
-            converted: yes_no_text(filter.converted),
+            appointment: yes_no_text(filter.appointment).to_owned(),
+            converted: yes_no_text(filter.converted).to_owned(),
             sort: if sort == LeadSort::default() {
                 String::new()
             } else {

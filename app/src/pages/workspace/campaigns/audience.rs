@@ -12,7 +12,9 @@ use crate::pages::workspace::lead::sleep_ms;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use shared::campaigns::{Audience, AudienceCount, AudienceSource, MAX_PASTED_NUMBERS};
-use shared::leads::{LeadFilter, MAX_QUIET_DAYS, Stage, WebsiteStatus, WhatsappStatus};
+use shared::leads::{
+    LeadFilter, MAX_QUIET_DAYS, Stage, WebsiteStatus, WhatsappStatus, read_yes_no, yes_no_text,
+};
 use shared::segments::SegmentDto;
 use uuid::Uuid;
 
@@ -347,23 +349,6 @@ fn FilterEditor(wiz: Wizard) -> impl IntoView {
     }
 }
 
-/// "yes" / "no" / "" (any) for a select, and back.
-fn yes_no_value(value: Option<bool>) -> &'static str {
-    match value {
-        Some(true) => "yes",
-        Some(false) => "no",
-        None => "",
-    }
-}
-
-fn parse_yes_no(value: &str) -> Option<bool> {
-    match value {
-        "yes" => Some(true),
-        "no" => Some(false),
-        _ => None,
-    }
-}
-
 /// The filters a campaign narrows by less often — the import the leads came from, when they
 /// were added, and what happened with them so far — folded away until one is set, like the
 /// lead list's.
@@ -393,9 +378,9 @@ fn MoreFilters(wiz: Wizard, filter: Memo<LeadFilter>) -> impl IntoView {
         view! {
             <div class="field">
                 <label for=id>{label}</label>
-                <select id=id name=id prop:value=move || filter.with(|f| yes_no_value(get(f)))
+                <select id=id name=id prop:value=move || filter.with(|f| yes_no_text(get(f)))
                     on:change=move |ev| {
-                        let value = parse_yes_no(&event_target_value(&ev));
+                        let value = read_yes_no(&event_target_value(&ev)).flatten();
                         edit_filter(wiz, |f| set(f, value));
                     }>
                     <option value="">"Any"</option>
