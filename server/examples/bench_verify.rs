@@ -115,7 +115,7 @@ fn arg(args: &[String], name: &str, default: usize) -> anyhow::Result<usize> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let urls = arg(&args, "--urls", 5_000)?;
+    let urls = arg(&args, "--urls", 10_000)?;
     let concurrency = arg(&args, "--concurrency", 128)?;
     let per_host = arg(&args, "--per-host", 2)?;
     let timeout = Duration::from_millis(arg(&args, "--timeout-ms", 2_000)? as u64);
