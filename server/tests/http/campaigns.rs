@@ -3,7 +3,7 @@
 //! preview for a real lead), launched and sent by the in-process dispatcher to completion with
 //! receipts; pause, resume and cancel taking effect; opted-out leads never messaged; failures
 //! retried, auto-pausing the campaign, and "retry failed"; the plan's messages a day; the
-//! live event stream; other workspaces kept out.
+//! live event stream; other workspaces kept out; pins and cards after their text.
 
 use crate::common::{Browser, TestApp};
 use crate::imports::{finished, start};
@@ -970,3 +970,190 @@ crate::both_backends!(
     campaign_isolation,
     other_workspaces_and_viewers_are_kept_out
 );
+
+/// Rows of a raw query, for the tables no server function shows whole.
+async fn rows(app: &TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {
+    app.db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// A location pin or a contact card carries no text: the rendered text goes first as a
+/// message of its own, then the pin or card; both are stored and on the lead's timeline, and
+/// the recipient points at the pin or card. With no text, only the card goes.
+async fn a_pin_or_card_goes_after_its_text(app: TestApp) {
+    let (graph_base, seen) = crate::whatsapp::graph().await;
+    let (browser, ws) = app
+        .user_with_workspace("Agency", "owner@pin.test", "pin")
+        .await;
+    import(
+        &browser,
+        "pin",
+        &ws,
+        "name,phone\nAmani Bakery,+254722000001\nBaraka Hardware,+254722000002\n",
+    )
+    .await;
+    let (status, created) = browser
+        .call_json(
+            "add_sender",
+            json!({"workspace": ws, "input": {
+                "name": "Official", "provider": "cloud_api",
+                "display_number": "+254 700 000 001", "base_url": graph_base, "account_ref": "111",
+                "secret": "good-token", "app_secret": "app-secret", "warmup": "warmed", "daily_cap": "100"
+            }}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let sender = created["sender"]["id"].as_str().unwrap().to_owned();
+
+    let mut pin = form("Visit us", &sender, "Hi {name}, we are here:", burst());
+    pin["variants"][0]["extra"] = json!({"kind": "location", "latitude": -1.28,
+        "longitude": 36.82, "name": "Office", "address": "Moi Avenue"});
+    let id = create_and_launch(&browser, &ws, &pin).await;
+    let done = until(&browser, &ws, &id, "completion", |c| {
+        c["status"] == "completed"
+    })
+    .await;
+    assert_eq!(done["counts"]["sent"], 2, "{done}");
+
+    // Each lead got the text, then the pin, once each.
+    let requests: Vec<Value> = seen
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, _, body)| body.clone())
+        .collect();
+    assert_eq!(requests.len(), 4, "{requests:?}");
+    for (to, name) in [
+        ("254722000001", "Amani Bakery"),
+        ("254722000002", "Baraka Hardware"),
+    ] {
+        let mine: Vec<&Value> = requests.iter().filter(|b| b["to"] == to).collect();
+        let kinds: Vec<&str> = mine.iter().map(|b| b["type"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["text", "location"], "{mine:?}");
+        assert_eq!(
+            mine[0]["text"]["body"],
+            format!("Hi {name}, we are here:"),
+            "{mine:?}"
+        );
+        assert_eq!(mine[1]["location"]["name"], "Office", "{mine:?}");
+    }
+
+    // Both messages stored as sent with the provider's ids; the recipient points at the pin.
+    let messages = rows(
+        &app,
+        "SELECT body, status, provider_message_id FROM messages WHERE direction = 'out' \
+         ORDER BY body",
+    )
+    .await;
+    let messages: Vec<(String, String, Option<String>)> = messages
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "body").unwrap(),
+                r.try_get("", "status").unwrap(),
+                r.try_get("", "provider_message_id").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(messages.len(), 4, "{messages:?}");
+    assert!(
+        messages.iter().all(|(_, status, id)| status == "sent"
+            && id.as_deref().is_some_and(|i| i.starts_with("wamid."))),
+        "{messages:?}"
+    );
+    let bodies: Vec<&str> = messages.iter().map(|(b, _, _)| b.as_str()).collect();
+    assert_eq!(
+        bodies,
+        [
+            "Hi Amani Bakery, we are here:",
+            "Hi Baraka Hardware, we are here:",
+            "Location: Office, Moi Avenue",
+            "Location: Office, Moi Avenue",
+        ]
+    );
+    let linked = rows(
+        &app,
+        "SELECT r.state, m.body FROM campaign_recipients r JOIN messages m ON m.id = r.message_id",
+    )
+    .await;
+    assert_eq!(linked.len(), 2);
+    for row in &linked {
+        assert_eq!(row.try_get::<String>("", "state").unwrap(), "sent");
+        assert_eq!(
+            row.try_get::<String>("", "body").unwrap(),
+            "Location: Office, Moi Avenue"
+        );
+    }
+    // Two "messaged" entries per lead on the timeline, one move to "contacted".
+    let events = rows(
+        &app,
+        "SELECT kind, COUNT(*) AS n FROM lead_events WHERE kind IN ('messaged', 'stage_changed') \
+         GROUP BY kind ORDER BY kind",
+    )
+    .await;
+    let events: Vec<(String, i64)> = events
+        .iter()
+        .map(|r| (r.try_get("", "kind").unwrap(), r.try_get("", "n").unwrap()))
+        .collect();
+    assert_eq!(
+        events,
+        [("messaged".to_owned(), 4), ("stage_changed".to_owned(), 2)],
+        "{events:?}"
+    );
+
+    // A worker that died after the claim, before the provider answered: whoever takes the
+    // sender over marks the text and the pin `unknown`, so neither is sent again on its own.
+    exec(&app, "UPDATE campaign_recipients SET state = 'sending'").await;
+    exec(
+        &app,
+        "UPDATE messages SET status = 'sending' WHERE direction = 'out'",
+    )
+    .await;
+    let settled = shared::campaigns::store::settle_abandoned(
+        &app.db,
+        uuid::Uuid::parse_str(&sender).unwrap(),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(settled, 2);
+    let states = rows(
+        &app,
+        "SELECT status, COUNT(*) AS n FROM messages WHERE direction = 'out' GROUP BY status",
+    )
+    .await;
+    let states: Vec<(String, i64)> = states
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "status").unwrap(),
+                r.try_get("", "n").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(states, [("unknown".to_owned(), 4)], "{states:?}");
+
+    // A card with no text is the card alone.
+    let mut card = form("Our number", &sender, "", burst());
+    card["variants"][0]["extra"] =
+        json!({"kind": "contact", "name": "Ana", "phone": "+254700000001"});
+    let id = create_and_launch(&browser, &ws, &card).await;
+    let done = until(&browser, &ws, &id, "completion", |c| {
+        c["status"] == "completed"
+    })
+    .await;
+    assert_eq!(done["counts"]["sent"], 2, "{done}");
+    let requests = seen.requests.lock().unwrap().clone();
+    let kinds: Vec<&str> = requests[4..]
+        .iter()
+        .map(|(_, _, b)| b["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["contacts", "contacts"], "{requests:?}");
+}
+crate::both_backends!(pin_after_text, a_pin_or_card_goes_after_its_text);
