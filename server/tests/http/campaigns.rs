@@ -3,7 +3,8 @@
 //! preview for a real lead), launched and sent by the in-process dispatcher to completion with
 //! receipts; pause, resume and cancel taking effect; opted-out leads never messaged; failures
 //! retried, auto-pausing the campaign, and "retry failed"; the plan's messages a day; the
-//! live event stream; other workspaces kept out; pins and cards after their text.
+//! live event stream; other workspaces kept out; pins and cards after their text; recurring
+//! runs leaving `unknown` recipients alone.
 
 use crate::common::{Browser, TestApp};
 use crate::imports::{finished, start};
@@ -1157,3 +1158,61 @@ async fn a_pin_or_card_goes_after_its_text(app: TestApp) {
     assert_eq!(kinds, ["contacts", "contacts"], "{requests:?}");
 }
 crate::both_backends!(pin_after_text, a_pin_or_card_goes_after_its_text);
+
+/// A recipient whose send ended `unknown` (WhatsApp may have it) is not messaged again by the
+/// campaign's next run, as one that was sent is not.
+async fn a_recurring_run_leaves_unknown_recipients_alone(app: TestApp) {
+    let sim = simulator(quick()).await;
+    let (browser, ws) = app
+        .user_with_workspace("Agency", "owner@unknown.test", "unknown")
+        .await;
+    import(
+        &browser,
+        "unknown",
+        &ws,
+        "name,phone\nAmani Bakery,+254722000001\nBaraka Hardware,+254722000002\n",
+    )
+    .await;
+    let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
+    let sender = sender["id"].as_str().unwrap().to_owned();
+    let mut form = form("Daily hello", &sender, "Hi {name|there}!", burst());
+    form["kind"] = json!("recurring_daily");
+    form["start_at"] = json!((chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339());
+    let id = create_and_launch(&browser, &ws, &form).await;
+    run_due_now(&app, &id).await;
+    until(&browser, &ws, &id, "the first run", |c| {
+        c["run"] == 1 && c["status"] == "scheduled"
+    })
+    .await;
+    // As a take-over leaves a send whose worker died mid-call.
+    exec(
+        &app,
+        "UPDATE campaign_recipients SET state = 'unknown' WHERE lead_id IN \
+         (SELECT id FROM leads WHERE name = 'Baraka Hardware')",
+    )
+    .await;
+    run_due_now(&app, &id).await;
+    let second = until(&browser, &ws, &id, "the second run", |c| {
+        c["run"] == 2 && c["status"] == "scheduled"
+    })
+    .await;
+    assert_eq!(second["counts"]["unknown"], 1, "{second}");
+    let mut to: Vec<String> = delivered(&sim)
+        .await
+        .iter()
+        .map(|m| m["to"].as_str().unwrap().to_owned())
+        .collect();
+    to.sort_unstable();
+    assert_eq!(to, ["254722000001", "254722000002"], "one message each");
+    let page = call(
+        &browser,
+        "load_campaign_recipients",
+        json!({"workspace": ws, "campaign": id, "state": null, "after": null}),
+    )
+    .await;
+    assert_eq!(page["rows"].as_array().unwrap().len(), 2, "{page}");
+}
+crate::both_backends!(
+    recurring_unknown,
+    a_recurring_run_leaves_unknown_recipients_alone
+);

@@ -118,14 +118,26 @@ fn contacted_since(workspace: WorkspaceId, since: DateTime<Utc>) -> SelectStatem
         .into_query()
 }
 
-/// Leads this campaign already reached in an earlier run.
+/// Leads this campaign already reached in an earlier run — or may have: an `unknown` (or
+/// still `sending`) message may be on the lead's phone, and is never sent again on its own,
+/// so a later run must not send it either; "retry failed" with unknown ones is how the user
+/// says it did not arrive.
 fn reached_by(campaign: Uuid) -> SelectStatement {
     campaign_recipient::Entity::find()
         .select_only()
         .column(campaign_recipient::Column::LeadId)
         .filter(campaign_recipient::Column::CampaignId.eq(campaign))
-        .filter(campaign_recipient::Column::State.eq(RecipientState::Sent.as_str()))
+        .filter(campaign_recipient::Column::State.is_in(reached_states()))
         .into_query()
+}
+
+/// The recipient states that count as (maybe) reached, for [`reached_by`].
+fn reached_states() -> [&'static str; 3] {
+    [
+        RecipientState::Sent.as_str(),
+        RecipientState::Sending.as_str(),
+        RecipientState::Unknown.as_str(),
+    ]
 }
 
 /// The exclusions in the order they are counted; each step narrows the previous one.
