@@ -4,7 +4,7 @@
 //! receipts; pause, resume and cancel taking effect; opted-out leads never messaged; failures
 //! retried, auto-pausing the campaign, and "retry failed"; the plan's messages a day; the
 //! live event stream; other workspaces kept out; pins and cards after their text; recurring
-//! runs leaving `unknown` recipients alone.
+//! runs leaving `unknown` recipients alone; completion and cancellation notifications.
 
 use crate::common::{Browser, TestApp};
 use crate::imports::{finished, start};
@@ -1216,3 +1216,141 @@ crate::both_backends!(
     recurring_unknown,
     a_recurring_run_leaves_unknown_recipients_alone
 );
+
+/// What the test's webhook receiver saw: the signature header and the body.
+type Hits = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// A webhook receiver on loopback that keeps every POST.
+async fn webhook_receiver() -> (String, Hits) {
+    use axum::routing::post;
+    let hits = Hits::default();
+    let keep = hits.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        post(move |headers: axum::http::HeaderMap, body: String| {
+            let keep = keep.clone();
+            async move {
+                let signature = headers
+                    .get("x-leadloom-signature")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                keep.lock().unwrap().push((signature, body));
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind webhook");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/hook"), hits)
+}
+
+/// Points a campaign's webhook at `url` in its stored form. The form takes only https://
+/// addresses; the test's receiver speaks plain HTTP on loopback.
+async fn point_webhook_at(app: &TestApp, id: &str, url: &str) {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    use shared::db::entities::campaign;
+    let model = campaign::Entity::find_by_id(uuid::Uuid::parse_str(id).unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut form: Value = serde_json::from_str(&model.form).unwrap();
+    form["notify"]["webhook_url"] = json!(url);
+    let mut active: campaign::ActiveModel = model.into();
+    active.form = Set(form.to_string());
+    active.update(&app.db).await.unwrap();
+}
+
+/// A campaign that completes rings the bell and calls its webhook, signed with its key; a
+/// cancelled one rings the bell too.
+async fn completion_and_cancellation_notify(app: TestApp) {
+    let sim = simulator(quick()).await;
+    let (hook, hits) = webhook_receiver().await;
+    let (browser, ws) = app
+        .user_with_workspace("Agency", "owner@notify.test", "notify")
+        .await;
+    import(
+        &browser,
+        "notify",
+        &ws,
+        "name,phone\nAmani Bakery,+254722000001\nBaraka Hardware,+254722000002\n",
+    )
+    .await;
+    let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
+    let sender = sender["id"].as_str().unwrap().to_owned();
+    let mut form = form("Tell me", &sender, "Hi {name}", burst());
+    form["kind"] = json!("scheduled");
+    form["start_at"] = json!((chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339());
+    form["notify"] = json!({"email": false, "webhook_url": "https://hooks.example/leadloom"});
+    let id = create_and_launch(&browser, &ws, &form).await;
+    point_webhook_at(&app, &id, &hook).await;
+    run_due_now(&app, &id).await;
+    let done = until(&browser, &ws, &id, "completion", |c| {
+        c["status"] == "completed"
+    })
+    .await;
+    let key = done["webhook_key"].as_str().unwrap().to_owned();
+
+    let mut waited = 0;
+    while hits.lock().unwrap().is_empty() && waited < 100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    let hits = hits.lock().unwrap().clone();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    let (signature, body) = &hits[0];
+    assert_eq!(
+        signature,
+        &shared::crypto::sign_sha256(key.as_bytes(), body.as_bytes())
+    );
+    assert_ne!(
+        signature,
+        &shared::crypto::sign_sha256(b"another key", body.as_bytes())
+    );
+    let payload: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(payload["campaign_id"], id.as_str(), "{payload}");
+    assert_eq!(payload["status"], "completed", "{payload}");
+    assert!(
+        payload["message"]
+            .as_str()
+            .unwrap()
+            .contains("completed: 2 sent"),
+        "{payload}"
+    );
+    let feed = browser.call("notifications", &[("workspace", &ws)]).await.1;
+    let items = feed["items"].as_array().unwrap();
+    assert!(
+        items.iter().any(|n| n["message"]
+            .as_str()
+            .unwrap()
+            .contains("“Tell me” completed: 2 sent")
+            && n["link"] == format!("/w/notify/campaigns/{id}")),
+        "{feed}"
+    );
+
+    // Cancelling rings the bell as well.
+    let mut later = form.clone();
+    later["name"] = json!("Never mind");
+    later["notify"] = json!({"email": false, "webhook_url": null});
+    let second = create_and_launch(&browser, &ws, &later).await;
+    call(
+        &browser,
+        "cancel_campaign",
+        json!({"workspace": ws, "campaign": second}),
+    )
+    .await;
+    let feed = browser.call("notifications", &[("workspace", &ws)]).await.1;
+    assert!(
+        feed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["message"] == "Campaign “Never mind” was cancelled."),
+        "{feed}"
+    );
+}
+crate::both_backends!(notifications, completion_and_cancellation_notify);

@@ -26,7 +26,7 @@ use crate::whatsapp::provider::{ContactCard, Content, MediaKind, ProviderError, 
 use crate::whatsapp::senders::{daily_cap, pause_for, provider_failure};
 use crate::whatsapp::{MessageStatus, attachments};
 use crate::workspaces::store as workspaces;
-use crate::{AppError, UserId, WorkspaceId};
+use crate::{AppError, WorkspaceId};
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::StreamExt;
 use sea_orm::sea_query::Expr;
@@ -179,7 +179,7 @@ impl Dispatcher {
                 return Ok(());
             }
             let ws = workspaces::find(db, workspace).await?;
-            let Some(choice) = pick_campaign(db, workspace, sender_id, now).await? else {
+            let Some(choice) = pick_campaign(&self.svc, workspace, sender_id, now).await? else {
                 return Ok(());
             };
             let campaign = match choice {
@@ -953,31 +953,13 @@ pub async fn auto_pause(
         .await?;
     if paused.rows_affected == 1 {
         tracing::warn!(campaign = %campaign.id, "campaign paused itself: {reason}");
-        tell(
+        super::notify::tell(
             svc,
             campaign,
             &format!("Campaign “{}”: {reason}", campaign.name),
         )
         .await?;
     }
-    Ok(())
-}
-
-/// In-app notifications to the campaign's creator and the workspace's managers.
-async fn tell(svc: &Services, campaign: &campaign::Model, text: &str) -> Result<(), AppError> {
-    let workspace = WorkspaceId(campaign.workspace_id);
-    let ws = workspaces::find(&svc.db, workspace).await?;
-    let link = format!("/w/{}/campaigns/{}", ws.slug, campaign.id);
-    let mut people: Vec<UserId> = workspaces::managers(&svc.db, workspace).await?;
-    if let Some(creator) = campaign.created_by.map(UserId)
-        && !people.contains(&creator)
-    {
-        people.push(creator);
-    }
-    for person in people {
-        crate::notifications::store::notify(&svc.db, workspace, person, text, Some(&link)).await?;
-    }
-    super::notify::deliver(svc, campaign, text).await;
     Ok(())
 }
 
@@ -1065,11 +1047,12 @@ enum Pick {
 /// The oldest running campaign this sender sends for that has a recipient due; completes
 /// those with nothing left. `None`: the sender has nothing to do.
 async fn pick_campaign(
-    db: &DatabaseConnection,
+    svc: &Services,
     workspace: WorkspaceId,
     sender: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Option<Pick>, AppError> {
+    let db = &svc.db;
     let mine = campaign_sender::Entity::find()
         .filter(campaign_sender::Column::SenderId.eq(sender))
         .filter(campaign_sender::Column::WorkspaceId.eq(workspace.0))
@@ -1088,7 +1071,7 @@ async fn pick_campaign(
         match store::next_due(db, campaign.id).await? {
             None => {
                 if !store::has_open(db, campaign.id).await? {
-                    complete(db, &campaign, now).await?;
+                    complete(svc, &campaign, now).await?;
                 }
             }
             Some(None) => return Ok(Some(Pick::Due(campaign))),
@@ -1100,12 +1083,14 @@ async fn pick_campaign(
 }
 
 /// Ends a run with nothing left: the totals are recorded; a recurring campaign waits for its
-/// next run, any other completes. Conditional on `running`, so two workers end it once.
+/// next run, any other completes. Conditional on `running`, so two workers end it once — and
+/// only the one that ended it tells the campaign's people (bell, e-mail, webhook).
 pub async fn complete(
-    db: &DatabaseConnection,
+    svc: &Services,
     model: &campaign::Model,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
+    let db = &svc.db;
     let counts = store::counts(db, WorkspaceId(model.workspace_id), model).await?;
     let kind = CampaignKind::parse(&model.kind).unwrap_or_default();
     let form: CampaignForm = serde_json::from_str(&model.form).unwrap_or_default();
@@ -1138,6 +1123,14 @@ pub async fn complete(
         == 1;
     if done {
         tracing::info!(campaign = %model.id, sent = counts.sent, failed = counts.failed, "campaign run completed");
+        let mut ended = model.clone();
+        ended.status = status.as_str().into();
+        let text = super::notify::completion_text(&ended, &counts, next_at, &tz);
+        // The run has ended whatever happens here; a notification that cannot be written is
+        // logged rather than undoing or repeating that.
+        if let Err(error) = super::notify::tell(svc, &ended, &text).await {
+            tracing::warn!(campaign = %model.id, %error, "completion notification not stored");
+        }
     }
     Ok(done)
 }
