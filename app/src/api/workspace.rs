@@ -78,6 +78,9 @@ pub struct WorkspaceShell {
     pub user: CurrentUser,
     pub workspace: WorkspaceSummary,
     pub permissions: Vec<Permission>,
+    /// Whether this deployment sends e-mail (SMTP is configured): pages offer e-mail (the
+    /// campaign wizard's "notify me by e-mail") only when it would go out.
+    pub email_enabled: bool,
 }
 
 impl WorkspaceShell {
@@ -108,6 +111,7 @@ pub async fn load_shell(slug: String) -> ApiResult<WorkspaceShell> {
                 user,
                 workspace,
                 permissions,
+                email_enabled: svc.mailer.is_some(),
             })
         }
         .await,

@@ -3,7 +3,8 @@
 //! preview for a real lead), launched and sent by the in-process dispatcher to completion with
 //! receipts; pause, resume and cancel taking effect; opted-out leads never messaged; failures
 //! retried, auto-pausing the campaign, and "retry failed"; the plan's messages a day; the
-//! live event stream; other workspaces kept out.
+//! live event stream; other workspaces kept out; pins and cards after their text; recurring
+//! runs leaving `unknown` recipients alone; completion and cancellation notifications.
 
 use crate::common::{Browser, TestApp};
 use crate::imports::{finished, start};
@@ -970,3 +971,386 @@ crate::both_backends!(
     campaign_isolation,
     other_workspaces_and_viewers_are_kept_out
 );
+
+/// Rows of a raw query, for the tables no server function shows whole.
+async fn rows(app: &TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {
+    app.db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// A location pin or a contact card carries no text: the rendered text goes first as a
+/// message of its own, then the pin or card; both are stored and on the lead's timeline, and
+/// the recipient points at the pin or card. With no text, only the card goes.
+async fn a_pin_or_card_goes_after_its_text(app: TestApp) {
+    let (graph_base, seen) = crate::whatsapp::graph().await;
+    let (browser, ws) = app
+        .user_with_workspace("Agency", "owner@pin.test", "pin")
+        .await;
+    import(
+        &browser,
+        "pin",
+        &ws,
+        "name,phone\nAmani Bakery,+254722000001\nBaraka Hardware,+254722000002\n",
+    )
+    .await;
+    let (status, created) = browser
+        .call_json(
+            "add_sender",
+            json!({"workspace": ws, "input": {
+                "name": "Official", "provider": "cloud_api",
+                "display_number": "+254 700 000 001", "base_url": graph_base, "account_ref": "111",
+                "secret": "good-token", "app_secret": "app-secret", "warmup": "warmed", "daily_cap": "100"
+            }}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let sender = created["sender"]["id"].as_str().unwrap().to_owned();
+
+    let mut pin = form("Visit us", &sender, "Hi {name}, we are here:", burst());
+    pin["variants"][0]["extra"] = json!({"kind": "location", "latitude": -1.28,
+        "longitude": 36.82, "name": "Office", "address": "Moi Avenue"});
+    let id = create_and_launch(&browser, &ws, &pin).await;
+    let done = until(&browser, &ws, &id, "completion", |c| {
+        c["status"] == "completed"
+    })
+    .await;
+    assert_eq!(done["counts"]["sent"], 2, "{done}");
+
+    // Each lead got the text, then the pin, once each.
+    let requests: Vec<Value> = seen
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, _, body)| body.clone())
+        .collect();
+    assert_eq!(requests.len(), 4, "{requests:?}");
+    for (to, name) in [
+        ("254722000001", "Amani Bakery"),
+        ("254722000002", "Baraka Hardware"),
+    ] {
+        let mine: Vec<&Value> = requests.iter().filter(|b| b["to"] == to).collect();
+        let kinds: Vec<&str> = mine.iter().map(|b| b["type"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["text", "location"], "{mine:?}");
+        assert_eq!(
+            mine[0]["text"]["body"],
+            format!("Hi {name}, we are here:"),
+            "{mine:?}"
+        );
+        assert_eq!(mine[1]["location"]["name"], "Office", "{mine:?}");
+    }
+
+    // Both messages stored as sent with the provider's ids; the recipient points at the pin.
+    let messages = rows(
+        &app,
+        "SELECT body, status, provider_message_id FROM messages WHERE direction = 'out' \
+         ORDER BY body",
+    )
+    .await;
+    let messages: Vec<(String, String, Option<String>)> = messages
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "body").unwrap(),
+                r.try_get("", "status").unwrap(),
+                r.try_get("", "provider_message_id").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(messages.len(), 4, "{messages:?}");
+    assert!(
+        messages.iter().all(|(_, status, id)| status == "sent"
+            && id.as_deref().is_some_and(|i| i.starts_with("wamid."))),
+        "{messages:?}"
+    );
+    let bodies: Vec<&str> = messages.iter().map(|(b, _, _)| b.as_str()).collect();
+    assert_eq!(
+        bodies,
+        [
+            "Hi Amani Bakery, we are here:",
+            "Hi Baraka Hardware, we are here:",
+            "Location: Office, Moi Avenue",
+            "Location: Office, Moi Avenue",
+        ]
+    );
+    let linked = rows(
+        &app,
+        "SELECT r.state, m.body FROM campaign_recipients r JOIN messages m ON m.id = r.message_id",
+    )
+    .await;
+    assert_eq!(linked.len(), 2);
+    for row in &linked {
+        assert_eq!(row.try_get::<String>("", "state").unwrap(), "sent");
+        assert_eq!(
+            row.try_get::<String>("", "body").unwrap(),
+            "Location: Office, Moi Avenue"
+        );
+    }
+    // Two "messaged" entries per lead on the timeline, one move to "contacted".
+    let events = rows(
+        &app,
+        "SELECT kind, COUNT(*) AS n FROM lead_events WHERE kind IN ('messaged', 'stage_changed') \
+         GROUP BY kind ORDER BY kind",
+    )
+    .await;
+    let events: Vec<(String, i64)> = events
+        .iter()
+        .map(|r| (r.try_get("", "kind").unwrap(), r.try_get("", "n").unwrap()))
+        .collect();
+    assert_eq!(
+        events,
+        [("messaged".to_owned(), 4), ("stage_changed".to_owned(), 2)],
+        "{events:?}"
+    );
+
+    // A worker that died after the claim, before the provider answered: whoever takes the
+    // sender over marks the text and the pin `unknown`, so neither is sent again on its own.
+    exec(&app, "UPDATE campaign_recipients SET state = 'sending'").await;
+    exec(
+        &app,
+        "UPDATE messages SET status = 'sending' WHERE direction = 'out'",
+    )
+    .await;
+    let settled = shared::campaigns::store::settle_abandoned(
+        &app.db,
+        uuid::Uuid::parse_str(&sender).unwrap(),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(settled, 2);
+    let states = rows(
+        &app,
+        "SELECT status, COUNT(*) AS n FROM messages WHERE direction = 'out' GROUP BY status",
+    )
+    .await;
+    let states: Vec<(String, i64)> = states
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "status").unwrap(),
+                r.try_get("", "n").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(states, [("unknown".to_owned(), 4)], "{states:?}");
+
+    // A card with no text is the card alone.
+    let mut card = form("Our number", &sender, "", burst());
+    card["variants"][0]["extra"] =
+        json!({"kind": "contact", "name": "Ana", "phone": "+254700000001"});
+    let id = create_and_launch(&browser, &ws, &card).await;
+    let done = until(&browser, &ws, &id, "completion", |c| {
+        c["status"] == "completed"
+    })
+    .await;
+    assert_eq!(done["counts"]["sent"], 2, "{done}");
+    let requests = seen.requests.lock().unwrap().clone();
+    let kinds: Vec<&str> = requests[4..]
+        .iter()
+        .map(|(_, _, b)| b["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["contacts", "contacts"], "{requests:?}");
+}
+crate::both_backends!(pin_after_text, a_pin_or_card_goes_after_its_text);
+
+/// A recipient whose send ended `unknown` (WhatsApp may have it) is not messaged again by the
+/// campaign's next run, as one that was sent is not.
+async fn a_recurring_run_leaves_unknown_recipients_alone(app: TestApp) {
+    let sim = simulator(quick()).await;
+    let (browser, ws) = app
+        .user_with_workspace("Agency", "owner@unknown.test", "unknown")
+        .await;
+    import(
+        &browser,
+        "unknown",
+        &ws,
+        "name,phone\nAmani Bakery,+254722000001\nBaraka Hardware,+254722000002\n",
+    )
+    .await;
+    let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
+    let sender = sender["id"].as_str().unwrap().to_owned();
+    let mut form = form("Daily hello", &sender, "Hi {name|there}!", burst());
+    form["kind"] = json!("recurring_daily");
+    form["start_at"] = json!((chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339());
+    let id = create_and_launch(&browser, &ws, &form).await;
+    run_due_now(&app, &id).await;
+    until(&browser, &ws, &id, "the first run", |c| {
+        c["run"] == 1 && c["status"] == "scheduled"
+    })
+    .await;
+    // As a take-over leaves a send whose worker died mid-call.
+    exec(
+        &app,
+        "UPDATE campaign_recipients SET state = 'unknown' WHERE lead_id IN \
+         (SELECT id FROM leads WHERE name = 'Baraka Hardware')",
+    )
+    .await;
+    run_due_now(&app, &id).await;
+    let second = until(&browser, &ws, &id, "the second run", |c| {
+        c["run"] == 2 && c["status"] == "scheduled"
+    })
+    .await;
+    assert_eq!(second["counts"]["unknown"], 1, "{second}");
+    let mut to: Vec<String> = delivered(&sim)
+        .await
+        .iter()
+        .map(|m| m["to"].as_str().unwrap().to_owned())
+        .collect();
+    to.sort_unstable();
+    assert_eq!(to, ["254722000001", "254722000002"], "one message each");
+    let page = call(
+        &browser,
+        "load_campaign_recipients",
+        json!({"workspace": ws, "campaign": id, "state": null, "after": null}),
+    )
+    .await;
+    assert_eq!(page["rows"].as_array().unwrap().len(), 2, "{page}");
+}
+crate::both_backends!(
+    recurring_unknown,
+    a_recurring_run_leaves_unknown_recipients_alone
+);
+
+/// What the test's webhook receiver saw: the signature header and the body.
+type Hits = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// A webhook receiver on loopback that keeps every POST.
+async fn webhook_receiver() -> (String, Hits) {
+    use axum::routing::post;
+    let hits = Hits::default();
+    let keep = hits.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        post(move |headers: axum::http::HeaderMap, body: String| {
+            let keep = keep.clone();
+            async move {
+                let signature = headers
+                    .get("x-leadloom-signature")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                keep.lock().unwrap().push((signature, body));
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind webhook");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/hook"), hits)
+}
+
+/// Points a campaign's webhook at `url` in its stored form. The form takes only https://
+/// addresses; the test's receiver speaks plain HTTP on loopback.
+async fn point_webhook_at(app: &TestApp, id: &str, url: &str) {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    use shared::db::entities::campaign;
+    let model = campaign::Entity::find_by_id(uuid::Uuid::parse_str(id).unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut form: Value = serde_json::from_str(&model.form).unwrap();
+    form["notify"]["webhook_url"] = json!(url);
+    let mut active: campaign::ActiveModel = model.into();
+    active.form = Set(form.to_string());
+    active.update(&app.db).await.unwrap();
+}
+
+/// A campaign that completes rings the bell and calls its webhook, signed with its key; a
+/// cancelled one rings the bell too.
+async fn completion_and_cancellation_notify(app: TestApp) {
+    let sim = simulator(quick()).await;
+    let (hook, hits) = webhook_receiver().await;
+    let (browser, ws) = app
+        .user_with_workspace("Agency", "owner@notify.test", "notify")
+        .await;
+    import(
+        &browser,
+        "notify",
+        &ws,
+        "name,phone\nAmani Bakery,+254722000001\nBaraka Hardware,+254722000002\n",
+    )
+    .await;
+    let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
+    let sender = sender["id"].as_str().unwrap().to_owned();
+    let mut form = form("Tell me", &sender, "Hi {name}", burst());
+    form["kind"] = json!("scheduled");
+    form["start_at"] = json!((chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339());
+    form["notify"] = json!({"email": false, "webhook_url": "https://hooks.example/leadloom"});
+    let id = create_and_launch(&browser, &ws, &form).await;
+    point_webhook_at(&app, &id, &hook).await;
+    run_due_now(&app, &id).await;
+    let done = until(&browser, &ws, &id, "completion", |c| {
+        c["status"] == "completed"
+    })
+    .await;
+    let key = done["webhook_key"].as_str().unwrap().to_owned();
+
+    let mut waited = 0;
+    while hits.lock().unwrap().is_empty() && waited < 100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    let hits = hits.lock().unwrap().clone();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    let (signature, body) = &hits[0];
+    assert_eq!(
+        signature,
+        &shared::crypto::sign_sha256(key.as_bytes(), body.as_bytes())
+    );
+    assert_ne!(
+        signature,
+        &shared::crypto::sign_sha256(b"another key", body.as_bytes())
+    );
+    let payload: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(payload["campaign_id"], id.as_str(), "{payload}");
+    assert_eq!(payload["status"], "completed", "{payload}");
+    assert!(
+        payload["message"]
+            .as_str()
+            .unwrap()
+            .contains("completed: 2 sent"),
+        "{payload}"
+    );
+    let feed = browser.call("notifications", &[("workspace", &ws)]).await.1;
+    let items = feed["items"].as_array().unwrap();
+    assert!(
+        items.iter().any(|n| n["message"]
+            .as_str()
+            .unwrap()
+            .contains("“Tell me” completed: 2 sent")
+            && n["link"] == format!("/w/notify/campaigns/{id}")),
+        "{feed}"
+    );
+
+    // Cancelling rings the bell as well.
+    let mut later = form.clone();
+    later["name"] = json!("Never mind");
+    later["notify"] = json!({"email": false, "webhook_url": null});
+    let second = create_and_launch(&browser, &ws, &later).await;
+    call(
+        &browser,
+        "cancel_campaign",
+        json!({"workspace": ws, "campaign": second}),
+    )
+    .await;
+    let feed = browser.call("notifications", &[("workspace", &ws)]).await.1;
+    assert!(
+        feed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["message"] == "Campaign “Never mind” was cancelled."),
+        "{feed}"
+    );
+}
+crate::both_backends!(notifications, completion_and_cancellation_notify);

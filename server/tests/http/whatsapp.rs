@@ -196,12 +196,12 @@ async fn gateway_adapter_speaks_to_the_simulator() {
 
 /// One request the Cloud API test server saw: `version/phone-number-id`, the Authorization
 /// header, the body.
-type Seen = (String, Option<String>, Value);
+pub(crate) type Seen = (String, Option<String>, Value);
 
 /// What the Cloud API test server saw.
 #[derive(Clone, Default)]
-struct Graph {
-    requests: Arc<Mutex<Vec<Seen>>>,
+pub(crate) struct Graph {
+    pub(crate) requests: Arc<Mutex<Vec<Seen>>>,
 }
 
 async fn graph_send(
@@ -265,7 +265,7 @@ async fn graph_number(Path((_, _)): Path<(String, String)>) -> Json<Value> {
     Json(json!({"display_phone_number":"+254 700 000 001","quality_rating":"GREEN","id":"111"}))
 }
 
-async fn graph() -> (String, Graph) {
+pub(crate) async fn graph() -> (String, Graph) {
     let state = Graph::default();
     let app = Router::new()
         .route("/{version}/{phone_id}/messages", post(graph_send))

@@ -154,6 +154,10 @@ async fn invitations_roles_and_plan_limits(app: TestApp) {
     let (owner, ws) = app
         .user_with_workspace("Owner", "owner@limits.test", "limits")
         .await;
+    // No SMTP here: pages do not offer e-mail (the campaign wizard's notification box).
+    let (status, shell) = owner.call("load_shell", &[("slug", "limits")]).await;
+    assert_eq!(status, StatusCode::OK, "{shell}");
+    assert_eq!(shell["email_enabled"], false, "{shell}");
 
     let (status, created) = owner
         .call(
@@ -367,6 +371,10 @@ async fn invitation_is_emailed_when_smtp_is_configured(backend: crate::common::B
     let (owner, ws) = app
         .user_with_workspace("Mailer Co", "owner@mail.test", "mailer-co")
         .await;
+    // Pages offer e-mail (the campaign wizard's notification box) only when it would go out.
+    let (status, shell) = owner.call("load_shell", &[("slug", "mailer-co")]).await;
+    assert_eq!(status, StatusCode::OK, "{shell}");
+    assert_eq!(shell["email_enabled"], true, "{shell}");
     let (status, created) = owner
         .call(
             "invite",

@@ -8,7 +8,9 @@
 //! provider is called. (3) One transaction records the answers: `sent`, a retry later,
 //! `failed`, or `unknown` when the provider did not answer (it may have the message). A worker
 //! that dies between (1) and (3) stops renewing its lease; whoever takes the lease next marks
-//! that sender's `sending` rows `unknown` — they are never sent again on their own.
+//! that sender's `sending` rows `unknown` — they are never sent again on their own. A location
+//! pin or contact card goes as two messages (its text, then the pin or card), both claimed in
+//! step (1).
 
 use super::model::{CampaignForm, CampaignKind, CampaignStatus, RecipientState, VariantExtra};
 use super::planner::{self, SenderPace, ThreadRandom};
@@ -24,7 +26,7 @@ use crate::whatsapp::provider::{ContactCard, Content, MediaKind, ProviderError, 
 use crate::whatsapp::senders::{daily_cap, pause_for, provider_failure};
 use crate::whatsapp::{MessageStatus, attachments};
 use crate::workspaces::store as workspaces;
-use crate::{AppError, UserId, WorkspaceId};
+use crate::{AppError, WorkspaceId};
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::StreamExt;
 use sea_orm::sea_query::Expr;
@@ -177,7 +179,7 @@ impl Dispatcher {
                 return Ok(());
             }
             let ws = workspaces::find(db, workspace).await?;
-            let Some(choice) = pick_campaign(db, workspace, sender_id, now).await? else {
+            let Some(choice) = pick_campaign(&self.svc, workspace, sender_id, now).await? else {
                 return Ok(());
             };
             let campaign = match choice {
@@ -312,11 +314,18 @@ impl Dispatcher {
         let calls = prepared.into_iter().map(|item| {
             let provider = Arc::clone(&provider);
             async move {
-                let outcome = match &item.content {
-                    Ok(content) => provider.send(&item.to, content).await,
-                    Err(problem) => Err(problem.clone()),
+                // The text first; the pin or card only once the text went, so the lead never
+                // gets a bare pin whose text failed, nor the two out of order.
+                let lead_in = match &item.lead_in {
+                    Some(lead_in) => Some(provider.send(&item.to, &lead_in.content).await),
+                    None => None,
                 };
-                (item, outcome, Utc::now())
+                let outcome = match (&lead_in, &item.content) {
+                    (Some(Err(error)), _) => Err(error.clone()),
+                    (_, Ok(content)) => provider.send(&item.to, content).await,
+                    (_, Err(problem)) => Err(problem.clone()),
+                };
+                (item, Answers { lead_in, outcome }, Utc::now())
             }
         });
         let results: Vec<_> = futures::stream::iter(calls)
@@ -379,49 +388,97 @@ impl Dispatcher {
                 })
                 .unwrap_or_default();
             let phone = lead.phone_e164.clone().unwrap_or_default();
+            // A pin's or card's own row says what it was, for the conversation and the
+            // timeline; its text is a message of its own (below).
+            let body = match variant.map(|v| &v.extra) {
+                Some(extra @ (VariantExtra::Location { .. } | VariantExtra::Contact { .. })) => {
+                    describe(extra)
+                }
+                _ => text.clone(),
+            };
+            let main_excerpt = excerpt(&body);
             let mut row = new_row(
                 sender,
                 Some(lead.id),
                 false,
                 &phone,
-                text.clone(),
+                body,
                 MessageStatus::Sending,
                 now,
             );
             row.campaign_id = Set(Some(campaign.id));
             row.variant = Set(i32::try_from(index).ok());
             let file = files.get(index).cloned().flatten();
+            // A pin or a card is a message of its own that carries no text: the text (and the
+            // file, with the text as its caption) goes first as a message of its own, then the
+            // pin or card, which is the recipient's message. Both rows are stored `sending` in
+            // this transaction, before any provider call, so a crash leaves them `unknown`.
+            let mut lead_in = None;
             let content = match (variant.map(|v| &v.extra), &file) {
                 (None, _) => Err(ProviderError::Unsupported("This campaign has no message.")),
                 (
-                    Some(VariantExtra::Location {
-                        latitude,
-                        longitude,
-                        name,
-                        address,
-                    }),
+                    Some(extra @ (VariantExtra::Location { .. } | VariantExtra::Contact { .. })),
                     _,
-                ) => Ok(Content::Location {
-                    latitude: *latitude,
-                    longitude: *longitude,
-                    name: name.clone(),
-                    address: address.clone(),
-                }),
-                (Some(VariantExtra::Contact { name, phone }), _) => Ok(Content::Contacts {
-                    cards: vec![ContactCard {
-                        formatted_name: name.clone(),
-                        phones: vec![phone.clone()],
-                    }],
-                }),
+                ) => {
+                    let lead_in_content = match &file {
+                        Some(file) => Some(media(&self.svc, file, &text, now)),
+                        None if !text.trim().is_empty() => {
+                            Some(Content::Text { body: text.clone() })
+                        }
+                        None => None,
+                    };
+                    if let Some(content) = lead_in_content {
+                        let mut text_row = new_row(
+                            sender,
+                            Some(lead.id),
+                            false,
+                            &phone,
+                            text.clone(),
+                            MessageStatus::Sending,
+                            now,
+                        );
+                        text_row.campaign_id = Set(Some(campaign.id));
+                        text_row.variant = Set(i32::try_from(index).ok());
+                        if let Some(file) = &file {
+                            attachments::attach_to(txn, file, &mut text_row).await?;
+                        }
+                        let message_id = match &text_row.id {
+                            sea_orm::ActiveValue::Set(id) => *id,
+                            _ => Uuid::now_v7(),
+                        };
+                        rows.push(text_row);
+                        lead_in = Some(LeadIn {
+                            message_id,
+                            excerpt: excerpt(&text),
+                            content,
+                        });
+                    }
+                    match extra {
+                        VariantExtra::Location {
+                            latitude,
+                            longitude,
+                            name,
+                            address,
+                        } => Ok(Content::Location {
+                            latitude: *latitude,
+                            longitude: *longitude,
+                            name: name.clone(),
+                            address: address.clone(),
+                        }),
+                        VariantExtra::Contact { name, phone } => Ok(Content::Contacts {
+                            cards: vec![ContactCard {
+                                formatted_name: name.clone(),
+                                phones: vec![phone.clone()],
+                            }],
+                        }),
+                        VariantExtra::None => {
+                            Err(ProviderError::Unsupported("This campaign has no message."))
+                        }
+                    }
+                }
                 (Some(VariantExtra::None), Some(file)) => {
                     attachments::attach_to(txn, file, &mut row).await?;
-                    Ok(Content::Media {
-                        kind: attachments::FileType::from_content_type(&file.content_type)
-                            .map_or(MediaKind::Document, attachments::FileType::media_kind),
-                        link: attachments::signed_link(&self.svc, file, now),
-                        caption: Some(text.clone()).filter(|c| !c.is_empty()),
-                        filename: Some(file.file_name.clone()),
-                    })
+                    Ok(media(&self.svc, file, &text, now))
                 }
                 (Some(VariantExtra::None), None) if text.trim().is_empty() => Err(
                     ProviderError::Unsupported("The message is empty for this lead."),
@@ -441,7 +498,8 @@ impl Dispatcher {
                 lead_id: lead.id,
                 lead_stage: lead.stage.clone(),
                 to: digits(&phone),
-                excerpt: excerpt(&text),
+                excerpt: main_excerpt,
+                lead_in,
                 content,
             });
         }
@@ -462,7 +520,7 @@ impl Dispatcher {
         sender: &sender::Model,
         campaign: &campaign::Model,
         form: &CampaignForm,
-        results: Vec<(Prepared, Result<Sent, ProviderError>, DateTime<Utc>)>,
+        results: Vec<(Prepared, Answers, DateTime<Utc>)>,
     ) -> Result<BatchOutcome, AppError> {
         let db = &self.svc.db;
         let strategy = &form.strategy;
@@ -472,28 +530,64 @@ impl Dispatcher {
         // This batch's sends as the auto-pause sees them: a provider failure is one; an
         // unreachable provider (the message may be there) is not counted against the number.
         let mut outcomes = Vec::with_capacity(results.len());
-        let mut sent: Vec<(Uuid, String, &Prepared)> = Vec::new();
+        // Every message that went (a text before its pin or card included), and the
+        // recipients whose last message went.
+        let mut went: Vec<Went> = Vec::new();
+        let mut sent: Vec<i64> = Vec::new();
         let mut pausing: Option<ProviderError> = None;
         let mut failures_in_row = 0u32;
         let mut successes = 0u32;
         let mut rate_limited_until: Option<DateTime<Utc>> = None;
-        for (item, outcome, at) in &results {
-            match outcome {
+        for (item, answers, at) in &results {
+            // The message the outcome is about: the recipient's own, or its text when that
+            // failed and the pin or card was never tried.
+            let mut message_id = item.message_id;
+            // Once the text went, sending again would repeat it: no retry, and a rate limit
+            // on the pin or card is a failure rather than a requeue.
+            let mut text_went = false;
+            match (&answers.lead_in, &item.lead_in) {
+                (Some(Ok(answer)), Some(lead_in)) => {
+                    text_went = true;
+                    went.push(Went {
+                        message_id: lead_in.message_id,
+                        provider_id: answer.provider_message_id.clone(),
+                        lead_id: item.lead_id,
+                        lead_stage: &item.lead_stage,
+                        excerpt: &lead_in.excerpt,
+                    });
+                }
+                (Some(Err(_)), Some(lead_in)) => {
+                    // The pin or card never went: its row goes, and the recipient points at
+                    // the text, whose outcome is the recipient's.
+                    message::Entity::delete_by_id(item.message_id)
+                        .exec(&txn)
+                        .await?;
+                    store::relink(&txn, campaign.id, item.position, lead_in.message_id).await?;
+                    message_id = lead_in.message_id;
+                }
+                _ => {}
+            }
+            match &answers.outcome {
                 Ok(answer) => {
                     attempted.push(*at);
                     outcomes.push(super::Outcome::Sent);
                     successes += 1;
                     failures_in_row = 0;
-                    sent.push((item.message_id, answer.provider_message_id.clone(), item));
+                    went.push(Went {
+                        message_id,
+                        provider_id: answer.provider_message_id.clone(),
+                        lead_id: item.lead_id,
+                        lead_stage: &item.lead_stage,
+                        excerpt: &item.excerpt,
+                    });
+                    sent.push(item.position);
                 }
-                Err(ProviderError::RateLimited { retry_after }) => {
+                Err(ProviderError::RateLimited { retry_after }) if !text_went => {
                     let wait = retry_after
                         .and_then(|d| TimeDelta::from_std(d).ok())
                         .unwrap_or(RATE_LIMIT_WAIT);
                     rate_limited_until = Some(now + wait);
-                    message::Entity::delete_by_id(item.message_id)
-                        .exec(&txn)
-                        .await?;
+                    message::Entity::delete_by_id(message_id).exec(&txn).await?;
                     store::requeue(
                         &txn,
                         campaign.id,
@@ -506,6 +600,12 @@ impl Dispatcher {
                     .await?;
                 }
                 Err(error) => {
+                    if let ProviderError::RateLimited { retry_after } = error {
+                        let wait = retry_after
+                            .and_then(|d| TimeDelta::from_std(d).ok())
+                            .unwrap_or(RATE_LIMIT_WAIT);
+                        rate_limited_until = Some(now + wait);
+                    }
                     attempted.push(*at);
                     failures_in_row += 1;
                     let code = error.code();
@@ -529,13 +629,13 @@ impl Dispatcher {
                             message::Column::FailedAt,
                             Expr::value((!unknown).then_some(*at)),
                         )
-                        .filter(message::Column::Id.eq(item.message_id))
+                        .filter(message::Column::Id.eq(message_id))
                         .exec(&txn)
                         .await?;
                     if error.pauses_sender() {
                         pausing.get_or_insert_with(|| error.clone());
                     }
-                    let retry = matches!(error, ProviderError::Rejected { .. })
+                    let retry = (!text_went && matches!(error, ProviderError::Rejected { .. }))
                         .then(|| planner::retry_delay(strategy, item.attempt))
                         .flatten();
                     if unknown {
@@ -574,19 +674,10 @@ impl Dispatcher {
                 }
             }
         }
-        if !sent.is_empty() {
-            mark_sent(&txn, &sent, now).await?;
-            let positions: Vec<i64> = sent.iter().map(|(_, _, p)| p.position).collect();
-            store::finish(
-                &txn,
-                campaign.id,
-                &positions,
-                RecipientState::Sent,
-                None,
-                now,
-            )
-            .await?;
-            record_on_leads(&txn, ws, sender, &sent, now).await?;
+        if !went.is_empty() {
+            mark_sent(&txn, &went, now).await?;
+            store::finish(&txn, campaign.id, &sent, RecipientState::Sent, None, now).await?;
+            record_on_leads(&txn, ws, sender, &went, now).await?;
         }
         update_sender_streak(
             &txn,
@@ -639,6 +730,73 @@ struct BatchOutcome {
     hold_until: Option<DateTime<Utc>>,
 }
 
+/// The provider's answers for one recipient: its text's (when it has one of its own) and its
+/// message's (the text's error when the text failed and the message was not tried).
+struct Answers {
+    lead_in: Option<Result<Sent, ProviderError>>,
+    outcome: Result<Sent, ProviderError>,
+}
+
+/// A message the provider took.
+struct Went<'a> {
+    message_id: Uuid,
+    provider_id: String,
+    lead_id: Uuid,
+    lead_stage: &'a str,
+    excerpt: &'a str,
+}
+
+/// The text (with its file, if any) that goes as a message of its own before a location pin
+/// or a contact card, which carry no text.
+struct LeadIn {
+    message_id: Uuid,
+    excerpt: String,
+    content: Content,
+}
+
+/// What a pin's or card's message row says.
+fn describe(extra: &VariantExtra) -> String {
+    match extra {
+        VariantExtra::Location {
+            latitude,
+            longitude,
+            name,
+            address,
+        } => {
+            let place = [name, address]
+                .into_iter()
+                .flatten()
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ");
+            if place.is_empty() {
+                format!("Location: {latitude}, {longitude}")
+            } else {
+                format!("Location: {place}")
+            }
+        }
+        VariantExtra::Contact { name, phone } => format!("Contact card: {name}, {phone}"),
+        VariantExtra::None => String::new(),
+    }
+}
+
+/// An uploaded file as the provider fetches it, with `text` as its caption.
+fn media(
+    svc: &Services,
+    file: &crate::db::entities::attachment::Model,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Content {
+    Content::Media {
+        kind: attachments::FileType::from_content_type(&file.content_type)
+            .map_or(MediaKind::Document, attachments::FileType::media_kind),
+        link: attachments::signed_link(svc, file, now),
+        caption: Some(text.to_owned()).filter(|c| !c.is_empty()),
+        filename: Some(file.file_name.clone()),
+    }
+}
+
 /// A claimed recipient ready for its provider call.
 struct Prepared {
     position: i64,
@@ -649,21 +807,29 @@ struct Prepared {
     /// Digits only.
     to: String,
     excerpt: String,
+    /// Its text, sent first as a message of its own (before a pin or a card).
+    lead_in: Option<LeadIn>,
     content: Result<Content, ProviderError>,
 }
 
 /// Stores the provider ids of sent messages (one statement for the batch).
 async fn mark_sent(
     db: &impl ConnectionTrait,
-    sent: &[(Uuid, String, &Prepared)],
+    sent: &[Went<'_>],
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let Some(((first_id, first_provider, _), rest)) = sent.split_first() else {
+    let Some((first, rest)) = sent.split_first() else {
         return Ok(());
     };
-    let mut case = Expr::case(message::Column::Id.eq(*first_id), first_provider.clone());
-    for (id, provider_id, _) in rest {
-        case = case.case(message::Column::Id.eq(*id), provider_id.clone());
+    let mut case = Expr::case(
+        message::Column::Id.eq(first.message_id),
+        first.provider_id.clone(),
+    );
+    for went in rest {
+        case = case.case(
+            message::Column::Id.eq(went.message_id),
+            went.provider_id.clone(),
+        );
     }
     message::Entity::update_many()
         .col_expr(message::Column::ProviderMessageId, case.into())
@@ -672,7 +838,7 @@ async fn mark_sent(
             Expr::value(MessageStatus::Sent.as_str()),
         )
         .col_expr(message::Column::SentAt, Expr::value(now))
-        .filter(message::Column::Id.is_in(sent.iter().map(|(id, _, _)| *id)))
+        .filter(message::Column::Id.is_in(sent.iter().map(|w| w.message_id)))
         .filter(message::Column::Status.is_in([
             MessageStatus::Sending.as_str(),
             MessageStatus::Unknown.as_str(),
@@ -687,26 +853,29 @@ async fn record_on_leads(
     db: &impl ConnectionTrait,
     ws: &workspace::Model,
     sender: &sender::Model,
-    sent: &[(Uuid, String, &Prepared)],
+    sent: &[Went<'_>],
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let mut events: Vec<lead_event::ActiveModel> = sent
         .iter()
-        .map(|(_, _, p)| {
+        .map(|w| {
             timeline(
                 ws.id,
-                p.lead_id,
+                w.lead_id,
                 TimelineKind::Messaged,
-                format!("Campaign, from {}: {}", sender.name, p.excerpt),
+                format!("Campaign, from {}: {}", sender.name, w.excerpt),
                 None,
             )
         })
         .collect();
-    let new_leads: Vec<Uuid> = sent
+    // A text and its pin are two messages to one lead: it moves (and says so) once.
+    let mut new_leads: Vec<Uuid> = sent
         .iter()
-        .filter(|(_, _, p)| p.lead_stage == Stage::New.as_str())
-        .map(|(_, _, p)| p.lead_id)
+        .filter(|w| w.lead_stage == Stage::New.as_str())
+        .map(|w| w.lead_id)
         .collect();
+    new_leads.sort_unstable();
+    new_leads.dedup();
     if !new_leads.is_empty() {
         let moved = lead::Entity::update_many()
             .col_expr(lead::Column::Stage, Expr::value(Stage::Contacted.as_str()))
@@ -784,31 +953,13 @@ pub async fn auto_pause(
         .await?;
     if paused.rows_affected == 1 {
         tracing::warn!(campaign = %campaign.id, "campaign paused itself: {reason}");
-        tell(
+        super::notify::tell(
             svc,
             campaign,
             &format!("Campaign “{}”: {reason}", campaign.name),
         )
         .await?;
     }
-    Ok(())
-}
-
-/// In-app notifications to the campaign's creator and the workspace's managers.
-async fn tell(svc: &Services, campaign: &campaign::Model, text: &str) -> Result<(), AppError> {
-    let workspace = WorkspaceId(campaign.workspace_id);
-    let ws = workspaces::find(&svc.db, workspace).await?;
-    let link = format!("/w/{}/campaigns/{}", ws.slug, campaign.id);
-    let mut people: Vec<UserId> = workspaces::managers(&svc.db, workspace).await?;
-    if let Some(creator) = campaign.created_by.map(UserId)
-        && !people.contains(&creator)
-    {
-        people.push(creator);
-    }
-    for person in people {
-        crate::notifications::store::notify(&svc.db, workspace, person, text, Some(&link)).await?;
-    }
-    super::notify::deliver(svc, campaign, text).await;
     Ok(())
 }
 
@@ -896,11 +1047,12 @@ enum Pick {
 /// The oldest running campaign this sender sends for that has a recipient due; completes
 /// those with nothing left. `None`: the sender has nothing to do.
 async fn pick_campaign(
-    db: &DatabaseConnection,
+    svc: &Services,
     workspace: WorkspaceId,
     sender: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Option<Pick>, AppError> {
+    let db = &svc.db;
     let mine = campaign_sender::Entity::find()
         .filter(campaign_sender::Column::SenderId.eq(sender))
         .filter(campaign_sender::Column::WorkspaceId.eq(workspace.0))
@@ -919,7 +1071,7 @@ async fn pick_campaign(
         match store::next_due(db, campaign.id).await? {
             None => {
                 if !store::has_open(db, campaign.id).await? {
-                    complete(db, &campaign, now).await?;
+                    complete(svc, &campaign, now).await?;
                 }
             }
             Some(None) => return Ok(Some(Pick::Due(campaign))),
@@ -931,12 +1083,14 @@ async fn pick_campaign(
 }
 
 /// Ends a run with nothing left: the totals are recorded; a recurring campaign waits for its
-/// next run, any other completes. Conditional on `running`, so two workers end it once.
+/// next run, any other completes. Conditional on `running`, so two workers end it once — and
+/// only the one that ended it tells the campaign's people (bell, e-mail, webhook).
 pub async fn complete(
-    db: &DatabaseConnection,
+    svc: &Services,
     model: &campaign::Model,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
+    let db = &svc.db;
     let counts = store::counts(db, WorkspaceId(model.workspace_id), model).await?;
     let kind = CampaignKind::parse(&model.kind).unwrap_or_default();
     let form: CampaignForm = serde_json::from_str(&model.form).unwrap_or_default();
@@ -969,6 +1123,14 @@ pub async fn complete(
         == 1;
     if done {
         tracing::info!(campaign = %model.id, sent = counts.sent, failed = counts.failed, "campaign run completed");
+        let mut ended = model.clone();
+        ended.status = status.as_str().into();
+        let text = super::notify::completion_text(&ended, &counts, next_at, &tz);
+        // The run has ended whatever happens here; a notification that cannot be written is
+        // logged rather than undoing or repeating that.
+        if let Err(error) = super::notify::tell(svc, &ended, &text).await {
+            tracing::warn!(campaign = %model.id, %error, "completion notification not stored");
+        }
     }
     Ok(done)
 }

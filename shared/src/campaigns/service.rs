@@ -894,12 +894,17 @@ pub async fn cancel(
     audit_in(&txn, ctx, AuditAction::CampaignCancelled, &model.name, meta).await?;
     txn.commit().await?;
     let model = find(&svc.db, ctx.workspace_id, id).await?;
-    notify::deliver(
+    // The cancel is committed: a bell that cannot be written is logged, not turned into an
+    // error for a request that did what it was asked.
+    if let Err(error) = notify::tell(
         svc,
         &model,
         &format!("Campaign “{}” was cancelled.", model.name),
     )
-    .await;
+    .await
+    {
+        tracing::warn!(campaign = %model.id, %error, "cancellation notification not stored");
+    }
     to_dto(svc, ctx, &ws, model).await
 }
 

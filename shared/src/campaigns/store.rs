@@ -118,14 +118,26 @@ fn contacted_since(workspace: WorkspaceId, since: DateTime<Utc>) -> SelectStatem
         .into_query()
 }
 
-/// Leads this campaign already reached in an earlier run.
+/// Leads this campaign already reached in an earlier run — or may have: an `unknown` (or
+/// still `sending`) message may be on the lead's phone, and is never sent again on its own,
+/// so a later run must not send it either; "retry failed" with unknown ones is how the user
+/// says it did not arrive.
 fn reached_by(campaign: Uuid) -> SelectStatement {
     campaign_recipient::Entity::find()
         .select_only()
         .column(campaign_recipient::Column::LeadId)
         .filter(campaign_recipient::Column::CampaignId.eq(campaign))
-        .filter(campaign_recipient::Column::State.eq(RecipientState::Sent.as_str()))
+        .filter(campaign_recipient::Column::State.is_in(reached_states()))
         .into_query()
+}
+
+/// The recipient states that count as (maybe) reached, for [`reached_by`].
+fn reached_states() -> [&'static str; 3] {
+    [
+        RecipientState::Sent.as_str(),
+        RecipientState::Sending.as_str(),
+        RecipientState::Unknown.as_str(),
+    ]
 }
 
 /// The exclusions in the order they are counted; each step narrows the previous one.
@@ -583,6 +595,27 @@ pub async fn requeue(
     Ok(())
 }
 
+/// Points a recipient at another of its messages: a pin's or card's text that failed (the pin
+/// or card was then never tried, and its row is gone).
+pub async fn relink(
+    db: &impl ConnectionTrait,
+    campaign: Uuid,
+    position: i64,
+    message: Uuid,
+) -> Result<(), AppError> {
+    campaign_recipient::Entity::update_many()
+        .col_expr(campaign_recipient::Column::MessageId, Expr::value(message))
+        .filter(campaign_recipient::Column::CampaignId.eq(campaign))
+        .filter(campaign_recipient::Column::Position.eq(position))
+        .filter(campaign_recipient::Column::State.is_in([
+            RecipientState::Sending.as_str(),
+            RecipientState::Unknown.as_str(),
+        ]))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Marks a sender's `sending` recipients (and their messages) `unknown`: called by a worker
 /// that just took the sender's lease from a holder that stopped renewing it, so whatever that
 /// holder had in flight may or may not have reached WhatsApp. Never re-sent on its own.
@@ -607,6 +640,38 @@ pub async fn settle_abandoned(
         .filter(message::Column::Status.eq(MessageStatus::Sending.as_str()))
         .exec(db)
         .await?;
+    // A pin's or card's text is a message of its own, written in the same claim but not
+    // linked from the recipient: the `sending` messages of this sender to the same lead in the
+    // same campaign. Few rows (one claim's), so the pairs are matched one by one.
+    let pairs: Vec<(Uuid, Uuid)> = campaign_recipient::Entity::find()
+        .select_only()
+        .column(campaign_recipient::Column::CampaignId)
+        .column(campaign_recipient::Column::LeadId)
+        .filter(campaign_recipient::Column::SenderId.eq(sender))
+        .filter(campaign_recipient::Column::State.eq(RecipientState::Sending.as_str()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for chunk in pairs.chunks(100) {
+        let mut any = sea_orm::Condition::any();
+        for (campaign, lead) in chunk {
+            any = any.add(
+                sea_orm::Condition::all()
+                    .add(message::Column::CampaignId.eq(*campaign))
+                    .add(message::Column::LeadId.eq(*lead)),
+            );
+        }
+        message::Entity::update_many()
+            .col_expr(
+                message::Column::Status,
+                Expr::value(MessageStatus::Unknown.as_str()),
+            )
+            .filter(message::Column::SenderId.eq(sender))
+            .filter(message::Column::Status.eq(MessageStatus::Sending.as_str()))
+            .filter(any)
+            .exec(db)
+            .await?;
+    }
     let result = campaign_recipient::Entity::update_many()
         .col_expr(
             campaign_recipient::Column::State,

@@ -627,6 +627,8 @@ fn ScheduleStep(
     let ctx = use_shell();
     let workspace = wiz.workspace;
     let can_launch = ctx.shell.can(Permission::CampaignsLaunch);
+    // Without SMTP no e-mail would go out: the box is offered only when one would.
+    let email_enabled = ctx.shell.email_enabled;
     let base = StoredValue::new(format!("/w/{}/campaigns", ctx.shell.workspace.slug));
     let toaster = use_toaster();
     let navigate = use_navigate();
@@ -793,10 +795,17 @@ fn ScheduleStep(
             <fieldset class="field">
                 <legend>"Notify me"</legend>
                 <label class="radio">
-                    <input type="checkbox" name="notify_email" checked=email
+                    <input type="checkbox" name="notify_email" checked={email && email_enabled}
+                        disabled={!email_enabled}
+                        aria-describedby={(!email_enabled).then_some("campaign-notify_email-hint")}
                         on:change=move |ev| { let on = event_target_checked(&ev); wiz.update("notify", |f| f.notify.email = on); } />
                     "By e-mail when it finishes or pauses itself"
                 </label>
+                {(!email_enabled).then(|| view! {
+                    <p class="field-hint" id="campaign-notify_email-hint">
+                        "E-mail is not set up on this server (no SMTP), so none would be sent; the bell and the webhook still tell you."
+                    </p>
+                })}
                 <div class="field" class:field-invalid=move || wiz.error("webhook_url").is_some()>
                     <label for="campaign-webhook_url">"Webhook URL (optional)"</label>
                     <input id="campaign-webhook_url" name="webhook_url" type="url" inputmode="url" placeholder="https://example.com/hooks/leadloom"
