@@ -481,6 +481,41 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
     let first = String::from_utf8_lossy(&first);
     assert!(first.starts_with("data: {"), "{first}");
     assert!(first.contains("\"completed\""), "{first}");
+
+    // The page's rates, every run together, over the recipients sent. Receipts can be lost:
+    // Amani's message has none but was answered (delivered), Baraka's has only its read
+    // receipt (delivered and read), Chai's none at all (sent only).
+    let by_lead = |name: &str| format!("lead_id = (SELECT id FROM leads WHERE name = '{name}')");
+    for sql in [
+        format!(
+            "UPDATE messages SET delivered_at = NULL, read_at = NULL, status = 'sent' WHERE {}",
+            by_lead("Amani Bakery")
+        ),
+        format!(
+            "UPDATE messages SET delivered_at = NULL WHERE {}",
+            by_lead("Baraka Hardware")
+        ),
+        format!(
+            "UPDATE messages SET delivered_at = NULL, read_at = NULL, status = 'sent' WHERE {}",
+            by_lead("Chai Corner")
+        ),
+    ] {
+        exec(&app, &sql).await;
+    }
+    let activity = call(
+        &browser,
+        "load_campaign_activity",
+        json!({"workspace": ws, "campaign": id}),
+    )
+    .await;
+    // 2 of 3 delivered = 66.7 % → 67 %; 1 of 3 read and answered = 33 %.
+    assert_eq!(
+        activity["rates"],
+        json!({"sent": 3, "delivered": 2, "read": 1, "replied": 1,
+               "delivery_rate": 67, "read_rate": 33, "reply_rate": 33}),
+        "{activity}"
+    );
+    assert_eq!(activity["runs"][0]["delivered"], 2, "{activity}");
 }
 crate::both_backends!(draft_to_completed, a_campaign_goes_from_draft_to_completed);
 

@@ -1,8 +1,8 @@
 //! A campaign's live page (`/w/:slug/campaigns/:id`): status and why it paused, the progress
 //! bar and every counter, each sender's day against its cap and when it may send next (and
-//! why it waits), the controls (pause, resume, cancel, retry failed; edit for drafts), where
-//! its messages ended up (a doughnut) and when they went (a timeline), and the recipients
-//! table. It follows the campaign through Server-Sent Events
+//! why it waits), the controls (pause, resume, cancel, retry failed; edit for drafts), its
+//! delivery, read and reply rates with their counts, where its messages ended up (a doughnut)
+//! and when they went (a timeline), and the recipients table. It follows the campaign through Server-Sent Events
 //! (`/w/{slug}/campaigns/{id}/events`), falling back to asking every 2 s if the stream fails.
 
 use super::zone::Zone;
@@ -25,8 +25,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use shared::AppError;
 use shared::campaigns::{
-    CampaignActivity, CampaignDto, CampaignRun, CampaignStatus, RecipientCounts, RecipientPage,
-    RecipientState, SenderPanel, Wait,
+    CampaignActivity, CampaignDto, CampaignRates, CampaignRun, CampaignStatus, RecipientCounts,
+    RecipientPage, RecipientState, SenderPanel, Wait,
 };
 use shared::workspaces::Permission;
 use uuid::Uuid;
@@ -306,6 +306,7 @@ fn ActivityCharts(
         now
     });
     view! {
+        {move || view! { <RatesRow rates=activity.with(|a| a.rates) /> }}
         <div class="chart-pair campaign-charts">
             {move || {
                 let outcomes = activity.with(|a| a.outcomes.clone());
@@ -370,6 +371,34 @@ fn ActivityCharts(
             let runs = activity.with(|a| a.runs.clone());
             (recurring || runs.len() > 1).then(|| view! { <RunsTable runs /> })
         }}
+    }
+}
+
+/// The campaign's delivery, read and reply rates, each with the counts it comes from (all
+/// computed by the server from its recipients and their messages, every run together).
+#[component]
+fn RatesRow(rates: CampaignRates) -> impl IntoView {
+    let items = [
+        (
+            "rate-delivery",
+            "Delivery rate",
+            rates.delivery_rate,
+            rates.delivered,
+        ),
+        ("rate-read", "Read rate", rates.read_rate, rates.read),
+        ("rate-reply", "Reply rate", rates.reply_rate, rates.replied),
+    ];
+    view! {
+        <section class="cards cards-compact campaign-rates" aria-label="Rates over the messages sent">
+            {items.into_iter().map(|(id, title, rate, part)| view! {
+                <article class="card stat" aria-labelledby=id>
+                    <h2 id=id>{title}</h2>
+                    // "—" while nothing was sent: 0 % would claim a failure.
+                    <p class="stat-value" data-testid=id>{rate.map_or_else(|| "—".to_owned(), |p| format!("{p} %"))}</p>
+                    <p class="muted">{format!("{} of {} sent", grouped(part), grouped(rates.sent))}</p>
+                </article>
+            }).collect_view()}
+        </section>
     }
 }
 
