@@ -2,7 +2,8 @@
 //! draft saved and checked (audience exclusions counted one by one, template typos named,
 //! preview for a real lead), launched and sent by the in-process dispatcher to completion with
 //! receipts; pause, resume and cancel taking effect; opted-out leads never messaged; failures
-//! retried, auto-pausing the campaign, and "retry failed"; the plan's messages a day; the
+//! retried, auto-pausing the campaign, and "retry failed" (a message that failed after it went
+//! included); the page's rates and failure reasons; the plan's messages a day; the
 //! live event stream; other workspaces kept out.
 
 use crate::common::{Browser, TestApp};
@@ -516,6 +517,87 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
         "{activity}"
     );
     assert_eq!(activity["runs"][0]["delivered"], 2, "{activity}");
+
+    // A message that failed after it went (the provider's failed receipt, on the message):
+    // the page gives the same reason as the report, lists it among the failed messages, and
+    // "retry failed" sends it again as a new message.
+    exec(
+        &app,
+        &format!(
+            "UPDATE messages SET status = 'failed', failed_at = CURRENT_TIMESTAMP, \
+             error_code = '131026', error_text = 'Message undeliverable' WHERE {}",
+            by_lead("Chai Corner")
+        ),
+    )
+    .await;
+    let failed = campaign(&browser, &ws, &id).await;
+    assert_eq!(
+        (
+            &failed["counts"]["failed"],
+            &failed["counts"]["undelivered"]
+        ),
+        (&json!(0), &json!(1)),
+        "{failed}"
+    );
+    let listed = call(
+        &browser,
+        "load_campaign_recipients",
+        json!({"workspace": ws, "campaign": id, "state": "failed", "after": null}),
+    )
+    .await;
+    let rows = listed["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{listed}");
+    assert_eq!(
+        (&rows[0]["lead_name"], &rows[0]["state"], &rows[0]["error"]),
+        (
+            &json!("Chai Corner"),
+            &json!("sent"),
+            &json!("Message undeliverable")
+        ),
+        "{listed}"
+    );
+    let report = browser
+        .get(&format!("/w/camp/campaigns/{id}/report.csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let everyone = call(
+        &browser,
+        "load_campaign_recipients",
+        json!({"workspace": ws, "campaign": id, "state": null, "after": null}),
+    )
+    .await;
+    for row in everyone["rows"].as_array().unwrap() {
+        let name = row["lead_name"].as_str().unwrap();
+        let line = report
+            .lines()
+            .find(|l| l.starts_with(&format!("{name},")))
+            .unwrap_or_else(|| panic!("{name} not in {report}"));
+        let reason = line.rsplit(',').next().unwrap_or_default();
+        assert_eq!(
+            row["error"].as_str().unwrap_or_default(),
+            reason,
+            "{name}: page {row} / report {line}"
+        );
+    }
+    call(
+        &browser,
+        "retry_failed_campaign",
+        json!({"workspace": ws, "campaign": id, "include_unknown": false}),
+    )
+    .await;
+    let again = until(&browser, &ws, &id, "the resend", |c| {
+        c["status"] == "completed" && c["counts"]["undelivered"] == 0
+    })
+    .await;
+    assert_eq!(again["counts"]["sent"], 3, "{again}");
+    let to_chai = delivered(&sim)
+        .await
+        .iter()
+        .filter(|m| m["to"] == "254722000003")
+        .count();
+    assert_eq!(to_chai, 2, "Chai's message went again, once");
 }
 crate::both_backends!(draft_to_completed, a_campaign_goes_from_draft_to_completed);
 

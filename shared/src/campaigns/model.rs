@@ -486,6 +486,11 @@ pub struct RecipientCounts {
     pub delivered: u64,
     pub read: u64,
     pub replied: u64,
+    /// Of the sent: those whose message the provider reported failed afterwards (a failed
+    /// receipt). They are among the "failed messages" the page lists and "retry failed" sends
+    /// again. Absent from totals recorded before it existed, hence the default.
+    #[serde(default)]
+    pub undelivered: u64,
 }
 
 impl RecipientCounts {
