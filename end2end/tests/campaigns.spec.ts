@@ -228,13 +228,13 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
   await test.step('analytics: the charts and their tables', async () => {
     await gotoHydrated(page, `/w/${slug}/analytics`);
     await expect(page.getByRole('heading', { level: 1, name: 'Analytics' })).toBeVisible();
-    // Chart.js (loaded on first use) drew on all four canvases.
+    // Chart.js (loaded on first use) drew on all five canvases (the heat map is one).
     const drawn = () =>
       page.evaluate(() => {
         const chart = (window as unknown as { Chart?: { getChart(c: Element): unknown } }).Chart;
         return Array.from(document.querySelectorAll('canvas')).filter((c) => chart?.getChart(c)).length;
       });
-    await expect.poll(drawn, { timeout: 15_000 }).toBe(4);
+    await expect.poll(drawn, { timeout: 15_000 }).toBe(5);
     // The table view holds the numbers: today's row, two sent, delivered and read.
     await page.locator('.chart-card', { hasText: 'Messages per day' }).getByText('Show as a table').click();
     const today = page.locator('.chart-card', { hasText: 'Messages per day' }).locator('tbody tr').last();

@@ -33,6 +33,23 @@ pub enum ChartSpec {
         labels: Vec<String>,
         series: Vec<(String, Vec<u64>)>,
     },
+    /// A grid of squares, `columns` across and `rows` down, each coloured by its band: a heat
+    /// map. `bands` run from lowest to highest, each with its legend name, its colour and the
+    /// (column, row) indices of its cells; a cell in no band is left blank.
+    Matrix {
+        columns: Vec<String>,
+        rows: Vec<String>,
+        bands: Vec<Band>,
+    },
+}
+
+/// One colour of a [`ChartSpec::Matrix`]: its legend name, colour and cells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Band {
+    pub name: String,
+    pub colour: &'static str,
+    /// (column, row) indices.
+    pub cells: Vec<(usize, usize)>,
 }
 
 /// A canvas that Chart.js draws `spec` on once the page is hydrated. `id` must be unique on
@@ -59,13 +76,14 @@ pub fn Chart(id: String, label: String, spec: ChartSpec) -> impl IntoView {
 
 #[cfg(feature = "hydrate")]
 mod draw {
-    use super::{ChartSpec, PALETTE};
+    use super::{Band, ChartSpec, PALETTE};
     use chart_js_rs::bar::Bar;
     use chart_js_rs::doughnut::Doughnut;
     use chart_js_rs::scatter::Scatter;
     use chart_js_rs::{
         Animation, ChartExt, ChartOptions, ChartPlugins, ChartScale, Dataset, DatasetDataExt,
-        DatasetIterExt, PluginLegend, ScaleTicks, SinglePointDataset, XYDataset,
+        DatasetIterExt, Grid, NumberOrDateString, PluginLegend, ScaleTicks, SinglePointDataset,
+        XYDataset,
     };
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::Closure;
@@ -188,6 +206,11 @@ mod draw {
                     .render();
             }
             ChartSpec::StackedBars { labels, series } => bars(id, labels, series, true),
+            ChartSpec::Matrix {
+                columns,
+                rows,
+                bands,
+            } => matrix(id, columns, rows, bands),
         }
     }
 
@@ -209,6 +232,48 @@ mod draw {
                 ("x", ChartScale::new().stacked(stacked)),
                 ("y", whole_numbers().stacked(stacked)),
             ]))
+            .into_chart()
+            .render();
+    }
+
+    /// A scatter chart on two category axes whose points are squares: Chart.js has no matrix
+    /// chart without a plugin, and one dataset per band gives the legend its colours.
+    fn matrix(id: &str, columns: &[String], rows: &[String], bands: &[Band]) {
+        let category = |labels: &[String]| {
+            ChartScale::new()
+                .scale_type("category")
+                .labels(
+                    labels
+                        .iter()
+                        .cloned()
+                        .map(NumberOrDateString::from)
+                        .collect::<Vec<_>>(),
+                )
+                // Half a step of room around the first and last squares.
+                .offset(true)
+                .grid(Grid::new().display(false))
+        };
+        let datasets: Vec<XYDataset> = bands
+            .iter()
+            .filter(|band| !band.cells.is_empty())
+            .map(|band| {
+                let points = band
+                    .cells
+                    .iter()
+                    .filter_map(|&(c, r)| Some((columns.get(c)?.clone(), rows.get(r)?.clone())));
+                XYDataset::new()
+                    .label(band.name.clone())
+                    .data(points.into_data_iter().presorted_to_dataset_data())
+                    .background_color(band.colour)
+                    .border_color(band.colour)
+                    .point_style("rect")
+                    .point_radius(6)
+                    .point_hover_radius(8)
+            })
+            .collect();
+        Scatter::new(id)
+            .data(Dataset::new().labels(columns.to_vec()).datasets(datasets))
+            .options(options().scales([("x", category(columns)), ("y", category(rows))]))
             .into_chart()
             .render();
     }

@@ -2,9 +2,10 @@
 //! draft saved and checked (audience exclusions counted one by one, template typos named,
 //! preview for a real lead), launched and sent by the in-process dispatcher to completion with
 //! receipts; pause, resume and cancel taking effect; opted-out leads never messaged; failures
-//! retried, auto-pausing the campaign, and "retry failed"; the plan's messages a day; the
-//! live event stream; other workspaces kept out; pins and cards after their text; recurring
-//! runs leaving `unknown` recipients alone; completion and cancellation notifications.
+//! retried, auto-pausing the campaign, and "retry failed" (a message that failed after it went
+//! included); the page's rates and failure reasons; the plan's messages a day; the live event
+//! stream; other workspaces kept out; pins and cards after their text; recurring runs leaving
+//! `unknown` recipients alone; completion and cancellation notifications.
 
 use crate::common::{Browser, TestApp};
 use crate::imports::{finished, start};
@@ -482,6 +483,122 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
     let first = String::from_utf8_lossy(&first);
     assert!(first.starts_with("data: {"), "{first}");
     assert!(first.contains("\"completed\""), "{first}");
+
+    // The page's rates, every run together, over the recipients sent. Receipts can be lost:
+    // Amani's message has none but was answered (delivered), Baraka's has only its read
+    // receipt (delivered and read), Chai's none at all (sent only).
+    let by_lead = |name: &str| format!("lead_id = (SELECT id FROM leads WHERE name = '{name}')");
+    for sql in [
+        format!(
+            "UPDATE messages SET delivered_at = NULL, read_at = NULL, status = 'sent' WHERE {}",
+            by_lead("Amani Bakery")
+        ),
+        format!(
+            "UPDATE messages SET delivered_at = NULL WHERE {}",
+            by_lead("Baraka Hardware")
+        ),
+        format!(
+            "UPDATE messages SET delivered_at = NULL, read_at = NULL, status = 'sent' WHERE {}",
+            by_lead("Chai Corner")
+        ),
+    ] {
+        exec(&app, &sql).await;
+    }
+    let activity = call(
+        &browser,
+        "load_campaign_activity",
+        json!({"workspace": ws, "campaign": id}),
+    )
+    .await;
+    // 2 of 3 delivered = 66.7 % → 67 %; 1 of 3 read and answered = 33 %.
+    assert_eq!(
+        activity["rates"],
+        json!({"sent": 3, "delivered": 2, "read": 1, "replied": 1,
+               "delivery_rate": 67, "read_rate": 33, "reply_rate": 33}),
+        "{activity}"
+    );
+    assert_eq!(activity["runs"][0]["delivered"], 2, "{activity}");
+
+    // A message that failed after it went (the provider's failed receipt, on the message):
+    // the page gives the same reason as the report, lists it among the failed messages, and
+    // "retry failed" sends it again as a new message.
+    exec(
+        &app,
+        &format!(
+            "UPDATE messages SET status = 'failed', failed_at = CURRENT_TIMESTAMP, \
+             error_code = '131026', error_text = 'Message undeliverable' WHERE {}",
+            by_lead("Chai Corner")
+        ),
+    )
+    .await;
+    let failed = campaign(&browser, &ws, &id).await;
+    assert_eq!(
+        (
+            &failed["counts"]["failed"],
+            &failed["counts"]["undelivered"]
+        ),
+        (&json!(0), &json!(1)),
+        "{failed}"
+    );
+    let listed = call(
+        &browser,
+        "load_campaign_recipients",
+        json!({"workspace": ws, "campaign": id, "state": "failed", "after": null}),
+    )
+    .await;
+    let rows = listed["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{listed}");
+    assert_eq!(
+        (&rows[0]["lead_name"], &rows[0]["state"], &rows[0]["error"]),
+        (
+            &json!("Chai Corner"),
+            &json!("sent"),
+            &json!("Message undeliverable")
+        ),
+        "{listed}"
+    );
+    let report = browser
+        .get(&format!("/w/camp/campaigns/{id}/report.csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let everyone = call(
+        &browser,
+        "load_campaign_recipients",
+        json!({"workspace": ws, "campaign": id, "state": null, "after": null}),
+    )
+    .await;
+    for row in everyone["rows"].as_array().unwrap() {
+        let name = row["lead_name"].as_str().unwrap();
+        let line = report
+            .lines()
+            .find(|l| l.starts_with(&format!("{name},")))
+            .unwrap_or_else(|| panic!("{name} not in {report}"));
+        let reason = line.rsplit(',').next().unwrap_or_default();
+        assert_eq!(
+            row["error"].as_str().unwrap_or_default(),
+            reason,
+            "{name}: page {row} / report {line}"
+        );
+    }
+    call(
+        &browser,
+        "retry_failed_campaign",
+        json!({"workspace": ws, "campaign": id, "include_unknown": false}),
+    )
+    .await;
+    let again = until(&browser, &ws, &id, "the resend", |c| {
+        c["status"] == "completed" && c["counts"]["undelivered"] == 0
+    })
+    .await;
+    assert_eq!(again["counts"]["sent"], 3, "{again}");
+    let to_chai = delivered(&sim)
+        .await
+        .iter()
+        .filter(|m| m["to"] == "254722000003")
+        .count();
+    assert_eq!(to_chai, 2, "Chai's message went again, once");
 }
 crate::both_backends!(draft_to_completed, a_campaign_goes_from_draft_to_completed);
 

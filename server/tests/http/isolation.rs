@@ -569,6 +569,186 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
         "A could not cancel B's check"
     );
 
+    // Campaigns and templates: B's campaign (paused, so resuming it would show) asked for by A
+    // with B's workspace id, or with A's own workspace id and B's ids — 404 each time, and B's
+    // campaign stays as it was.
+    let b_form = crate::campaigns::form(
+        "Bravo offer",
+        &b_sender,
+        "Hi {name}",
+        crate::campaigns::burst(),
+    );
+    let b_campaign = crate::campaigns::call(
+        &owner_b,
+        "create_campaign",
+        serde_json::json!({"workspace": ws_b, "form": b_form}),
+    )
+    .await;
+    let b_campaign = b_campaign["id"].as_str().unwrap().to_owned();
+    crate::campaigns::exec(
+        &app,
+        "UPDATE campaigns SET status = 'paused' WHERE name = 'Bravo offer'",
+    )
+    .await;
+    for ws in [&ws_a, &ws_b] {
+        let (status, body) = a
+            .call(
+                "resume_campaign",
+                &[("workspace", ws), ("campaign", &b_campaign)],
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "resume_campaign on {ws}: {body}"
+        );
+        let (status, body) = a
+            .call_json(
+                "retry_failed_campaign",
+                serde_json::json!({"workspace": ws, "campaign": b_campaign, "include_unknown": true}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "retry_failed_campaign on {ws}: {body}"
+        );
+    }
+    for path in [
+        format!("/w/bravo/campaigns/{b_campaign}"),
+        format!("/w/bravo/campaigns/{b_campaign}/edit"),
+        format!("/w/alpha/campaigns/{b_campaign}"),
+        format!("/w/alpha/campaigns/{b_campaign}/edit"),
+    ] {
+        let response = a.get(&path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "GET {path}");
+        let html = response.text().await.unwrap();
+        assert!(
+            !html.contains("Bravo offer"),
+            "GET {path} shows B's campaign"
+        );
+    }
+    // The wizard's and the template editor's calls with B's workspace id; the analytics page
+    // with A's own workspace and B's sender or campaign.
+    let b_numbers = "+254711222333";
+    for (name, body) in [
+        (
+            "count_campaign_audience",
+            serde_json::json!({"workspace": ws_b, "audience": b_form["audience"]}),
+        ),
+        (
+            "preview_campaign_variant",
+            serde_json::json!({"workspace": ws_b, "form": b_form, "variant": 0}),
+        ),
+        (
+            "review_campaign",
+            serde_json::json!({"workspace": ws_b, "form": b_form}),
+        ),
+        (
+            "test_send_campaign",
+            serde_json::json!({"workspace": ws_b, "form": b_form, "variant": 0, "numbers": b_numbers}),
+        ),
+        (
+            "preview_template",
+            serde_json::json!({"workspace": ws_b, "body": "Hi {name}", "attachment": null, "lead": null}),
+        ),
+        (
+            "preview_template",
+            serde_json::json!({"workspace": ws_a, "body": "Hi {name}", "attachment": null, "lead": b_lead}),
+        ),
+        (
+            "load_analytics",
+            serde_json::json!({"workspace": ws_a, "query": {"from": "2026-01-01",
+                "to": "2026-01-31", "campaign": null, "sender": b_sender}}),
+        ),
+        (
+            "load_analytics",
+            serde_json::json!({"workspace": ws_a, "query": {"from": "2026-01-01",
+                "to": "2026-01-31", "campaign": b_campaign, "sender": null}}),
+        ),
+    ] {
+        let (status, response) = a.call_json(name, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name}: {response}");
+        assert!(
+            !response.to_string().contains("Bravo"),
+            "{name} leaks: {response}"
+        );
+    }
+    let (status, body) = a.call("template_variables", &[("workspace", &ws_b)]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "template_variables: {body}");
+    // B's lead, segment and sender inside A's own forms: answered from A's data alone (A has
+    // no lead, so nothing to count or render), and nothing goes out from B's number.
+    let mut a_form = crate::campaigns::form(
+        "Alpha offer",
+        &b_sender,
+        "Hi {name|there}",
+        crate::campaigns::burst(),
+    );
+    a_form["audience"] = serde_json::json!({"source": {"kind": "leads", "value": [b_lead]}});
+    let (status, count) = a
+        .call_json(
+            "count_campaign_audience",
+            serde_json::json!({"workspace": ws_a, "audience": a_form["audience"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{count}");
+    assert_eq!(
+        (&count["matched"], &count["eligible"]),
+        (&serde_json::json!(0), &serde_json::json!(0)),
+        "{count}"
+    );
+    let (status, refused) = a
+        .call_json(
+            "count_campaign_audience",
+            serde_json::json!({"workspace": ws_a, "audience": {"source": {"kind": "segment", "value": b_segment}}}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "B's segment: {refused}"
+    );
+    let (status, preview) = a
+        .call_json(
+            "preview_campaign_variant",
+            serde_json::json!({"workspace": ws_a, "form": a_form, "variant": 0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert!(preview["lead_name"].is_null(), "{preview}");
+    assert_eq!(preview["text"], "Hi there", "{preview}");
+    let (status, review) = a
+        .call_json(
+            "review_campaign",
+            serde_json::json!({"workspace": ws_a, "form": a_form}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{review}");
+    assert_eq!(review["audience"]["eligible"], 0, "{review}");
+    assert!(!review.to_string().contains("B line"), "{review}");
+    let (status, refused) = a
+        .call_json(
+            "test_send_campaign",
+            serde_json::json!({"workspace": ws_a, "form": a_form, "variant": 0, "numbers": b_numbers}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "B's sender: {refused}"
+    );
+    let (status, b_now) = owner_b
+        .call(
+            "load_campaign",
+            &[("workspace", &ws_b), ("campaign", &b_campaign)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b_now}");
+    assert_eq!(b_now["status"], "paused", "A changed B's campaign: {b_now}");
+    assert_eq!(b_now["counts"]["total"], 0, "{b_now}");
+    let (_, b_senders) = owner_b.call("senders", &[("workspace", &ws_b)]).await;
+    assert_eq!(b_senders[0]["sent_today"], 0, "{b_senders}");
+
     // A's own workspace still answers, and B's data is untouched.
     assert_eq!(
         a.call("dashboard", &[("workspace", &ws_a)]).await.0,

@@ -1,12 +1,13 @@
 //! What a campaign's page charts: its messages by furthest step (the analytics page's outcome
 //! query, for one campaign), its timeline — messages sent, delivered and read per local hour or
-//! day — and its runs. For the timeline the database counts each event by UTC quarter hour
-//! (the same on SQLite and PostgreSQL); here the quarters are placed in the workspace's local
-//! hours or days, where the time zone rules are, and the quiet buckets between filled with
-//! zeros.
+//! day —, and its runs, whose sum gives its delivery, read and reply rates. For the timeline
+//! the database counts each event by UTC quarter hour (the same on SQLite and PostgreSQL);
+//! here the quarters are placed in the workspace's local hours or days, where the time zone
+//! rules are, and the quiet buckets between filled with zeros.
 
 use super::model::{
-    CampaignActivity, CampaignRun, HOURLY_SPAN_HOURS, RecipientState, Timeline, TimelinePoint,
+    CampaignActivity, CampaignRates, CampaignRun, HOURLY_SPAN_HOURS, RecipientState, Timeline,
+    TimelinePoint,
 };
 use super::service::find;
 use crate::analytics::report::{Filter, count, outcomes};
@@ -47,6 +48,7 @@ pub async fn activity(
         runs(&svc.db, ctx.workspace_id, campaign.id),
     )?;
     Ok(CampaignActivity {
+        rates: CampaignRates::of_runs(&runs),
         outcomes: outcomes
             .into_iter()
             .map(|(_, share)| share)
@@ -58,7 +60,9 @@ pub async fn activity(
 }
 
 /// The campaign's runs, the latest first: its recipients by state, joined to each one's
-/// latest message for the receipts (one aggregate over the campaign's recipients).
+/// latest message for the receipts (one aggregate over the campaign's recipients). A message
+/// counts as delivered when its delivery receipt, its read receipt or its lead's answer came:
+/// receipts can be lost or switched off, an answer cannot come without the message.
 async fn runs(
     db: &impl ConnectionTrait,
     ws: WorkspaceId,
@@ -70,7 +74,7 @@ async fn runs(
     sql.push(&format!(
         "SELECT r.run AS run, COUNT(*) AS recipients, {sent} AS sent, {failed} AS failed, \
          {skipped} AS skipped, \
-         COALESCE(SUM(CASE WHEN r.state = 'sent' AND (m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL) THEN 1 ELSE 0 END), 0) AS delivered, \
+         COALESCE(SUM(CASE WHEN r.state = 'sent' AND (m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL OR m.replied_at IS NOT NULL) THEN 1 ELSE 0 END), 0) AS delivered, \
          COALESCE(SUM(CASE WHEN r.state = 'sent' AND m.read_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS read_count, \
          COALESCE(SUM(CASE WHEN r.state = 'sent' AND m.replied_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS replied, \
          MIN(m.sent_at) AS first_sent_at, MAX(m.sent_at) AS last_sent_at \

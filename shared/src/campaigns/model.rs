@@ -486,6 +486,11 @@ pub struct RecipientCounts {
     pub delivered: u64,
     pub read: u64,
     pub replied: u64,
+    /// Of the sent: those whose message the provider reported failed afterwards (a failed
+    /// receipt). They are among the "failed messages" the page lists and "retry failed" sends
+    /// again. Absent from totals recorded before it existed, hence the default.
+    #[serde(default)]
+    pub undelivered: u64,
 }
 
 impl RecipientCounts {
@@ -767,6 +772,48 @@ pub struct CampaignActivity {
     pub timeline: Timeline,
     /// Its runs, the latest first (a one-time campaign has one).
     pub runs: Vec<CampaignRun>,
+    /// Every run together: how far the sent messages got, with the rates.
+    pub rates: CampaignRates,
+}
+
+/// A campaign's delivery, read and reply rates, each over its recipients sent and shown with
+/// the counts behind it (so "100 %" of one message reads as what it is). Summed from its runs
+/// (the same aggregate as the "Runs" table), so the two never disagree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignRates {
+    pub sent: u64,
+    /// Of the sent: delivered — a read or answered message reached the phone even when its
+    /// delivery receipt never came —, read, answered.
+    pub delivered: u64,
+    pub read: u64,
+    pub replied: u64,
+    /// Whole percentages of `sent`; `None` while nothing was sent.
+    pub delivery_rate: Option<u32>,
+    pub read_rate: Option<u32>,
+    pub reply_rate: Option<u32>,
+}
+
+impl CampaignRates {
+    /// The runs' counts added up, and their rates.
+    pub fn of_runs(runs: &[CampaignRun]) -> Self {
+        let sum = |f: fn(&CampaignRun) -> u64| runs.iter().map(f).sum::<u64>();
+        let (sent, delivered, read, replied) = (
+            sum(|r| r.sent),
+            sum(|r| r.delivered),
+            sum(|r| r.read),
+            sum(|r| r.replied),
+        );
+        let rate = |part| crate::analytics::percent(part, sent);
+        Self {
+            sent,
+            delivered,
+            read,
+            replied,
+            delivery_rate: rate(delivered),
+            read_rate: rate(read),
+            reply_rate: rate(replied),
+        }
+    }
 }
 
 /// One run of a campaign (a recurring one runs every day or week, each time to the audience's
@@ -781,7 +828,7 @@ pub struct CampaignRun {
     pub skipped: u64,
     /// Not sent yet: pending, being sent, or unknown (the provider may have it).
     pub open: u64,
-    /// Of the sent: delivered (or read), read, answered.
+    /// Of the sent: delivered (or read, or answered), read, answered.
     pub delivered: u64,
     pub read: u64,
     pub replied: u64,

@@ -3,7 +3,7 @@
 //! read a page at a time so a 100,000-recipient campaign streams in bounded memory.
 
 use super::RecipientState;
-use super::service::{find, form_of, leads_and_messages};
+use super::service::{failure_reason, find, form_of, leads_and_messages};
 use crate::AppError;
 use crate::db::entities::campaign_recipient;
 use crate::export::csv_cell;
@@ -66,10 +66,7 @@ pub async fn csv(svc: &Services, ctx: &TenantCtx, id: Uuid) -> Result<String, Ap
                 time(sent.and_then(|m| m.read_at)),
                 // Attributed as the reply arrived (`whatsapp::messages::mark_replied`).
                 time(sent.and_then(|m| m.replied_at)),
-                row.error_text
-                    .clone()
-                    .or_else(|| sent.and_then(|m| m.error_text.clone()))
-                    .unwrap_or_default(),
+                failure_reason(row, sent).unwrap_or_default(),
             ];
             let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
             out.push_str(&line.join(","));

@@ -73,6 +73,7 @@ async fn counts_of(
             delivered: live.delivered,
             read: live.read,
             replied: live.replied,
+            undelivered: live.undelivered,
             ..totals
         });
     }
@@ -908,8 +909,10 @@ pub async fn cancel(
     to_dto(svc, ctx, &ws, model).await
 }
 
-/// Puts failed recipients (and, when asked, those whose outcome is unknown — the user has
-/// checked they did not get it) back in the queue with their attempts reset.
+/// Puts failed recipients — refused when sent, or reported failed afterwards — (and, when
+/// asked, those whose outcome is unknown: the user has checked they did not get it) back in
+/// the queue with their attempts reset. A message reported failed stays as it was; the
+/// recipient's next attempt is a new message.
 pub async fn retry_failed(
     svc: &Services,
     ctx: &TenantCtx,
@@ -927,10 +930,6 @@ pub async fn retry_failed(
     if matches!(status, CampaignStatus::Draft | CampaignStatus::Cancelled) {
         return Err(cannot("retried", status));
     }
-    let mut states = vec![RecipientState::Failed.as_str()];
-    if include_unknown {
-        states.push(RecipientState::Unknown.as_str());
-    }
     let retried = campaign_recipient::Entity::update_many()
         .col_expr(
             campaign_recipient::Column::State,
@@ -947,7 +946,7 @@ pub async fn retry_failed(
         )
         .filter(campaign_recipient::Column::CampaignId.eq(id))
         .filter(campaign_recipient::Column::WorkspaceId.eq(ctx.workspace_id.0))
-        .filter(campaign_recipient::Column::State.is_in(states))
+        .filter(store::retryable(ctx.workspace_id, id, include_unknown))
         .exec(&txn)
         .await?
         .rows_affected;
@@ -992,6 +991,18 @@ pub async fn retry_failed(
     get_in(svc, ctx, &ws, id).await
 }
 
+/// Why a recipient did not get its message, the same on the page and in the report: the
+/// recipient's own error (a refused send, an unknown outcome, an opt-out), else its message's
+/// (a failed receipt after it went, which the provider reports on the message).
+pub(super) fn failure_reason(
+    row: &campaign_recipient::Model,
+    message: Option<&message::Model>,
+) -> Option<String> {
+    row.error_text
+        .clone()
+        .or_else(|| message.and_then(|m| m.error_text.clone()))
+}
+
 /// The leads and the messages of recipient `rows`, by id (the workspace's only).
 pub(super) async fn leads_and_messages(
     db: &impl ConnectionTrait,
@@ -1029,9 +1040,13 @@ pub async fn recipients(
     let mut query = campaign_recipient::Entity::find()
         .filter(campaign_recipient::Column::CampaignId.eq(id))
         .filter(campaign_recipient::Column::WorkspaceId.eq(ctx.workspace_id.0));
-    if let Some(state) = state {
-        query = query.filter(campaign_recipient::Column::State.eq(state.as_str()));
-    }
+    query = match state {
+        // "Failed" lists what "retry failed" sends again: a message that failed after it went
+        // is as failed to the user as one the provider refused.
+        Some(RecipientState::Failed) => query.filter(store::retryable(ctx.workspace_id, id, false)),
+        Some(state) => query.filter(campaign_recipient::Column::State.eq(state.as_str())),
+        None => query,
+    };
     if let Some(after) = after {
         query = query.filter(campaign_recipient::Column::Position.gt(after));
     }
@@ -1073,7 +1088,7 @@ pub async fn recipients(
                         .and_then(|m| MessageStatus::parse(&m.status)),
                     attempts: u32::try_from(r.attempts).unwrap_or(0),
                     sender_name: r.sender_id.and_then(|s| names.get(&s).cloned()),
-                    error: r.error_text,
+                    error: failure_reason(&r, r.message_id.and_then(|m| messages.get(&m))),
                     updated_at: r.updated_at,
                 }
             })

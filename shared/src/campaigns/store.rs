@@ -17,8 +17,8 @@ use crate::{AppError, WorkspaceId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, Statement,
 };
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -416,6 +416,12 @@ pub async fn counts(
             counts.read += n;
         }
     }
+    counts.undelivered = campaign_recipient::Entity::find()
+        .filter(campaign_recipient::Column::CampaignId.eq(campaign.id))
+        .filter(campaign_recipient::Column::WorkspaceId.eq(workspace.0))
+        .filter(undelivered(workspace, campaign.id))
+        .count(db)
+        .await?;
     // Leads that answered one of this campaign's messages, as attributed when the reply
     // arrived (`whatsapp::messages::mark_replied`).
     counts.replied = message::Entity::find()
@@ -428,6 +434,35 @@ pub async fn counts(
         .count(db)
         .await?;
     Ok(counts)
+}
+
+/// Recipients of campaign `campaign` in state `sent` whose message the provider reported
+/// failed afterwards (a failed receipt). A recipient's `message_id` is its latest message, so
+/// one that was retried and went through is no longer one of them.
+pub fn undelivered(workspace: WorkspaceId, campaign: Uuid) -> Condition {
+    let failed = message::Entity::find()
+        .select_only()
+        .column(message::Column::Id)
+        .filter(message::Column::WorkspaceId.eq(workspace.0))
+        .filter(message::Column::CampaignId.eq(campaign))
+        .filter(message::Column::Status.eq(MessageStatus::Failed.as_str()))
+        .into_query();
+    Condition::all()
+        .add(campaign_recipient::Column::State.eq(RecipientState::Sent.as_str()))
+        .add(campaign_recipient::Column::MessageId.in_subquery(failed))
+}
+
+/// The recipients the page lists as failed messages and "retry failed" puts back in the
+/// queue: failed ones, those whose message failed after it went, and on request those whose
+/// outcome is unknown.
+pub fn retryable(workspace: WorkspaceId, campaign: Uuid, include_unknown: bool) -> Condition {
+    let mut states = vec![RecipientState::Failed.as_str()];
+    if include_unknown {
+        states.push(RecipientState::Unknown.as_str());
+    }
+    Condition::any()
+        .add(campaign_recipient::Column::State.is_in(states))
+        .add(undelivered(workspace, campaign))
 }
 
 /// A due recipient the dispatcher picked, locked for its transaction; [`claim`] commits it as

@@ -9,7 +9,7 @@ use super::imports::grouped;
 use super::use_shell;
 use crate::api::analytics::load_analytics;
 use crate::api::{ApiError, AppError};
-use crate::components::chart::{Chart, ChartSpec};
+use crate::components::chart::{Band, Chart, ChartSpec};
 use crate::pages::errors::ErrorPage;
 use chrono::{Days, NaiveDate};
 use leptos::prelude::*;
@@ -265,7 +265,7 @@ fn ReportView(report: Report) -> impl IntoView {
             }}
         </section>
         <FunnelView funnel=report.funnel key=key.clone() />
-        <SendTimes slots=report.send_times />
+        <SendTimes slots=report.send_times key=key.clone() />
         <Variants groups=report.variants />
         <div class="chart-pair">
             <section class="card chart-card" aria-labelledby="outcomes-title">
@@ -354,10 +354,50 @@ fn slot_name(slot: &SendSlot) -> String {
     format!("{day} {:02}:00–{:02}:00", slot.hour, (slot.hour + 1) % 24)
 }
 
-/// The reply rate by weekday and hour sent, as a heat map: a table whose cells are shaded by
-/// their rate, so it reads as a chart and as numbers alike.
+/// The heat map's colours by reply rate, lowest first, each up to its whole percent (an hour
+/// with any answer is at least 1 %, so "0 %" means none). Fixed bands rather than shades of
+/// the best rate, so the legend says what a colour means.
+const HEAT_BANDS: [(&str, &str, u32); 5] = [
+    ("No answer", "#e2e8f0", 0),
+    ("1–10 % answered", "#bfdbfe", 10),
+    ("11–25 % answered", "#60a5fa", 25),
+    ("26–50 % answered", "#2563eb", 50),
+    ("Over 50 % answered", "#1e3a8a", 100),
+];
+
+/// Each sending hour (column) and weekday (row) with messages, in its band.
+fn heat_bands(slots: &[SendSlot]) -> Vec<Band> {
+    let mut bands: Vec<Band> = HEAT_BANDS
+        .iter()
+        .map(|&(name, colour, _)| Band {
+            name: name.to_owned(),
+            colour,
+            cells: Vec::new(),
+        })
+        .collect();
+    for slot in slots {
+        let Some(rate) = percent(slot.replied, slot.sent) else {
+            continue;
+        };
+        let rate = if slot.replied == 0 { 0 } else { rate.max(1) };
+        let index = HEAT_BANDS
+            .iter()
+            .position(|&(_, _, top)| rate <= top)
+            .unwrap_or(HEAT_BANDS.len() - 1);
+        if let Some(band) = bands.get_mut(index) {
+            band.cells
+                .push((usize::from(slot.hour), usize::from(slot.weekday)));
+        }
+    }
+    bands
+}
+
+/// The reply rate by weekday and hour sent, as a heat map: a chart of squares coloured by
+/// their rate's band, and under "Show as a table" the same as a table whose cells are shaded
+/// by their rate (the numbers, for screen readers and whoever wants them).
 #[component]
-fn SendTimes(slots: Vec<SendSlot>) -> impl IntoView {
+fn SendTimes(slots: Vec<SendSlot>, key: String) -> impl IntoView {
+    let bands = heat_bands(&slots);
     let best = best_slot(&slots).cloned();
     // Shades are relative to the best rate seen, so a workspace with low rates still sees
     // where its answers come from.
@@ -414,6 +454,14 @@ fn SendTimes(slots: Vec<SendSlot>) -> impl IntoView {
                             None => format!("No hour has {} messages and an answer yet.", shared::analytics::MIN_SLOT_SENT),
                         }}
                     </p>
+                    <Chart id=format!("chart-send-times-{key}") label="Heat map of the share of messages answered, by weekday and hour sent".to_owned()
+                        spec=ChartSpec::Matrix {
+                            columns: (0u8..24).map(|h| format!("{h:02}")).collect(),
+                            rows: WEEKDAYS.iter().map(|d| d[..3].to_owned()).collect(),
+                            bands,
+                        } />
+                    <details class="chart-table">
+                    <summary>"Show as a table"</summary>
                     <div class="table-wrap heatmap-wrap">
                         <table class="heatmap">
                             <caption class="sr-only">"Percentage of messages answered, by weekday and hour sent"</caption>
@@ -434,6 +482,7 @@ fn SendTimes(slots: Vec<SendSlot>) -> impl IntoView {
                     <p class="heatmap-legend muted small" aria-hidden="true">
                         "Numbers are % answered · darker is better · blank: nothing sent"
                     </p>
+                    </details>
                 }.into_any()
             }}
         </section>
@@ -540,5 +589,44 @@ fn Variants(groups: Vec<VariantGroup>) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_heat_map_puts_each_hour_in_its_band() {
+        let slot = |weekday, hour, sent, replied| SendSlot {
+            weekday,
+            hour,
+            sent,
+            replied,
+        };
+        let slots = [
+            slot(0, 9, 4, 0),    // Monday 09: no answer
+            slot(1, 10, 300, 1), // Tuesday 10: 0.3 % rounds to 0 but is an answer
+            slot(2, 11, 10, 1),  // 10 %
+            slot(3, 12, 4, 1),   // 25 %
+            slot(4, 13, 2, 1),   // 50 %
+            slot(6, 23, 3, 2),   // Sunday 23: 67 %
+            slot(5, 8, 0, 0),    // nothing sent: blank
+        ];
+        let bands = heat_bands(&slots);
+        let cells: Vec<(&str, Vec<(usize, usize)>)> = bands
+            .iter()
+            .map(|b| (b.name.as_str(), b.cells.clone()))
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                ("No answer", vec![(9, 0)]),
+                ("1–10 % answered", vec![(10, 1), (11, 2)]),
+                ("11–25 % answered", vec![(12, 3)]),
+                ("26–50 % answered", vec![(13, 4)]),
+                ("Over 50 % answered", vec![(23, 6)]),
+            ]
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! A campaign's live page (`/w/:slug/campaigns/:id`): status and why it paused, the progress
 //! bar and every counter, each sender's day against its cap and when it may send next (and
-//! why it waits), the controls (pause, resume, cancel, retry failed; edit for drafts), where
-//! its messages ended up (a doughnut) and when they went (a timeline), and the recipients
-//! table. It follows the campaign through Server-Sent Events
+//! why it waits), the controls (pause, resume, cancel; edit for drafts), its delivery, read
+//! and reply rates with their counts, where its messages ended up (a doughnut) and when they
+//! went (a timeline), the failed messages with their reasons and "retry failed", and the
+//! recipients table. It follows the campaign through Server-Sent Events
 //! (`/w/{slug}/campaigns/{id}/events`), falling back to asking every 2 s if the stream fails.
 
 use super::zone::Zone;
@@ -25,8 +26,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use shared::AppError;
 use shared::campaigns::{
-    CampaignActivity, CampaignDto, CampaignRun, CampaignStatus, RecipientCounts, RecipientPage,
-    RecipientState, SenderPanel, Wait,
+    CampaignActivity, CampaignDto, CampaignRates, CampaignRun, CampaignStatus, RecipientCounts,
+    RecipientPage, RecipientState, SenderPanel, Wait,
 };
 use shared::workspaces::Permission;
 use uuid::Uuid;
@@ -153,22 +154,6 @@ fn CampaignView(
         });
     };
     let confirm_cancel = RwSignal::new(false);
-    let include_unknown = RwSignal::new(false);
-    let retry = move |_| {
-        let include = include_unknown.get_untracked();
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let result = retry_failed_campaign(workspace, id, include).await;
-            busy.set(false);
-            match result {
-                Ok(dto) => {
-                    toaster.success("Failed messages are queued again.");
-                    current.set(dto);
-                }
-                Err(e) => toaster.error(e.to_string()),
-            }
-        });
-    };
 
     let base = format!("/w/{slug}/campaigns");
     let edit_href = format!("{base}/{id}/edit");
@@ -177,10 +162,6 @@ fn CampaignView(
             status.get(),
             CampaignStatus::Running | CampaignStatus::Scheduled
         )
-    };
-    let retryable = move || {
-        let c = counts.get();
-        status.get() != CampaignStatus::Draft && c.failed + c.unknown > 0
     };
     view! {
         <Title text=move || name.get() />
@@ -228,18 +209,6 @@ fn CampaignView(
             {move || view! { <Progress counts=counts.get() label="Recipients done" /> }}
             {move || view! { <CountsRow counts=counts.get() /> }}
             <p class="muted small campaign-times">{move || zone.with_value(|z| current.with(|c| schedule_words(c, z)))}</p>
-            <Show when=move || { can_launch && retryable() }>
-                <div class="retry-box">
-                    <label class="radio">
-                        <input type="checkbox" name="include_unknown" prop:checked=move || include_unknown.get()
-                            on:change=move |ev| include_unknown.set(event_target_checked(&ev)) />
-                        {move || format!("Also retry the {} whose outcome is unknown (they may have been delivered)", grouped(counts.get().unknown))}
-                    </label>
-                    <button type="button" class="btn" on:click=retry disabled=move || busy.get()>
-                        {move || format!("Retry {} failed", grouped(counts.get().failed + if include_unknown.get() { counts.get().unknown } else { 0 }))}
-                    </button>
-                </div>
-            </Show>
         </section>
         <section class="card" aria-labelledby="senders-title">
             <h2 id="senders-title">"Senders"</h2>
@@ -268,6 +237,7 @@ fn CampaignView(
             </section>
         })}
         <ActivityCharts workspace campaign=id first=activity counts recurring />
+        <FailedMessages workspace campaign=id current busy can_retry=can_launch />
         <RecipientsTable workspace campaign=id first counts />
     }
 }
@@ -306,6 +276,7 @@ fn ActivityCharts(
         now
     });
     view! {
+        {move || view! { <RatesRow rates=activity.with(|a| a.rates) /> }}
         <div class="chart-pair campaign-charts">
             {move || {
                 let outcomes = activity.with(|a| a.outcomes.clone());
@@ -370,6 +341,34 @@ fn ActivityCharts(
             let runs = activity.with(|a| a.runs.clone());
             (recurring || runs.len() > 1).then(|| view! { <RunsTable runs /> })
         }}
+    }
+}
+
+/// The campaign's delivery, read and reply rates, each with the counts it comes from (all
+/// computed by the server from its recipients and their messages, every run together).
+#[component]
+fn RatesRow(rates: CampaignRates) -> impl IntoView {
+    let items = [
+        (
+            "rate-delivery",
+            "Delivery rate",
+            rates.delivery_rate,
+            rates.delivered,
+        ),
+        ("rate-read", "Read rate", rates.read_rate, rates.read),
+        ("rate-reply", "Reply rate", rates.reply_rate, rates.replied),
+    ];
+    view! {
+        <section class="cards cards-compact campaign-rates" aria-label="Rates over the messages sent">
+            {items.into_iter().map(|(id, title, rate, part)| view! {
+                <article class="card stat" aria-labelledby=id>
+                    <h2 id=id>{title}</h2>
+                    // "—" while nothing was sent: 0 % would claim a failure.
+                    <p class="stat-value" data-testid=id>{rate.map_or_else(|| "—".to_owned(), |p| format!("{p} %"))}</p>
+                    <p class="muted">{format!("{} of {} sent", grouped(part), grouped(rates.sent))}</p>
+                </article>
+            }).collect_view()}
+        </section>
     }
 }
 
@@ -504,6 +503,166 @@ fn SenderPanelView(panel: SenderPanel) -> impl IntoView {
             {panel.skipped_reason.map(|why| view! { <p class="small sender-note">"Taken out of this campaign: "{why}</p> })}
         </li>
     }
+}
+
+/// "2 refused when sent · 1 failed after it went · 1 outcome unknown": the kinds of failure
+/// there are, so the reader knows what "retry failed" covers.
+fn failure_words(c: RecipientCounts) -> String {
+    let mut parts = Vec::new();
+    if c.failed > 0 {
+        parts.push(format!("{} refused when sent", grouped(c.failed)));
+    }
+    if c.undelivered > 0 {
+        parts.push(format!(
+            "{} failed after {} went",
+            grouped(c.undelivered),
+            if c.undelivered == 1 { "it" } else { "they" }
+        ));
+    }
+    if c.unknown > 0 {
+        parts.push(format!("{} outcome unknown", grouped(c.unknown)));
+    }
+    parts.join(" · ")
+}
+
+/// The messages that did not get through — refused when sent, or reported failed after they
+/// went — each with the same reason as the report, and "retry failed" for those who may
+/// launch. Shown once there is one; reloaded (at most every 2 s) while the counters move.
+#[component]
+fn FailedMessages(
+    workspace: Uuid,
+    campaign: Uuid,
+    current: RwSignal<CampaignDto>,
+    busy: RwSignal<bool>,
+    /// May put them back in the queue.
+    can_retry: bool,
+) -> impl IntoView {
+    let toaster = use_toaster();
+    let slug = use_shell().shell.workspace.slug.clone();
+    let leads_base = StoredValue::new(format!("/w/{slug}/leads"));
+    let counts = Memo::new(move |_| current.with(|c| c.counts));
+    let status = Memo::new(move |_| current.with(|c| c.status));
+    let version = RwSignal::new(0u32);
+    // The server's "failed" list: failed recipients and those whose message failed after it
+    // went, the ones "retry failed" sends again.
+    let rows = Resource::new(
+        move || version.get(),
+        move |_| load_campaign_recipients(workspace, campaign, Some(RecipientState::Failed), None),
+    );
+    let pending = StoredValue::new(false);
+    Effect::new(move |previous: Option<RecipientCounts>| {
+        let now = counts.get();
+        if previous.is_some_and(|p| p != now) && !pending.get_value() {
+            pending.set_value(true);
+            leptos::task::spawn_local(async move {
+                sleep_ms(ROWS_REFRESH_MS).await;
+                if pending.try_update_value(|p| *p = false).is_some() {
+                    version.update(|v| *v += 1);
+                }
+            });
+        }
+        now
+    });
+    let include_unknown = RwSignal::new(false);
+    let retry = move |_| {
+        let include = include_unknown.get_untracked();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = retry_failed_campaign(workspace, campaign, include).await;
+            busy.set(false);
+            match result {
+                Ok(dto) => {
+                    toaster.success("Failed messages are queued again.");
+                    current.set(dto);
+                }
+                Err(e) => toaster.error(e.to_string()),
+            }
+        });
+    };
+    let shown = move || {
+        let c = counts.get();
+        status.get() != CampaignStatus::Draft && c.failed + c.undelivered + c.unknown > 0
+    };
+    let retrying = move || {
+        let c = counts.get();
+        c.failed + c.undelivered + if include_unknown.get() { c.unknown } else { 0 }
+    };
+    view! {
+        <Show when=shown>
+            <section class="card failed-messages" aria-labelledby="failed-title">
+                <h2 id="failed-title">"Failed messages"</h2>
+                <p class="muted small">{move || failure_words(counts.get())}</p>
+                <Transition fallback=|| view! { <p class="loading">"Loading the failed messages…"</p> }>
+                    {move || Suspend::new(async move {
+                        match rows.await {
+                            Ok(page) => view! { <FailedRows page leads_base=leads_base.get_value() /> }.into_any(),
+                            Err(e) => view! { <p class="muted">{e.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Transition>
+                <Show when=move || { can_retry && status.get() != CampaignStatus::Cancelled }>
+                    <div class="retry-box">
+                        <Show when=move || { counts.get().unknown > 0 }>
+                            <label class="radio">
+                                <input type="checkbox" name="include_unknown" prop:checked=move || include_unknown.get()
+                                    on:change=move |ev| include_unknown.set(event_target_checked(&ev)) />
+                                {move || format!("Also retry the {} whose outcome is unknown (they may have been delivered)", grouped(counts.get().unknown))}
+                            </label>
+                        </Show>
+                        <button type="button" class="btn" on:click=retry disabled=move || busy.get() || retrying() == 0>
+                            {move || format!("Retry {} failed", grouped(retrying()))}
+                        </button>
+                    </div>
+                </Show>
+            </section>
+        </Show>
+    }
+}
+
+/// The failed messages' first page: who, from which sender, after how many attempts, and why.
+#[component]
+fn FailedRows(page: RecipientPage, leads_base: String) -> impl IntoView {
+    if page.rows.is_empty() {
+        return view! { <p class="muted empty">"No message failed; only outcomes are unknown."</p> }
+            .into_any();
+    }
+    let more = page.next.is_some();
+    view! {
+        <div class="table-wrap">
+            <table class="table recipients failed">
+                <thead>
+                    <tr>
+                        <th scope="col">"Lead"</th>
+                        <th scope="col">"Phone"</th>
+                        <th scope="col">"When"</th>
+                        <th scope="col" class="num">"Attempts"</th>
+                        <th scope="col">"Sender"</th>
+                        <th scope="col">"Reason"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page.rows.into_iter().map(|r| {
+                        // A recipient still "sent" is one whose message failed after it went.
+                        let when = if r.state == RecipientState::Sent { "After it was sent" } else { "When sending" };
+                        view! {
+                            <tr>
+                                <td><a href=format!("{leads_base}/{}", r.lead_id)>{r.lead_name}</a></td>
+                                <td class="nowrap">{r.phone}</td>
+                                <td>{when}</td>
+                                <td class="num">{r.attempts}</td>
+                                <td>{r.sender_name}</td>
+                                <td class="recipient-error">{r.error.unwrap_or_else(|| "No reason given by WhatsApp".to_owned())}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {more.then(|| view! {
+            <p class="muted small">"Only the first ones are listed: choose “Failed” in the recipients table below to see them all."</p>
+        })}
+    }
+    .into_any()
 }
 
 #[component]
