@@ -87,7 +87,7 @@ fn read_format(
                 let mut grid = Grid::new(options);
                 while let Some(cell) = cells.next_cell().map_err(corrupt)? {
                     let (row, column) = cell.get_position();
-                    grid.set(row, column, &text_of(&Data::from(cell.get_value().clone())))?;
+                    set_ref(&mut grid, row, column, cell.get_value())?;
                 }
                 Ok(grid.finish())
             })
@@ -101,7 +101,7 @@ fn read_format(
                 let mut grid = Grid::new(options);
                 while let Some(cell) = cells.next_cell().map_err(corrupt)? {
                     let (row, column) = cell.get_position();
-                    grid.set(row, column, &text_of_ref(cell.get_value()))?;
+                    set_ref(&mut grid, row, column, cell.get_value())?;
                 }
                 Ok(grid.finish())
             })
@@ -142,7 +142,10 @@ where
             let column = start
                 .1
                 .saturating_add(u32::try_from(column).unwrap_or(u32::MAX));
-            grid.set(row, column, &text_of(value))?;
+            match value {
+                Data::String(text) => grid.set(row, column, text)?,
+                other => grid.set_owned(row, column, text_of(other))?,
+            }
         }
         Ok(grid.finish())
     })
@@ -227,10 +230,19 @@ fn check_dimensions(
     Ok(())
 }
 
-fn text_of_ref(value: &DataRef<'_>) -> String {
+/// Puts a streamed cell in the grid; text is copied once, straight from the workbook's
+/// shared strings (most cells of a lead list), not through an owned `Data` first.
+fn set_ref(
+    grid: &mut Grid<'_>,
+    row: u32,
+    column: u32,
+    value: &DataRef<'_>,
+) -> Result<(), ImportError> {
     match value {
-        DataRef::SharedString(text) => (*text).to_owned(),
-        other => text_of(&Data::from(other.clone())),
+        DataRef::SharedString(text) => grid.set(row, column, text),
+        DataRef::String(text) => grid.set(row, column, text),
+        DataRef::Empty => Ok(()),
+        other => grid.set_owned(row, column, text_of(&Data::from(other.clone()))),
     }
 }
 
