@@ -23,6 +23,7 @@ mod m20261205_000017_lead_engagement;
 mod m20261205_000018_pending_recipients;
 mod m20261205_000019_lead_outcomes;
 mod m20261205_000020_partial_outcome_indexes;
+mod m20261206_000021_lead_search_trigrams;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000018_pending_recipients::Migration),
             Box::new(m20261205_000019_lead_outcomes::Migration),
             Box::new(m20261205_000020_partial_outcome_indexes::Migration),
+            Box::new(m20261206_000021_lead_search_trigrams::Migration),
         ]
     }
 }
@@ -62,7 +64,7 @@ mod tests {
 
     /// The migrations whose `down` is checked: the latest ones, which a deployment may have to
     /// roll back (triggers, functions, columns, indexes).
-    const ROLLED_BACK: u32 = 5;
+    const ROLLED_BACK: u32 = 6;
 
     /// `down` undoes `up` for the latest migrations, so that `up` runs again, on SQLite and,
     /// when `LEADLOOM_TEST_POSTGRES_URL` names a server, on a fresh PostgreSQL database.
@@ -119,6 +121,20 @@ mod tests {
                     definition.contains("IS NOT NULL"),
                     "{index} should be partial: {definition}"
                 );
+            }
+            if !url.starts_with("sqlite:") {
+                // Lead search's trigram index (PostgreSQL only; pg_trgm is on this server).
+                let found = db
+                    .query_one_raw(Statement::from_string(
+                        db.get_database_backend(),
+                        "SELECT indexdef AS d FROM pg_indexes \
+                         WHERE indexname = 'ix_leads_search_trigrams'",
+                    ))
+                    .await
+                    .unwrap()
+                    .expect("the trigram index exists");
+                let definition: String = found.try_get("", "d").unwrap();
+                assert!(definition.contains("gin_trgm_ops"), "{definition}");
             }
             db.close().await.unwrap();
         }
