@@ -25,6 +25,29 @@ Duka Moja,+254722000004,Kisumu,Shop\n\
 Ellie Salon,12,Nakuru,Salon\n\
 Faraja Books,+254722000010,Eldoret,Books\n";
 
+/// The two leads the small campaign tests message.
+const TWO_LEADS: &str = "name,phone\nAmani Bakery,+254722000001\nBaraka Hardware,+254722000002\n";
+
+/// A workspace `slug` owned by `email`, with [`TWO_LEADS`] imported and a gateway sender on
+/// the simulator `sim`: the browser, the workspace's id and the sender's id.
+async fn two_leads_and_a_sender(
+    app: &TestApp,
+    sim: &str,
+    email: &str,
+    slug: &str,
+) -> (Browser, String, String) {
+    let (browser, ws) = app.user_with_workspace("Agency", email, slug).await;
+    import(&browser, slug, &ws, TWO_LEADS).await;
+    let (sender, _) = add_gateway_sender(&browser, &ws, sim).await;
+    let sender = sender["id"].as_str().unwrap().to_owned();
+    (browser, ws, sender)
+}
+
+/// A start time an hour ahead, for campaigns the test runs by hand.
+fn in_an_hour() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339()
+}
+
 pub(crate) async fn import(browser: &Browser, slug: &str, ws: &str, csv: &str) {
     let (status, preview) = browser
         .upload_import(slug, "leads.csv", csv.as_bytes().to_vec())
@@ -617,22 +640,11 @@ async fn run_due_now(app: &TestApp, id: &str) {
 
 async fn a_recurring_campaign_runs_again_for_new_leads(app: TestApp) {
     let sim = simulator(quick()).await;
-    let (browser, ws) = app
-        .user_with_workspace("Agency", "owner@runs.test", "runs")
-        .await;
-    import(
-        &browser,
-        "runs",
-        &ws,
-        "name,phone\nAmani Bakery,+254722000001\nBaraka Hardware,+254722000002\n",
-    )
-    .await;
-    let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
-    let sender = sender["id"].as_str().unwrap().to_owned();
+    let (browser, ws, sender) = two_leads_and_a_sender(&app, &sim, "owner@runs.test", "runs").await;
     let id = new_draft(&browser, &ws).await;
     let mut form = form("Daily hello", &sender, "Hi {name|there}!", burst());
     form["kind"] = json!("recurring_daily");
-    form["start_at"] = json!((chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339());
+    form["start_at"] = json!(in_an_hour());
     let launched = call(
         &browser,
         "launch_campaign",
@@ -1108,13 +1120,7 @@ async fn a_pin_or_card_goes_after_its_text(app: TestApp) {
     let (browser, ws) = app
         .user_with_workspace("Agency", "owner@pin.test", "pin")
         .await;
-    import(
-        &browser,
-        "pin",
-        &ws,
-        "name,phone\nAmani Bakery,+254722000001\nBaraka Hardware,+254722000002\n",
-    )
-    .await;
+    import(&browser, "pin", &ws, TWO_LEADS).await;
     let (status, created) = browser
         .call_json(
             "add_sender",
@@ -1280,21 +1286,11 @@ crate::both_backends!(pin_after_text, a_pin_or_card_goes_after_its_text);
 /// campaign's next run, as one that was sent is not.
 async fn a_recurring_run_leaves_unknown_recipients_alone(app: TestApp) {
     let sim = simulator(quick()).await;
-    let (browser, ws) = app
-        .user_with_workspace("Agency", "owner@unknown.test", "unknown")
-        .await;
-    import(
-        &browser,
-        "unknown",
-        &ws,
-        "name,phone\nAmani Bakery,+254722000001\nBaraka Hardware,+254722000002\n",
-    )
-    .await;
-    let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
-    let sender = sender["id"].as_str().unwrap().to_owned();
+    let (browser, ws, sender) =
+        two_leads_and_a_sender(&app, &sim, "owner@unknown.test", "unknown").await;
     let mut form = form("Daily hello", &sender, "Hi {name|there}!", burst());
     form["kind"] = json!("recurring_daily");
-    form["start_at"] = json!((chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339());
+    form["start_at"] = json!(in_an_hour());
     let id = create_and_launch(&browser, &ws, &form).await;
     run_due_now(&app, &id).await;
     until(&browser, &ws, &id, "the first run", |c| {
@@ -1387,21 +1383,11 @@ async fn point_webhook_at(app: &TestApp, id: &str, url: &str) {
 async fn completion_and_cancellation_notify(app: TestApp) {
     let sim = simulator(quick()).await;
     let (hook, hits) = webhook_receiver().await;
-    let (browser, ws) = app
-        .user_with_workspace("Agency", "owner@notify.test", "notify")
-        .await;
-    import(
-        &browser,
-        "notify",
-        &ws,
-        "name,phone\nAmani Bakery,+254722000001\nBaraka Hardware,+254722000002\n",
-    )
-    .await;
-    let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
-    let sender = sender["id"].as_str().unwrap().to_owned();
+    let (browser, ws, sender) =
+        two_leads_and_a_sender(&app, &sim, "owner@notify.test", "notify").await;
     let mut form = form("Tell me", &sender, "Hi {name}", burst());
     form["kind"] = json!("scheduled");
-    form["start_at"] = json!((chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339());
+    form["start_at"] = json!(in_an_hour());
     form["notify"] = json!({"email": false, "webhook_url": "https://hooks.example/leadloom"});
     let id = create_and_launch(&browser, &ws, &form).await;
     point_webhook_at(&app, &id, &hook).await;

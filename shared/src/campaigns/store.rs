@@ -651,6 +651,24 @@ pub async fn relink(
     Ok(())
 }
 
+/// The messages matching `which` that are still `sending` become `unknown`: WhatsApp may
+/// have them, so they are never sent again by themselves.
+async fn sending_to_unknown(
+    db: &impl ConnectionTrait,
+    which: sea_orm::Condition,
+) -> Result<(), AppError> {
+    message::Entity::update_many()
+        .col_expr(
+            message::Column::Status,
+            Expr::value(MessageStatus::Unknown.as_str()),
+        )
+        .filter(message::Column::Status.eq(MessageStatus::Sending.as_str()))
+        .filter(which)
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Marks a sender's `sending` recipients (and their messages) `unknown`: called by a worker
 /// that just took the sender's lease from a holder that stopped renewing it, so whatever that
 /// holder had in flight may or may not have reached WhatsApp. Never re-sent on its own.
@@ -666,15 +684,11 @@ pub async fn settle_abandoned(
         .filter(campaign_recipient::Column::State.eq(RecipientState::Sending.as_str()))
         .filter(campaign_recipient::Column::MessageId.is_not_null())
         .into_query();
-    message::Entity::update_many()
-        .col_expr(
-            message::Column::Status,
-            Expr::value(MessageStatus::Unknown.as_str()),
-        )
-        .filter(message::Column::Id.in_subquery(messages))
-        .filter(message::Column::Status.eq(MessageStatus::Sending.as_str()))
-        .exec(db)
-        .await?;
+    sending_to_unknown(
+        db,
+        sea_orm::Condition::all().add(message::Column::Id.in_subquery(messages)),
+    )
+    .await?;
     // A pin's or card's text is a message of its own, written in the same claim but not
     // linked from the recipient: the `sending` messages of this sender to the same lead in the
     // same campaign. Few rows (one claim's), so the pairs are matched one by one.
@@ -696,16 +710,13 @@ pub async fn settle_abandoned(
                     .add(message::Column::LeadId.eq(*lead)),
             );
         }
-        message::Entity::update_many()
-            .col_expr(
-                message::Column::Status,
-                Expr::value(MessageStatus::Unknown.as_str()),
-            )
-            .filter(message::Column::SenderId.eq(sender))
-            .filter(message::Column::Status.eq(MessageStatus::Sending.as_str()))
-            .filter(any)
-            .exec(db)
-            .await?;
+        sending_to_unknown(
+            db,
+            sea_orm::Condition::all()
+                .add(message::Column::SenderId.eq(sender))
+                .add(any),
+        )
+        .await?;
     }
     let result = campaign_recipient::Entity::update_many()
         .col_expr(
