@@ -442,10 +442,8 @@ impl Dispatcher {
                         if let Some(file) = &file {
                             attachments::attach_to(txn, file, &mut text_row).await?;
                         }
-                        let message_id = match &text_row.id {
-                            sea_orm::ActiveValue::Set(id) => *id,
-                            _ => Uuid::now_v7(),
-                        };
+                        let message_id = Uuid::now_v7();
+                        text_row.id = Set(message_id);
                         rows.push(text_row);
                         lead_in = Some(LeadIn {
                             message_id,
