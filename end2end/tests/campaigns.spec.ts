@@ -159,6 +159,11 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
     await expect(page.locator('.campaign-header .status-completed')).toHaveText('Completed', { timeout: 30_000 });
     await expect(page.locator('.campaign-count.count-sent .count-value')).toHaveText('2');
     await expect(page.locator('.campaign-count.count-failed .count-value')).toHaveText('0');
+    // The simulator's read receipts arrive live; the rates follow the same counters at once.
+    await expect(page.locator('.campaign-count.count-read .count-value')).toHaveText('2', { timeout: 15_000 });
+    await expect(page.getByTestId('rate-read')).toHaveText('100 %');
+    await expect(page.getByTestId('rate-delivery')).toHaveText('100 %');
+    await expect(page.locator('.campaign-rates')).toContainText('2 of 2 sent');
     const rows = page.locator('table.recipients tbody tr');
     await expect(rows).toHaveCount(2, { timeout: 10_000 });
     await expect(rows.first().getByRole('link')).toHaveText(new RegExp(kisumu.join('|')));

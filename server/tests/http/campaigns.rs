@@ -13,6 +13,7 @@ use crate::whatsapp::{SIM_KEY, add_gateway_sender, admin, quick, simulator};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
+use shared::campaigns::CampaignRates;
 use std::time::Duration;
 
 /// Six leads: three reachable, one that will opt out, one without a valid phone, one not on
@@ -507,7 +508,8 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
     assert!(first.starts_with("data: {"), "{first}");
     assert!(first.contains("\"completed\""), "{first}");
 
-    // The page's rates, every run together, over the recipients sent. Receipts can be lost:
+    // The page's rates come from the campaign's live counters, every run together, over the
+    // recipients sent, and agree with the runs table. Receipts can be lost:
     // Amani's message has none but was answered (delivered), Baraka's has only its read
     // receipt (delivered and read), Chai's none at all (sent only).
     let by_lead = |name: &str| format!("lead_id = (SELECT id FROM leads WHERE name = '{name}')");
@@ -527,19 +529,30 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
     ] {
         exec(&app, &sql).await;
     }
+    let shown = campaign(&browser, &ws, &id).await;
+    let counts = &shown["counts"];
+    assert_eq!(
+        [
+            &counts["sent"],
+            &counts["delivered"],
+            &counts["read"],
+            &counts["replied"]
+        ],
+        [3, 2, 1, 1],
+        "{shown}"
+    );
+    // 2 of 3 delivered = 66.7 % → 67 %; 1 of 3 read and answered = 33 %.
+    let rates = CampaignRates::of_counts(&serde_json::from_value(counts.clone()).unwrap());
+    assert_eq!(
+        (rates.delivery_rate, rates.read_rate, rates.reply_rate),
+        (Some(67), Some(33), Some(33))
+    );
     let activity = call(
         &browser,
         "load_campaign_activity",
         json!({"workspace": ws, "campaign": id}),
     )
     .await;
-    // 2 of 3 delivered = 66.7 % → 67 %; 1 of 3 read and answered = 33 %.
-    assert_eq!(
-        activity["rates"],
-        json!({"sent": 3, "delivered": 2, "read": 1, "replied": 1,
-               "delivery_rate": 67, "read_rate": 33, "reply_rate": 33}),
-        "{activity}"
-    );
     assert_eq!(activity["runs"][0]["delivered"], 2, "{activity}");
 
     // A message that failed after it went (the provider's failed receipt, on the message):
@@ -1281,6 +1294,133 @@ async fn a_pin_or_card_goes_after_its_text(app: TestApp) {
     assert_eq!(kinds, ["contacts", "contacts"], "{requests:?}");
 }
 crate::both_backends!(pin_after_text, a_pin_or_card_goes_after_its_text);
+
+/// "Senders take turns": a number whose gateway answers in 400 ms and one that answers at once
+/// share the list evenly, where each sending as fast as it can would leave the slow one a
+/// message or two.
+async fn senders_take_turns_whatever_their_speed(app: TestApp) {
+    let fast = simulator(quick()).await;
+    let slow = simulator(server::simulator::Behaviour {
+        latency_ms: 400,
+        ..quick()
+    })
+    .await;
+    let (browser, ws) = app
+        .user_with_workspace("Agency", "owner@turns.test", "turns")
+        .await;
+    let csv: String = std::iter::once("name,phone\n".to_owned())
+        .chain((1..=8).map(|i| format!("Lead {i},+2547220000{i:02}\n")))
+        .collect();
+    import(&browser, "turns", &ws, &csv).await;
+    // Two numbers need a plan above Free.
+    exec(
+        &app,
+        "UPDATE workspaces SET plan_code = 'pro' WHERE slug = 'turns'",
+    )
+    .await;
+    let (first, _) = add_gateway_sender(&browser, &ws, &fast).await;
+    let (status, second) = browser
+        .call_json(
+            "add_sender",
+            json!({"workspace": ws, "input": {
+                "name": "Second line", "provider": "session_gateway",
+                "display_number": "+254 700 000 002", "base_url": slow, "account_ref": "second",
+                "secret": SIM_KEY, "app_secret": "", "warmup": "new", "daily_cap": ""
+            }}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    let strategy = json!({"order": "round_robin", "delay_min_s": 0, "delay_max_s": 0,
+        "cooldown_every": null, "respect_daily_cap": false, "working_hours": null,
+        "max_retries": 0, "skip_sender_after_failures": null});
+    let mut turns = form(
+        "Turns",
+        first["id"].as_str().unwrap(),
+        "Hi {name}",
+        strategy,
+    );
+    turns["sender_ids"] = json!([first["id"], second["sender"]["id"]]);
+    let id = create_and_launch(&browser, &ws, &turns).await;
+    let done = until(&browser, &ws, &id, "completion", |c| {
+        c["status"] == "completed"
+    })
+    .await;
+    assert_eq!(done["counts"]["sent"], 8, "{done}");
+    assert_eq!(
+        (delivered(&fast).await.len(), delivered(&slow).await.len()),
+        (4, 4)
+    );
+}
+crate::both_backends!(senders_take_turns, senders_take_turns_whatever_their_speed);
+
+/// A send left in flight by a worker that died, in a campaign cancelled since: no running
+/// campaign needs its sender any more, yet the dispatcher takes the dead worker's expired
+/// lease over, marks the send `unknown` (WhatsApp may have it) and lets the lease go.
+async fn a_dead_workers_send_is_settled_after_a_cancel(app: TestApp) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    use shared::db::entities::sender_lease;
+    let sim = simulator(quick()).await;
+    let (browser, ws, sender) =
+        two_leads_and_a_sender(&app, &sim, "owner@stale.test", "stale").await;
+    let id = create_and_launch(&browser, &ws, &form("Hello", &sender, "Hi!", burst())).await;
+    // Once the receipts are in, nothing but the dispatcher moves the rows.
+    until(&browser, &ws, &id, "completion and receipts", |c| {
+        c["status"] == "completed" && c["counts"]["read"] == 2
+    })
+    .await;
+    let baraka = "lead_id IN (SELECT id FROM leads WHERE name = 'Baraka Hardware')";
+    exec(
+        &app,
+        &format!("UPDATE campaign_recipients SET state = 'sending' WHERE {baraka}"),
+    )
+    .await;
+    exec(
+        &app,
+        &format!("UPDATE messages SET status = 'sending' WHERE direction = 'out' AND {baraka}"),
+    )
+    .await;
+    exec(&app, "UPDATE campaigns SET status = 'cancelled'").await;
+    let sender = uuid::Uuid::parse_str(&sender).unwrap();
+    sender_lease::Entity::update_many()
+        .col_expr(sender_lease::Column::Holder, Expr::value("dead-worker"))
+        .col_expr(
+            sender_lease::Column::ExpiresAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::seconds(30)),
+        )
+        .filter(sender_lease::Column::SenderId.eq(sender))
+        .exec(&app.db)
+        .await
+        .unwrap();
+
+    let settled = until(&browser, &ws, &id, "the stale send settled", |c| {
+        c["counts"]["unknown"] == 1
+    })
+    .await;
+    assert_eq!(settled["counts"]["sending"], 0, "{settled}");
+    assert_eq!(settled["counts"]["sent"], 1, "{settled}");
+    let statuses = rows(
+        &app,
+        &format!("SELECT status FROM messages WHERE direction = 'out' AND {baraka}"),
+    )
+    .await;
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(
+        statuses[0].try_get::<String>("", "status").unwrap(),
+        "unknown"
+    );
+    let lease = sender_lease::Entity::find_by_id(sender)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(lease.holder, None, "the lease is let go once settled");
+    // Nothing was sent again: one message for each of the two leads.
+    assert_eq!(delivered(&sim).await.len(), 2);
+}
+crate::both_backends!(
+    stale_send_settled,
+    a_dead_workers_send_is_settled_after_a_cancel
+);
 
 /// A recipient whose send ended `unknown` (WhatsApp may have it) is not messaged again by the
 /// campaign's next run, as one that was sent is not.

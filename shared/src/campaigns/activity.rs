@@ -1,16 +1,14 @@
 //! What a campaign's page charts: its messages by furthest step (the analytics page's outcome
 //! query, for one campaign), its timeline — messages sent, delivered and read per local hour or
-//! day —, and its runs, whose sum gives its delivery, read and reply rates. For the timeline
+//! day —, and its runs (whose sums are the campaign's receipt counters). For the timeline
 //! the database counts each event by UTC quarter hour (the same on SQLite and PostgreSQL);
 //! here the quarters are placed in the workspace's local hours or days, where the time zone
 //! rules are, and the quiet buckets between filled with zeros.
 
-use super::model::{
-    CampaignActivity, CampaignRates, CampaignRun, HOURLY_SPAN_HOURS, RecipientState, Timeline,
-    TimelinePoint,
-};
+use super::model::{CampaignActivity, HOURLY_SPAN_HOURS, Timeline, TimelinePoint};
 use super::service::find;
-use crate::analytics::report::{Filter, count, outcomes};
+use super::store;
+use crate::analytics::report::{Filter, outcomes};
 use crate::db::{QUARTER_SECONDS, Sql, quarter_hour, quarter_start};
 use crate::services::Services;
 use crate::workspaces::{service::TenantCtx, store as workspaces};
@@ -45,10 +43,9 @@ pub async fn activity(
     let (quarters, outcomes, runs) = tokio::try_join!(
         event_quarters(&svc.db, ctx.workspace_id, campaign.id),
         outcomes(&svc.db, ctx.workspace_id, filter, None),
-        runs(&svc.db, ctx.workspace_id, campaign.id),
+        store::runs(&svc.db, ctx.workspace_id, campaign.id),
     )?;
     Ok(CampaignActivity {
-        rates: CampaignRates::of_runs(&runs),
         outcomes: outcomes
             .into_iter()
             .map(|(_, share)| share)
@@ -57,60 +54,6 @@ pub async fn activity(
         timeline: buckets(&quarters, &tz),
         runs,
     })
-}
-
-/// The campaign's runs, the latest first: its recipients by state, joined to each one's
-/// latest message for the receipts (one aggregate over the campaign's recipients). A message
-/// counts as delivered when its delivery receipt, its read receipt or its lead's answer came:
-/// receipts can be lost or switched off, an answer cannot come without the message.
-async fn runs(
-    db: &impl ConnectionTrait,
-    ws: WorkspaceId,
-    campaign: Uuid,
-) -> Result<Vec<CampaignRun>, AppError> {
-    let mut sql = Sql::new(db.get_database_backend());
-    let state =
-        |name: &str| format!("COALESCE(SUM(CASE WHEN r.state = '{name}' THEN 1 ELSE 0 END), 0)");
-    sql.push(&format!(
-        "SELECT r.run AS run, COUNT(*) AS recipients, {sent} AS sent, {failed} AS failed, \
-         {skipped} AS skipped, \
-         COALESCE(SUM(CASE WHEN r.state = 'sent' AND (m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL OR m.replied_at IS NOT NULL) THEN 1 ELSE 0 END), 0) AS delivered, \
-         COALESCE(SUM(CASE WHEN r.state = 'sent' AND m.read_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS read_count, \
-         COALESCE(SUM(CASE WHEN r.state = 'sent' AND m.replied_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS replied, \
-         MIN(m.sent_at) AS first_sent_at, MAX(m.sent_at) AS last_sent_at \
-         FROM campaign_recipients r \
-         LEFT JOIN messages m ON m.id = r.message_id AND m.workspace_id = r.workspace_id \
-         WHERE r.workspace_id = ",
-        sent = state(RecipientState::Sent.as_str()),
-        failed = state(RecipientState::Failed.as_str()),
-        skipped = state(RecipientState::Skipped.as_str()),
-    ))
-    .bind(ws.0)
-    .push(" AND r.campaign_id = ")
-    .bind(campaign)
-    .push(" GROUP BY r.run ORDER BY r.run DESC");
-    let mut out = Vec::new();
-    for row in db.query_all_raw(sql.statement()).await? {
-        let run: i32 = row.try_get("", "run")?;
-        let recipients = count(&row, "recipients")?;
-        let sent = count(&row, "sent")?;
-        let failed = count(&row, "failed")?;
-        let skipped = count(&row, "skipped")?;
-        out.push(CampaignRun {
-            run: u32::try_from(run).unwrap_or(0),
-            recipients,
-            sent,
-            failed,
-            skipped,
-            open: recipients.saturating_sub(sent + failed + skipped),
-            delivered: count(&row, "delivered")?,
-            read: count(&row, "read_count")?,
-            replied: count(&row, "replied")?,
-            first_sent_at: row.try_get("", "first_sent_at")?,
-            last_sent_at: row.try_get("", "last_sent_at")?,
-        });
-    }
-    Ok(out)
 }
 
 /// Per UTC quarter hour, how many of the campaign's messages were sent, delivered and read in

@@ -50,6 +50,8 @@ const POLL: Duration = Duration::from_millis(500);
 /// Recipients one burst claim takes, and provider calls in flight per sender in a burst.
 const BURST_BATCH: u64 = 100;
 const BURST_CONCURRENCY: usize = 32;
+/// How long a sender waits for its turn before looking again ("senders take turns").
+const TURN_WAIT: TimeDelta = TimeDelta::milliseconds(200);
 /// How long a rate-limited sender waits when the provider does not say.
 const RATE_LIMIT_WAIT: TimeDelta = TimeDelta::seconds(30);
 
@@ -107,9 +109,11 @@ impl Dispatcher {
         self.active.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Starts due runs, then takes the lease of every sender with work that no live worker holds.
+    /// Starts due runs, settles what dead workers left in flight, then takes the lease of
+    /// every sender with work that no live worker holds.
     pub async fn tick(&self) -> Result<(), AppError> {
         start_due(&self.svc, Utc::now()).await?;
+        self.settle_dead_workers().await?;
         for (sender_id, workspace_id) in senders_with_work(&self.svc.db).await? {
             if self.lock().contains(&sender_id) {
                 continue;
@@ -146,6 +150,30 @@ impl Dispatcher {
                 let _ = store::release(&this.svc.db, sender_id, &this.holder).await;
                 this.lock().remove(&sender_id);
             });
+        }
+        Ok(())
+    }
+
+    /// Takes over, just long enough to mark their in-flight sends `unknown`, the senders whose
+    /// worker died mid-send and that no running campaign needs (those are settled when their
+    /// lease is taken for sending, below).
+    async fn settle_dead_workers(&self) -> Result<(), AppError> {
+        let db = &self.svc.db;
+        let now = Utc::now();
+        for (sender_id, workspace_id) in store::senders_with_stale_sends(db, now).await? {
+            if self.lock().contains(&sender_id) {
+                continue;
+            }
+            let Some((_, abandoned)) =
+                store::lease(db, sender_id, workspace_id, &self.holder, LEASE_TTL, now).await?
+            else {
+                continue;
+            };
+            if abandoned {
+                let settled = store::settle_abandoned(db, sender_id, now).await?;
+                tracing::warn!(sender = %sender_id, settled, "settled the sends a stopped worker left in flight; they are marked unknown");
+            }
+            store::release(db, sender_id, &self.holder).await?;
         }
         Ok(())
     }
@@ -204,6 +232,17 @@ impl Dispatcher {
                     .await?;
                 nap_until(decision.at, now).await;
                 continue;
+            }
+            if form.strategy.order == super::SendOrder::RoundRobin {
+                // The lease names the campaign before the turn is taken, so the other senders
+                // wait for this one from its first message on.
+                store::save_pace(db, sender_id, &self.holder, &pace, Some(campaign.id), now)
+                    .await?;
+                if !my_turn(db, &ws, &campaign, &form.strategy, &sender, now).await? {
+                    // Another sender at work on this campaign has sent fewer: it goes first.
+                    nap_until(now + TURN_WAIT, now).await;
+                    continue;
+                }
             }
             // The plan's messages a day are the workspace's, across senders and campaigns:
             // none left, and this sender waits for the workspace's next day.
@@ -1030,6 +1069,44 @@ async fn slow_down_by_health(
         pace.next_at = Some(next + gap * i32::try_from(failed).unwrap_or(20) / 5);
     }
     Ok(())
+}
+
+/// "Senders take turns": a sender goes only when no other sender at work on the campaign has
+/// claimed fewer of this run's recipients, so shares stay within one message of each other
+/// whatever each number's speed. Senders paused, out of the rotation, not working on this
+/// campaign (idle, or busy with an older one) or at their daily cap do not hold the others up.
+async fn my_turn(
+    db: &impl ConnectionTrait,
+    ws: &workspace::Model,
+    campaign: &campaign::Model,
+    strategy: &Strategy,
+    me: &sender::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let turns = store::turns(db, WorkspaceId(ws.id), campaign.id, campaign.run, now).await?;
+    let mine = turns
+        .iter()
+        .find(|t| t.sender == me.id)
+        .map_or(0, |t| t.claimed);
+    let ahead_of: Vec<Uuid> = turns
+        .iter()
+        .filter(|t| t.sender != me.id && t.working_here && t.claimed < mine)
+        .map(|t| t.sender)
+        .collect();
+    if ahead_of.is_empty() {
+        return Ok(true);
+    }
+    let today = crate::whatsapp::senders::local_day(ws);
+    let others = sender::Entity::find()
+        .filter(sender::Column::WorkspaceId.eq(ws.id))
+        .filter(sender::Column::Id.is_in(ahead_of))
+        .filter(sender::Column::PausedReason.is_null())
+        .all(db)
+        .await?;
+    Ok(!others.iter().any(|other| {
+        !strategy.respect_daily_cap
+            || crate::whatsapp::senders::sent_on(other, &today) < daily_cap(ws, other)
+    }))
 }
 
 async fn nap_until(at: DateTime<Utc>, now: DateTime<Utc>) {

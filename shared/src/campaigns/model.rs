@@ -772,13 +772,12 @@ pub struct CampaignActivity {
     pub timeline: Timeline,
     /// Its runs, the latest first (a one-time campaign has one).
     pub runs: Vec<CampaignRun>,
-    /// Every run together: how far the sent messages got, with the rates.
-    pub rates: CampaignRates,
 }
 
 /// A campaign's delivery, read and reply rates, each over its recipients sent and shown with
-/// the counts behind it (so "100 %" of one message reads as what it is). Summed from its runs
-/// (the same aggregate as the "Runs" table), so the two never disagree.
+/// the counts behind it (so "100 %" of one message reads as what it is). The campaign's
+/// counters carry the runs' sums (the same aggregate as the "Runs" table), so the page
+/// computes the rates from the live counters and the two never disagree.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CampaignRates {
     pub sent: u64,
@@ -797,12 +796,20 @@ impl CampaignRates {
     /// The runs' counts added up, and their rates.
     pub fn of_runs(runs: &[CampaignRun]) -> Self {
         let sum = |f: fn(&CampaignRun) -> u64| runs.iter().map(f).sum::<u64>();
-        let (sent, delivered, read, replied) = (
+        Self::new(
             sum(|r| r.sent),
             sum(|r| r.delivered),
             sum(|r| r.read),
             sum(|r| r.replied),
-        );
+        )
+    }
+
+    /// The rates of a campaign's counters (every run's recipients).
+    pub fn of_counts(counts: &RecipientCounts) -> Self {
+        Self::new(counts.sent, counts.delivered, counts.read, counts.replied)
+    }
+
+    fn new(sent: u64, delivered: u64, read: u64, replied: u64) -> Self {
         let rate = |part| crate::analytics::percent(part, sent);
         Self {
             sent,

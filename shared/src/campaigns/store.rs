@@ -6,9 +6,10 @@
 use super::SendOrder;
 use super::SenderPace;
 use super::model::{
-    Audience, AudienceCount, AudienceSource, CampaignForm, RecipientCounts, RecipientState,
-    VariantChoice,
+    Audience, AudienceCount, AudienceSource, CampaignForm, CampaignRates, CampaignRun,
+    RecipientCounts, RecipientState, VariantChoice,
 };
+use crate::analytics::report::count as count_column;
 use crate::db::entities::{campaign, campaign_recipient, lead, message, sender_lease};
 use crate::db::{Sql, placeholder};
 use crate::leads::{WhatsappStatus, normalize_phone};
@@ -395,45 +396,72 @@ pub async fn counts(
             Some(RecipientState::Unknown) | None => counts.unknown += n,
         }
     }
-    let statuses: Vec<(String, i64)> = message::Entity::find()
-        .select_only()
-        .column(message::Column::Status)
-        .column_as(message::Column::Id.count(), "n")
-        .filter(message::Column::WorkspaceId.eq(workspace.0))
-        .filter(message::Column::CampaignId.eq(campaign.id))
-        .filter(message::Column::Status.is_in([
-            MessageStatus::Delivered.as_str(),
-            MessageStatus::Read.as_str(),
-        ]))
-        .group_by(message::Column::Status)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (status, n) in statuses {
-        let n = u64::try_from(n).unwrap_or(0);
-        counts.delivered += n;
-        if status == MessageStatus::Read.as_str() {
-            counts.read += n;
-        }
-    }
+    // The receipts as the runs table counts them, so the counters, the rates and the runs
+    // never disagree: per recipient, by its latest message.
+    let runs = runs(db, workspace, campaign.id).await?;
+    let rates = CampaignRates::of_runs(&runs);
+    (counts.delivered, counts.read, counts.replied) = (rates.delivered, rates.read, rates.replied);
     counts.undelivered = campaign_recipient::Entity::find()
         .filter(campaign_recipient::Column::CampaignId.eq(campaign.id))
         .filter(campaign_recipient::Column::WorkspaceId.eq(workspace.0))
         .filter(undelivered(workspace, campaign.id))
         .count(db)
         .await?;
-    // Leads that answered one of this campaign's messages, as attributed when the reply
-    // arrived (`whatsapp::messages::mark_replied`).
-    counts.replied = message::Entity::find()
-        .select_only()
-        .column(message::Column::LeadId)
-        .distinct()
-        .filter(message::Column::WorkspaceId.eq(workspace.0))
-        .filter(message::Column::CampaignId.eq(campaign.id))
-        .filter(message::Column::RepliedAt.is_not_null())
-        .count(db)
-        .await?;
     Ok(counts)
+}
+
+/// The campaign's runs, the latest first: its recipients by state, joined to each one's
+/// latest message for the receipts (one aggregate over the campaign's recipients). A message
+/// counts as delivered when its delivery receipt, its read receipt or its lead's answer came:
+/// receipts can be lost or switched off, an answer cannot come without the message.
+pub async fn runs(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    campaign: Uuid,
+) -> Result<Vec<CampaignRun>, AppError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    let state =
+        |name: &str| format!("COALESCE(SUM(CASE WHEN r.state = '{name}' THEN 1 ELSE 0 END), 0)");
+    sql.push(&format!(
+        "SELECT r.run AS run, COUNT(*) AS recipients, {sent} AS sent, {failed} AS failed, \
+         {skipped} AS skipped, \
+         COALESCE(SUM(CASE WHEN r.state = 'sent' AND (m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL OR m.replied_at IS NOT NULL) THEN 1 ELSE 0 END), 0) AS delivered, \
+         COALESCE(SUM(CASE WHEN r.state = 'sent' AND m.read_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS read_count, \
+         COALESCE(SUM(CASE WHEN r.state = 'sent' AND m.replied_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS replied, \
+         MIN(m.sent_at) AS first_sent_at, MAX(m.sent_at) AS last_sent_at \
+         FROM campaign_recipients r \
+         LEFT JOIN messages m ON m.id = r.message_id AND m.workspace_id = r.workspace_id \
+         WHERE r.workspace_id = ",
+        sent = state(RecipientState::Sent.as_str()),
+        failed = state(RecipientState::Failed.as_str()),
+        skipped = state(RecipientState::Skipped.as_str()),
+    ))
+    .bind(ws.0)
+    .push(" AND r.campaign_id = ")
+    .bind(campaign)
+    .push(" GROUP BY r.run ORDER BY r.run DESC");
+    let mut out = Vec::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let run: i32 = row.try_get("", "run")?;
+        let recipients = count_column(&row, "recipients")?;
+        let sent = count_column(&row, "sent")?;
+        let failed = count_column(&row, "failed")?;
+        let skipped = count_column(&row, "skipped")?;
+        out.push(CampaignRun {
+            run: u32::try_from(run).unwrap_or(0),
+            recipients,
+            sent,
+            failed,
+            skipped,
+            open: recipients.saturating_sub(sent + failed + skipped),
+            delivered: count_column(&row, "delivered")?,
+            read: count_column(&row, "read_count")?,
+            replied: count_column(&row, "replied")?,
+            first_sent_at: row.try_get("", "first_sent_at")?,
+            last_sent_at: row.try_get("", "last_sent_at")?,
+        });
+    }
+    Ok(out)
 }
 
 /// Recipients of campaign `campaign` in state `sent` whose message the provider reported
@@ -866,6 +894,81 @@ pub async fn recent_outcomes(
             }
         })
         .collect())
+}
+
+/// Senders (with their workspace) whose lease a worker stopped renewing while some of their
+/// recipients were `sending`. The dispatcher only leases senders of running campaigns, so
+/// without this a send left in flight by a dead worker would stay `sending` for good once its
+/// campaign was cancelled, paused for a long time, or its sender taken out of rotation.
+pub async fn senders_with_stale_sends(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Uuid, Uuid)>, AppError> {
+    let in_flight = campaign_recipient::Entity::find()
+        .select_only()
+        .column(campaign_recipient::Column::SenderId)
+        .filter(campaign_recipient::Column::State.eq(RecipientState::Sending.as_str()))
+        .filter(campaign_recipient::Column::SenderId.is_not_null())
+        .into_query();
+    Ok(sender_lease::Entity::find()
+        .select_only()
+        .column(sender_lease::Column::SenderId)
+        .column(sender_lease::Column::WorkspaceId)
+        .filter(sender_lease::Column::Holder.is_not_null())
+        .filter(sender_lease::Column::ExpiresAt.lt(now))
+        .filter(sender_lease::Column::SenderId.in_subquery(in_flight))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// One of a campaign's senders, for "senders take turns": how many of the current run's
+/// recipients it has claimed, and whether it is at work on this campaign now (a worker holds
+/// its lease and last picked this campaign).
+#[derive(Clone, Debug)]
+pub struct Turn {
+    pub sender: Uuid,
+    pub claimed: u64,
+    pub working_here: bool,
+}
+
+/// The campaign's senders still in its rotation, with their share of run `run` so far.
+pub async fn turns(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    campaign: Uuid,
+    run: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<Turn>, AppError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT cs.sender_id AS sender_id, l.holder AS holder, l.expires_at AS expires_at, \
+         l.campaign_id AS lease_campaign, (SELECT COUNT(*) FROM campaign_recipients r \
+         WHERE r.sender_id = cs.sender_id AND r.campaign_id = cs.campaign_id AND r.run = ",
+    )
+    .bind(run)
+    .push(
+        ") AS claimed FROM campaign_senders cs \
+         LEFT JOIN sender_leases l ON l.sender_id = cs.sender_id \
+         WHERE cs.skipped_reason IS NULL AND cs.workspace_id = ",
+    )
+    .bind(workspace.0)
+    .push(" AND cs.campaign_id = ")
+    .bind(campaign);
+    let mut out = Vec::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let holder: Option<String> = row.try_get("", "holder")?;
+        let expires_at: Option<DateTime<Utc>> = row.try_get("", "expires_at")?;
+        let lease_campaign: Option<Uuid> = row.try_get("", "lease_campaign")?;
+        out.push(Turn {
+            sender: row.try_get("", "sender_id")?,
+            claimed: count_column(&row, "claimed")?,
+            working_here: holder.is_some()
+                && expires_at.is_some_and(|at| at > now)
+                && lease_campaign == Some(campaign),
+        });
+    }
+    Ok(out)
 }
 
 /// Leases: a row per sender, created on first use.

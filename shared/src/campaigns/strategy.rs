@@ -32,11 +32,12 @@ const CLOSING: NaiveTime = time(18, 0);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SendOrder {
-    /// In list order.
+    /// In list order, each sender as fast as its own pace allows.
     Sequential,
     /// Shuffled once when the campaign starts.
     Random,
-    /// Each sender in turn.
+    /// Each sender in turn: shares stay within one message of each other, the quicker
+    /// numbers waiting for the slower (the dispatcher's `my_turn`).
     RoundRobin,
     /// Healthier senders take more of the list.
     HealthBalanced,
@@ -61,6 +62,27 @@ impl SendOrder {
             Self::RoundRobin => "Senders take turns",
             Self::HealthBalanced => "Balanced by sender health",
             Self::Burst => "Burst (small lists, no delays)",
+        }
+    }
+
+    /// What the order does, for the wizard.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Self::Sequential => {
+                "Leads in list order; each sender goes as fast as its own pace allows, so a quicker number sends more."
+            }
+            Self::Random => {
+                "Leads shuffled once at launch; each sender goes as fast as its own pace allows."
+            }
+            Self::RoundRobin => {
+                "Senders share the list evenly: a quicker number waits for the slower ones, so none sends more than one message ahead."
+            }
+            Self::HealthBalanced => {
+                "A sender with recent failures waits longer between messages, so healthier numbers take more of the list."
+            }
+            Self::Burst => {
+                "No delays, pace or cooldowns: for small lists only. Daily caps and working hours still hold unless you turn them off."
+            }
         }
     }
 }

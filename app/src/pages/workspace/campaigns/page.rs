@@ -276,7 +276,7 @@ fn ActivityCharts(
         now
     });
     view! {
-        {move || view! { <RatesRow rates=activity.with(|a| a.rates) /> }}
+        {move || view! { <RatesRow rates=CampaignRates::of_counts(&counts.get()) /> }}
         <div class="chart-pair campaign-charts">
             {move || {
                 let outcomes = activity.with(|a| a.outcomes.clone());

@@ -76,11 +76,7 @@ pub fn StrategyStep(wiz: Wizard, senders: Vec<SenderDto>) -> impl IntoView {
                         <option value=order_value(o) selected=move || order.get() == o>{o.label()}</option>
                     }).collect_view()}
                 </select>
-                <p class="field-hint">{move || if burst.get() {
-                    "No delays, pace or cooldowns: for small lists only. Daily caps and working hours still hold unless you turn them off."
-                } else {
-                    "Random delays between messages and a cooldown every few messages make sending look human."
-                }}</p>
+                <p class="field-hint">{move || order.get().hint()}</p>
             </div>
             <Show when=move || !burst.get()>
                 <fieldset class="field strategy-group">
