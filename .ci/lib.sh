@@ -161,6 +161,8 @@ ensure_chromium() {
     [[ -x "$CHROMIUM" ]] || die "$CHROMIUM still missing after apt-get install chromium"
   fi
   command -v curl >/dev/null || { step "installing curl"; apt_install curl ca-certificates; }
+  # Emoji in messages (the composer's picker, previews, conversations) and in screenshots.
+  dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || { step "installing the colour emoji font"; apt_install fonts-noto-color-emoji; }
   step "chromium ok: $("$CHROMIUM" --version 2>/dev/null | head -n1)"
 }
 

@@ -65,12 +65,18 @@ test('write a template, preview it, send it from a lead', async ({ page, request
     await body.fill('Hi ');
     await page.getByRole('group', { name: 'Insert a variable' }).getByRole('button', { name: '{owner}' }).click();
     await body.press('End');
-    await body.pressSequentially(', how is business in {city|town}?');
-    await expect(body).toHaveValue('Hi {owner}, how is business in {city|town}?');
+    await body.pressSequentially(', how is business in {city|town}? ');
+    // The emoji picker puts its emoji at the cursor too.
+    await page.getByRole('button', { name: 'Emoji' }).click();
+    await snap(page, testInfo, 'template-emoji.png');
+    await page.getByRole('group', { name: 'Insert an emoji' }).getByRole('button', { name: 'waving hand' }).click();
+    await page.getByRole('button', { name: 'Emoji' }).press('Escape');
+    await expect(page.getByRole('group', { name: 'Insert an emoji' })).toBeHidden();
+    await expect(body).toHaveValue('Hi {owner}, how is business in {city|town}? 👋');
     await expect(page.locator('#template-body-error')).toBeEmpty();
     const preview = page.getByRole('complementary', { name: 'Preview' });
     await expect(preview).toContainText('Preview for Jua Kali Motors');
-    await expect(preview.locator('.preview-bubble')).toHaveText('Hi Otieno, how is business in Kisumu?');
+    await expect(preview.locator('.preview-bubble')).toHaveText('Hi Otieno, how is business in Kisumu? 👋');
     await snap(page, testInfo, 'template-editor.png');
     await page.getByRole('button', { name: 'Save template' }).click();
     await expect(page.getByText('Template “Garage follow-up” saved.')).toBeVisible();
@@ -83,14 +89,14 @@ test('write a template, preview it, send it from a lead', async ({ page, request
     await waitHydrated(page);
     await page.getByLabel('Template', { exact: true }).selectOption({ label: 'Garage follow-up' });
     const box = page.getByLabel('Message', { exact: true });
-    await expect(box).toHaveValue('Hi Otieno, how is business in Kisumu?');
+    await expect(box).toHaveValue('Hi Otieno, how is business in Kisumu? 👋');
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await expect(page.getByText('Sent from Sales line.')).toBeVisible();
     const received = await request.get(`${simulator}/admin/messages?to=${phone}`, {
       headers: { 'X-API-Key': SIM_KEY },
     });
     const [latest] = await received.json();
-    expect(latest.message).toBe('Hi Otieno, how is business in Kisumu?');
+    expect(latest.message).toBe('Hi Otieno, how is business in Kisumu? 👋');
     await snap(page, testInfo, 'template-sent.png');
     await gotoHydrated(page, `/w/${slug}/templates`);
     await expect(page.locator('.template-card', { hasText: 'Garage follow-up' })).toContainText('Used once');

@@ -3,6 +3,7 @@
 
 pub mod attachment;
 pub mod chart;
+pub mod composer;
 pub mod confirm;
 pub mod form;
 pub mod icons;

@@ -8,6 +8,7 @@ use crate::api::templates::{
     update_template,
 };
 use crate::components::attachment::{AttachButton, AttachmentChip, AttachmentState};
+use crate::components::composer::{ComposerTools, insert_at_cursor};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::icons::Icon;
 use crate::components::toast::use_toaster;
@@ -235,32 +236,12 @@ fn TemplateEditor(
         refresh_preview();
     });
 
-    // A chip puts its variable where the cursor is.
-    let insert = move |token: String| {
-        let Some(area) = textarea.get_untracked() else {
-            body.update(|b| b.push_str(&token));
-            return;
-        };
-        let text = body.get_untracked();
-        let chars: Vec<char> = text.chars().collect();
-        let at = area
-            .selection_start()
-            .ok()
-            .flatten()
-            .map_or(chars.len(), |at| (at as usize).min(chars.len()));
-        let end = area
-            .selection_end()
-            .ok()
-            .flatten()
-            .map_or(at, |end| (end as usize).clamp(at, chars.len()));
-        let mut next: String = chars[..at].iter().collect();
-        next.push_str(&token);
-        next.extend(&chars[end..]);
-        body.set(next);
-        let caret = (at + token.chars().count()) as u32;
-        let _ = area.focus();
-        let _ = area.set_selection_range(caret, caret);
-    };
+    // A chip or an emoji goes where the cursor is.
+    let insert = Callback::new(move |token: String| {
+        insert_at_cursor(textarea, &body.get_untracked(), &token, |next| {
+            body.set(next)
+        });
+    });
 
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -331,15 +312,7 @@ fn TemplateEditor(
                         </div>
                         <div class="field" class:field-invalid=move || body_problem.get().or_else(field_error("body")).is_some()>
                             <label for="template-body">"Message"</label>
-                            <div class="variable-chips" role="group" aria-label="Insert a variable">
-                                {chips.into_iter().map(|v| {
-                                    let token = format!("{{{v}}}");
-                                    let shown = token.clone();
-                                    view! {
-                                        <button type="button" class="chip" on:click=move |_| insert(token.clone())>{shown}</button>
-                                    }
-                                }).collect_view()}
-                            </div>
+                            <ComposerTools chips id="template-body".to_owned() insert />
                             <textarea id="template-body" name="body" rows="8" node_ref=textarea
                                 aria-describedby="template-body-error"
                                 prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea>

@@ -6,6 +6,7 @@
 use super::wizard::{FieldErr, Wizard};
 use crate::api::campaigns::{preview_campaign_variant, test_send_campaign};
 use crate::components::attachment::{AttachButton, AttachmentChip, AttachmentState};
+use crate::components::composer::{ComposerTools, insert_at_cursor};
 use crate::components::icons::Icon;
 use crate::components::toast::use_toaster;
 use crate::pages::workspace::lead::sleep_ms;
@@ -188,33 +189,13 @@ fn VariantEditor(
         toaster.info(format!("Started from “{}”.", t.name));
     };
 
-    // A chip puts its variable where the cursor is.
+    // A chip or an emoji goes where the cursor is.
     let textarea = NodeRef::<leptos::html::Textarea>::new();
-    let insert = move |token: String| {
-        let text = body.get_untracked();
-        let Some(area) = textarea.get_untracked() else {
-            edit(Box::new(move |v| v.body.push_str(&token)));
-            return;
-        };
-        let chars: Vec<char> = text.chars().collect();
-        let at = area
-            .selection_start()
-            .ok()
-            .flatten()
-            .map_or(chars.len(), |at| (at as usize).min(chars.len()));
-        let end = area
-            .selection_end()
-            .ok()
-            .flatten()
-            .map_or(at, |end| (end as usize).clamp(at, chars.len()));
-        let mut next: String = chars[..at].iter().collect();
-        next.push_str(&token);
-        next.extend(&chars[end..]);
-        let caret = (at + token.chars().count()) as u32;
-        edit(Box::new(move |v| v.body = next));
-        let _ = area.focus();
-        let _ = area.set_selection_range(caret, caret);
-    };
+    let insert = Callback::new(move |token: String| {
+        insert_at_cursor(textarea, &body.get_untracked(), &token, |next| {
+            edit(Box::new(move |v| v.body = next));
+        });
+    });
     let chips: Vec<String> = LEAD_VARIABLES
         .iter()
         .map(|v| (*v).to_owned())
@@ -324,13 +305,7 @@ fn VariantEditor(
                 </div>
                 <div class="field" class:field-invalid=move || error().is_some()>
                     <label for=id("body")>"Message"</label>
-                    <div class="variable-chips" role="group" aria-label="Insert a variable">
-                        {chips.into_iter().map(|v| {
-                            let token = format!("{{{v}}}");
-                            let shown = token.clone();
-                            view! { <button type="button" class="chip" on:click=move |_| insert(token.clone())>{shown}</button> }
-                        }).collect_view()}
-                    </div>
+                    <ComposerTools chips id=id("body") insert />
                     <textarea id=id("body") name="body" rows="8" node_ref=textarea aria-describedby=error_id.clone()
                         prop:value=move || body.get()
                         on:input=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |x| x.body = v)); }></textarea>
