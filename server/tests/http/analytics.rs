@@ -2,10 +2,11 @@
 //! workspace, then a real campaign over the simulator (sends, receipts, a reply that opts out,
 //! a message from a stranger) plus two messages seeded either side of the workspace's local
 //! midnight, each number checked against one computed by hand; a paced campaign shows on the
-//! WhatsApp panel with its next send. The analytics page's hours and its templates-and-
-//! variants table over messages seeded at known times either side of local midnight; the
-//! same midnight edges west of UTC (Los Angeles, across the end of summer time) on the line
-//! chart, the heat map and a campaign's timeline.
+//! WhatsApp panel with its next send, also when the panel is asked for alone (as the open
+//! dashboard follows it). The analytics page's hours and its templates-and-variants table over
+//! messages seeded at known times either side of local midnight; the same midnight edges west
+//! of UTC (Los Angeles, across the end of summer time) on the line chart, the heat map and a
+//! campaign's timeline.
 
 use crate::campaigns::{LEADS_CSV, burst, call, create_and_launch, exec, form, import, until};
 use crate::common::{Browser, TestApp};
@@ -356,6 +357,12 @@ async fn the_dashboard_counts_what_happened(app: TestApp) {
         wait > Duration::seconds(60) && wait <= Duration::seconds(120),
         "next send in {wait}"
     );
+    // The panel alone, as the open dashboard asks for it every few seconds: the same lines.
+    let (status, panel) = browser
+        .call("dashboard_senders", &[("workspace", &ws)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{panel}");
+    assert_eq!(panel, d["senders"], "{panel}");
     call(
         &browser,
         "cancel_campaign",
