@@ -2,8 +2,11 @@
 //! workspace, then a real campaign over the simulator (sends, receipts, a reply that opts out,
 //! a message from a stranger) plus two messages seeded either side of the workspace's local
 //! midnight, each number checked against one computed by hand; a paced campaign shows on the
-//! WhatsApp panel with its next send. The analytics page's hours and its templates-and-
-//! variants table over messages seeded at known times either side of local midnight.
+//! WhatsApp panel with its next send, also when the panel is asked for alone (as the open
+//! dashboard follows it). The analytics page's hours and its templates-and-variants table over
+//! messages seeded at known times either side of local midnight; the same midnight edges west
+//! of UTC (Los Angeles, across the end of summer time) on the line chart, the heat map and a
+//! campaign's timeline.
 
 use crate::campaigns::{LEADS_CSV, burst, call, create_and_launch, exec, form, import, until};
 use crate::common::{Browser, TestApp};
@@ -354,6 +357,12 @@ async fn the_dashboard_counts_what_happened(app: TestApp) {
         wait > Duration::seconds(60) && wait <= Duration::seconds(120),
         "next send in {wait}"
     );
+    // The panel alone, as the open dashboard asks for it every few seconds: the same lines.
+    let (status, panel) = browser
+        .call("dashboard_senders", &[("workspace", &ws)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{panel}");
+    assert_eq!(panel, d["senders"], "{panel}");
     call(
         &browser,
         "cancel_campaign",
@@ -610,6 +619,159 @@ async fn hours_templates_and_variants_are_counted_by_hand(app: TestApp) {
         rows[6]["engagement"],
         json!({"messages_sent": 0, "last_contacted_at": null, "last_reply_at": null,
                "appointment_at": null, "converted_at": null})
+    );
+}
+
+crate::both_backends!(
+    a_zone_west_of_utc_counts_late_evenings_locally,
+    a_zone_west_of_utc_counts_late_evenings_locally
+);
+
+/// The same edges in a workspace west of UTC (America/Los_Angeles), where a late evening is
+/// already the next day in UTC and November begins with the end of summer time (Sunday 1
+/// November 2026: 02:00 PDT, UTC−7, goes back to 01:00 PST, UTC−8; the day has 25 hours).
+/// The line chart's days, the heat map's weekdays and hours and a campaign's timeline all
+/// count each message on its local day, whatever UTC says; hand-computed below.
+async fn a_zone_west_of_utc_counts_late_evenings_locally(app: TestApp) {
+    let sim = simulator(quick()).await;
+    let browser = app.client();
+    browser.register("Lu", "lu@west.test").await;
+    let (status, created) = browser
+        .call(
+            "create_workspace",
+            &[
+                ("name", "West"),
+                ("slug", "west"),
+                ("timezone", "America/Los_Angeles"),
+                ("use_case", "agency"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let ws = created["id"].as_str().unwrap().to_owned();
+    import(&browser, "west", &ws, LEADS_CSV).await;
+    let ws_id: Uuid = ws.parse().unwrap();
+    let leads: std::collections::HashMap<String, Uuid> = lead::Entity::find()
+        .filter(lead::Column::WorkspaceId.eq(ws_id))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.name.split(' ').next().unwrap().to_owned(), l.id))
+        .collect();
+    let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
+    let draft = call(
+        &browser,
+        "create_campaign",
+        json!({"workspace": ws, "form": short_and_long(&sender)}),
+    )
+    .await;
+    let campaign: Uuid = draft["id"].as_str().unwrap().parse().unwrap();
+    let utc = |month: u32, day: u32, hour: u32, minute: u32| {
+        Utc.with_ymd_and_hms(2026, month, day, hour, minute, 0)
+            .unwrap()
+    };
+    let from_campaign = |message: Seed| Seed {
+        campaign: Some(campaign),
+        variant: Some(0),
+        ..message
+    };
+    for (lead, message) in [
+        // Saturday 31 October 23:30 PDT: before the range, though 1 November in UTC.
+        ("Duka", Seed::out(utc(11, 1, 6, 30))),
+        // Sunday 1 November 01:30 PST, the second 01:30 of that night (09:30 UTC).
+        ("Ellie", Seed::out(utc(11, 1, 9, 30))),
+        // Monday 2 November 23:30 PST (Tuesday 07:30 UTC): delivered and read that minute.
+        (
+            "Amani",
+            from_campaign(Seed {
+                delivered: true,
+                read: true,
+                ..Seed::out(utc(11, 3, 7, 30))
+            }),
+        ),
+        // Tuesday 3 November 00:30 PST (08:30 UTC): delivered.
+        (
+            "Baraka",
+            from_campaign(Seed {
+                delivered: true,
+                ..Seed::out(utc(11, 3, 8, 30))
+            }),
+        ),
+        // Monday 30 November 23:30 PST: the range's last day, though December in UTC.
+        ("Chai", from_campaign(Seed::out(utc(12, 1, 7, 30)))),
+        // Tuesday 1 December 00:10 PST: after the range.
+        ("Faraja", Seed::out(utc(12, 1, 8, 10))),
+        // Amani answers on Tuesday 3 November at 00:10 PST (08:10 UTC).
+        ("Amani", Seed::reply(utc(11, 3, 8, 10))),
+    ] {
+        seed(&app, ws_id, leads[lead], message).await;
+    }
+
+    let query = |campaign: Value| {
+        json!({"workspace": ws, "query": {"from": "2026-11-01", "to": "2026-11-30",
+            "campaign": campaign, "sender": null}})
+    };
+    let all = call(&browser, "load_analytics", query(Value::Null)).await;
+    // The line chart: thirty local days; sends, receipts and the answer on their local days.
+    let days = all["days"].as_array().unwrap();
+    assert_eq!(days.len(), 30, "{all}");
+    let busy: Vec<&Value> = days
+        .iter()
+        .filter(|d| {
+            ["sent", "delivered", "read", "replied"]
+                .iter()
+                .any(|k| d[k] != 0)
+        })
+        .collect();
+    let day = |day: &str, sent: u64, delivered: u64, read: u64, replied: u64| json!({"day": day, "sent": sent, "delivered": delivered, "read": read, "replied": replied});
+    assert_eq!(
+        busy,
+        [
+            &day("2026-11-01", 1, 0, 0, 0),
+            &day("2026-11-02", 1, 1, 1, 0),
+            &day("2026-11-03", 1, 1, 0, 1),
+            &day("2026-11-30", 1, 0, 0, 0),
+        ],
+        "{all}"
+    );
+    // The heat map: both 23:30 sends on Monday at 23:00 (one answered), Tuesday 00:00, and the
+    // repeated 01:00 hour of Sunday once.
+    let slot = |weekday: u8, hour: u8, sent: u64, replied: u64| json!({"weekday": weekday, "hour": hour, "sent": sent, "replied": replied});
+    assert_eq!(
+        all["send_times"],
+        json!([slot(0, 23, 2, 1), slot(1, 0, 1, 0), slot(6, 1, 1, 0)]),
+        "{all}"
+    );
+    let one = call(&browser, "load_analytics", query(json!(campaign))).await;
+    assert_eq!(
+        one["send_times"],
+        json!([slot(0, 23, 2, 1), slot(1, 0, 1, 0)]),
+        "{one}"
+    );
+
+    // The campaign's timeline spans four weeks, so by local day: from Monday 2 November to
+    // Monday 30 November, every day there (in UTC it would run from the 3rd to 1 December).
+    let activity = call(
+        &browser,
+        "load_campaign_activity",
+        json!({"workspace": ws, "campaign": campaign}),
+    )
+    .await;
+    let timeline = &activity["timeline"];
+    assert_eq!(timeline["hourly"], false, "{activity}");
+    let points = timeline["points"].as_array().unwrap();
+    assert_eq!(points.len(), 29, "{activity}");
+    let point = |label: &str, sent: u64, delivered: u64, read: u64| json!({"label": label, "sent": sent, "delivered": delivered, "read": read});
+    assert_eq!(
+        (&points[0], &points[1], &points[2], &points[28]),
+        (
+            &point("Mon 2 Nov", 1, 1, 1),
+            &point("Tue 3 Nov", 1, 1, 0),
+            &point("Wed 4 Nov", 0, 0, 0),
+            &point("Mon 30 Nov", 1, 0, 0),
+        ),
+        "{activity}"
     );
 }
 

@@ -130,6 +130,7 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("load_shell", vec![("slug", "bravo")]),
         ("dashboard", vec![("workspace", &ws_b)]),
+        ("dashboard_senders", vec![("workspace", &ws_b)]),
         ("load_settings", vec![("workspace", &ws_b)]),
         ("members", vec![("workspace", &ws_b)]),
         (

@@ -191,6 +191,16 @@ async fn rate_counts(
     })
 }
 
+/// The dashboard's WhatsApp panel alone, as of now: what the open dashboard asks for every few
+/// seconds to follow its senders, without counting everything else again.
+pub async fn sender_panel(
+    svc: &Services,
+    ctx: &TenantCtx,
+) -> Result<Vec<SenderStanding>, AppError> {
+    ctx.require(Permission::AnalyticsView)?;
+    sender_standings(svc, ctx, Utc::now()).await
+}
+
 async fn sender_standings(
     svc: &Services,
     ctx: &TenantCtx,

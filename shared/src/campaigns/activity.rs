@@ -238,6 +238,50 @@ mod tests {
     }
 
     #[test]
+    fn west_of_utc_a_late_evening_stays_on_its_local_day() {
+        // Los Angeles on the night summer time ended (1 November 2026, 02:00 PDT back to
+        // 01:00 PST): UTC is already on the next day for each of these sends.
+        let los_angeles: chrono_tz::Tz = "America/Los_Angeles".parse().unwrap();
+        let quarters = BTreeMap::from([
+            (quarter("2026-11-01T06:30:00Z"), [1, 1, 0]), // Saturday 23:30 PDT (UTC−7)
+            (quarter("2026-11-01T09:30:00Z"), [1, 0, 0]), // Sunday 01:30 PST, the second one
+        ]);
+        let timeline = buckets(&quarters, &los_angeles);
+        assert!(timeline.hourly);
+        let hours: Vec<(&str, u64)> = timeline
+            .points
+            .iter()
+            .map(|p| (p.label.as_str(), p.sent))
+            .collect();
+        assert_eq!(
+            hours,
+            [("Sat 23:00", 1), ("Sun 00:00", 0), ("Sun 01:00", 1)]
+        );
+
+        // Over more than three days, by local day: Monday 23:30 PST is Tuesday in UTC, and
+        // Monday 30 November 23:30 is already December there.
+        let quarters = BTreeMap::from([
+            (quarter("2026-11-03T07:30:00Z"), [1, 1, 1]),
+            (quarter("2026-11-03T08:30:00Z"), [1, 0, 0]),
+            (quarter("2026-12-01T07:30:00Z"), [1, 0, 0]),
+        ]);
+        let timeline = buckets(&quarters, &los_angeles);
+        assert!(!timeline.hourly);
+        assert_eq!(timeline.points.len(), 29);
+        let first = &timeline.points[0];
+        assert_eq!(
+            (first.label.as_str(), first.sent, first.read),
+            ("Mon 2 Nov", 1, 1)
+        );
+        assert_eq!(
+            (timeline.points[1].label.as_str(), timeline.points[1].sent),
+            ("Tue 3 Nov", 1)
+        );
+        let last = &timeline.points[28];
+        assert_eq!((last.label.as_str(), last.sent), ("Mon 30 Nov", 1));
+    }
+
+    #[test]
     fn no_messages_no_points() {
         assert_eq!(buckets(&BTreeMap::new(), &Utc), Timeline::default());
     }

@@ -1,13 +1,15 @@
 //! The workspace dashboard: real counts from the database (zero is a real count) — leads by
 //! the pitch they get, messages sent on the workspace's days, delivery/read/reply/opt-out rates,
 //! running campaigns, each sender's standing today, the latest replies — and the next steps
-//! for a new workspace.
+//! for a new workspace. The WhatsApp panel follows its senders while the page is open.
 
+use super::campaigns::zone::Zone;
 use super::campaigns::{duration_words, now, workspace_zone};
 use super::imports::grouped;
 use super::use_shell;
 use crate::api::workspace::dashboard;
 use crate::pages::errors::ErrorPage;
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use shared::analytics::{Overview, RATE_WINDOW_DAYS, RecentReply, SenderStanding, percent};
@@ -157,71 +159,91 @@ fn Glance(overview: Overview, base: String) -> impl IntoView {
     }
 }
 
+/// What a sender's line says about its next message, as of `now`: paused and why, when its
+/// pacing lets the next one go and how long that is, its cap reached, sending, or idle.
+fn next_words(s: &SenderStanding, zone: &Zone, now: DateTime<Utc>) -> String {
+    match (&s.paused_reason, s.next_send_at, &s.campaign) {
+        (Some(reason), _, _) => format!("Paused: {reason}"),
+        (None, Some(at), _) => format!(
+            "{} {} (in {})",
+            if s.cooling_down {
+                "Cooling down until"
+            } else {
+                "Next send"
+            },
+            zone.short(at, now),
+            duration_words((at - now).num_seconds()),
+        ),
+        (None, None, Some(_)) if s.sent_today >= s.daily_cap => "Cap reached for today".to_owned(),
+        (None, None, Some(_)) => "Sending now".to_owned(),
+        (None, None, None) => "Idle".to_owned(),
+    }
+}
+
+/// One sender's line on the panel; the words about its next message follow `now`.
+fn standing_line(
+    s: SenderStanding,
+    zone: StoredValue<Zone>,
+    now: RwSignal<DateTime<Utc>>,
+) -> impl IntoView {
+    let used = percent(u64::from(s.sent_today), u64::from(s.daily_cap)).unwrap_or(100);
+    let health_class = match s.health.as_str() {
+        "Connected" => "badge badge-ok",
+        "Paused" | "Disconnected" => "badge badge-warn",
+        _ => "badge",
+    };
+    let today = format!("{} of {} today", s.sent_today, s.daily_cap);
+    let campaign = s.campaign.clone().map(|c| format!(" · {c}"));
+    let (name, number, health, cap, sent) = (
+        s.name.clone(),
+        s.display_number.clone(),
+        s.health.clone(),
+        s.daily_cap,
+        s.sent_today,
+    );
+    let next = move || zone.with_value(|zone| next_words(&s, zone, now.get()));
+    view! {
+        <li class="sender-standing">
+            <div class="sender-standing-head">
+                <strong>{name}</strong>
+                <span class="muted small">{number}</span>
+                <span class=health_class>{health}</span>
+            </div>
+            <div class="progress progress-thin" role="progressbar"
+                aria-label="Sent today against the daily cap"
+                aria-valuemin="0" aria-valuemax=cap aria-valuenow=sent>
+                <div class="progress-bar" style=format!("width: {used}%")></div>
+            </div>
+            <p class="muted small">{today} {campaign} " · " {next}</p>
+        </li>
+    }
+}
+
 /// Each sender: health, today's count against its cap, and when its pacing lets the next
-/// message go.
+/// message go. The server renders it as the dashboard loads; in the browser the countdown
+/// ticks every second from the absolute time, and the panel is asked for again every few
+/// seconds while the tab is visible (see `live`).
 #[component]
 fn SenderPanel(senders: Vec<SenderStanding>, base: String) -> impl IntoView {
-    let zone = workspace_zone();
-    let now = now();
-    let empty = senders.is_empty();
-    let rows = senders
-        .into_iter()
-        .map(|s| {
-            let used = percent(u64::from(s.sent_today), u64::from(s.daily_cap)).unwrap_or(100);
-            let next = match (&s.paused_reason, s.next_send_at, &s.campaign) {
-                (Some(reason), _, _) => format!("Paused: {reason}"),
-                (None, Some(at), _) => format!(
-                    "{} {} (in {})",
-                    if s.cooling_down {
-                        "Cooling down until"
-                    } else {
-                        "Next send"
-                    },
-                    zone.short(at, now),
-                    duration_words((at - now).num_seconds()),
-                ),
-                (None, None, Some(_)) if s.sent_today >= s.daily_cap => {
-                    "Cap reached for today".to_owned()
-                }
-                (None, None, Some(_)) => "Sending now".to_owned(),
-                (None, None, None) => "Idle".to_owned(),
-            };
-            let health_class = match s.health.as_str() {
-                "Connected" => "badge badge-ok",
-                "Paused" | "Disconnected" => "badge badge-warn",
-                _ => "badge",
-            };
-            view! {
-                <li class="sender-standing">
-                    <div class="sender-standing-head">
-                        <strong>{s.name}</strong>
-                        <span class="muted small">{s.display_number}</span>
-                        <span class=health_class>{s.health}</span>
-                    </div>
-                    <div class="progress progress-thin" role="progressbar"
-                        aria-label="Sent today against the daily cap"
-                        aria-valuemin="0" aria-valuemax=s.daily_cap aria-valuenow=s.sent_today>
-                        <div class="progress-bar" style=format!("width: {used}%")></div>
-                    </div>
-                    <p class="muted small">
-                        {format!("{} of {} today", s.sent_today, s.daily_cap)}
-                        {s.campaign.map(|c| format!(" · {c}"))}
-                        " · " {next}
-                    </p>
-                </li>
-            }
-        })
-        .collect_view();
+    let zone = StoredValue::new(workspace_zone());
+    let senders = RwSignal::new(senders);
+    let now = RwSignal::new(now());
+    #[cfg(feature = "hydrate")]
+    live::follow(use_shell().shell.workspace.id, senders, now);
     view! {
         <section class="card" aria-labelledby="panel-whatsapp">
             <h2 id="panel-whatsapp">"WhatsApp numbers"</h2>
-            {if empty {
-                view! {
-                    <p class="muted">"No number connected yet. "
-                        <a href=format!("{base}/senders")>"Connect one"</a> " to send campaigns."</p>
-                }.into_any()
-            } else {
-                view! { <ul class="sender-standings">{rows}</ul> }.into_any()
+            {move || {
+                let list = senders.get();
+                if list.is_empty() {
+                    view! {
+                        <p class="muted">"No number connected yet. "
+                            <a href=format!("{base}/senders")>"Connect one"</a> " to send campaigns."</p>
+                    }.into_any()
+                } else {
+                    let rows = list.into_iter().map(|s| standing_line(s, zone, now)).collect_view();
+                    view! { <ul class="sender-standings">{rows}</ul> }.into_any()
+                }
             }}
         </section>
     }
@@ -264,5 +286,88 @@ fn RepliesPanel(replies: Vec<RecentReply>, base: String) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// How often the open dashboard asks for its WhatsApp panel again.
+#[cfg(feature = "hydrate")]
+const PANEL_POLL_MS: u32 = 5_000;
+/// How often the panel's countdowns move.
+#[cfg(feature = "hydrate")]
+const TICK_MS: u32 = 1_000;
+
+/// Keeping the WhatsApp panel current in the browser: a one-second tick moves `now` (the
+/// countdowns are computed from each sender's absolute next-send time, on the browser's
+/// clock) and every [`PANEL_POLL_MS`] asks `dashboard_senders` again. Nothing runs while the
+/// tab is hidden; coming back asks at once. The dashboard has no event stream (its senders
+/// change through several campaigns and the senders page), and the panel is a few rows.
+#[cfg(feature = "hydrate")]
+mod live {
+    use super::{PANEL_POLL_MS, TICK_MS};
+    use crate::api::analytics::dashboard_senders;
+    use chrono::{DateTime, Utc};
+    use leptos::prelude::*;
+    use shared::analytics::SenderStanding;
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use uuid::Uuid;
+
+    /// Whether the page is in a background tab (or a minimised window).
+    fn hidden() -> bool {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .is_some_and(|d| d.hidden())
+    }
+
+    pub fn follow(
+        workspace: Uuid,
+        senders: RwSignal<Vec<SenderStanding>>,
+        now: RwSignal<DateTime<Utc>>,
+    ) {
+        let handle = StoredValue::new_local(None::<IntervalHandle>);
+        // Effects run once the page has hydrated, in the browser only.
+        Effect::new(move |_| {
+            if handle.with_value(Option::is_some) {
+                return;
+            }
+            // Ticks since the last ask; starts due, so a tab coming back asks at once.
+            let since_ask = Rc::new(Cell::new(0u32));
+            let asking = Rc::new(Cell::new(false));
+            let tick = move || {
+                if hidden() {
+                    since_ask.set(PANEL_POLL_MS);
+                    return;
+                }
+                let _ = now.try_set(super::now());
+                since_ask.set(since_ask.get().saturating_add(TICK_MS));
+                if since_ask.get() < PANEL_POLL_MS || asking.get() {
+                    return;
+                }
+                since_ask.set(0);
+                asking.set(true);
+                let asking = Rc::clone(&asking);
+                leptos::task::spawn_local(async move {
+                    // A failed ask keeps the last panel; the next one may succeed.
+                    if let Ok(fresh) = dashboard_senders(workspace).await
+                        && senders.try_with_untracked(|old| *old != fresh) == Some(true)
+                    {
+                        let _ = senders.try_set(fresh);
+                    }
+                    asking.set(false);
+                });
+            };
+            let started = set_interval_with_handle(
+                tick,
+                std::time::Duration::from_millis(u64::from(TICK_MS)),
+            );
+            if let Ok(started) = started {
+                handle.set_value(Some(started));
+            }
+        });
+        on_cleanup(move || {
+            if let Some(Some(started)) = handle.try_update_value(Option::take) {
+                started.clear();
+            }
+        });
     }
 }
