@@ -1295,6 +1295,89 @@ async fn a_pin_or_card_goes_after_its_text(app: TestApp) {
 }
 crate::both_backends!(pin_after_text, a_pin_or_card_goes_after_its_text);
 
+/// A pin whose text is refused: the pin is never tried (the lead would get a pin with no
+/// words), the recipient fails with the provider's reason and points at the text, and the
+/// pin's row is gone.
+async fn a_pin_whose_text_fails_is_not_sent(app: TestApp) {
+    let (graph_base, seen) = crate::whatsapp::graph().await;
+    let (browser, ws) = app
+        .user_with_workspace("Agency", "owner@pinfail.test", "pinfail")
+        .await;
+    // The test Graph API refuses this number as undeliverable.
+    import(
+        &browser,
+        "pinfail",
+        &ws,
+        "name,phone\nZawadi Cafe,+254712345670\n",
+    )
+    .await;
+    let (status, created) = browser
+        .call_json(
+            "add_sender",
+            json!({"workspace": ws, "input": {
+                "name": "Official", "provider": "cloud_api",
+                "display_number": "+254 700 000 001", "base_url": graph_base, "account_ref": "111",
+                "secret": "good-token", "app_secret": "app-secret", "warmup": "warmed", "daily_cap": "100"
+            }}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let sender = created["sender"]["id"].as_str().unwrap().to_owned();
+    let mut pin = form("Visit us", &sender, "Hi {name}, we are here:", burst());
+    pin["variants"][0]["extra"] = json!({"kind": "location", "latitude": -1.28,
+        "longitude": 36.82, "name": "Office", "address": "Moi Avenue"});
+    let id = create_and_launch(&browser, &ws, &pin).await;
+    let done = until(&browser, &ws, &id, "completion", |c| {
+        c["status"] == "completed"
+    })
+    .await;
+    assert_eq!(
+        (&done["counts"]["failed"], &done["counts"]["sent"]),
+        (&json!(1), &json!(0)),
+        "{done}"
+    );
+    let kinds: Vec<String> = seen
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, _, b)| b["type"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(kinds, ["text"], "only the text was tried");
+    let linked = rows(
+        &app,
+        "SELECT r.state, r.error_text, m.body, m.status FROM campaign_recipients r \
+         JOIN messages m ON m.id = r.message_id",
+    )
+    .await;
+    assert_eq!(linked.len(), 1);
+    let row = &linked[0];
+    assert_eq!(row.try_get::<String>("", "state").unwrap(), "failed");
+    assert_eq!(row.try_get::<String>("", "status").unwrap(), "failed");
+    assert_eq!(
+        row.try_get::<String>("", "body").unwrap(),
+        "Hi Zawadi Cafe, we are here:"
+    );
+    let error: Option<String> = row.try_get("", "error_text").unwrap();
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|e| e.contains("incapable") || e.contains("Undeliverable")),
+        "{error:?}"
+    );
+    let outbound = rows(
+        &app,
+        "SELECT COUNT(*) AS n FROM messages WHERE direction = 'out'",
+    )
+    .await;
+    assert_eq!(
+        outbound[0].try_get::<i64>("", "n").unwrap(),
+        1,
+        "the pin's row is gone"
+    );
+}
+crate::both_backends!(pin_text_fails, a_pin_whose_text_fails_is_not_sent);
+
 /// "Senders take turns": a number whose gateway answers in 400 ms and one that answers at once
 /// share the list evenly, where each sending as fast as it can would leave the slow one a
 /// message or two.
@@ -1597,3 +1680,51 @@ async fn completion_and_cancellation_notify(app: TestApp) {
     );
 }
 crate::both_backends!(notifications, completion_and_cancellation_notify);
+
+/// A campaign that asked for e-mail tells its managers by e-mail when it completes, with the
+/// campaign page's address, when SMTP is configured.
+async fn completion_is_emailed(backend: crate::common::Backend) {
+    let (url, inbox) = crate::common::smtp_sink().await;
+    let mailer = shared::mail::Mailer::new(&url, "LeadLoom <no-reply@leadloom.test>").unwrap();
+    let Some(app) = TestApp::spawn_with(backend, Some(mailer)).await else {
+        return;
+    };
+    let sim = simulator(quick()).await;
+    let (browser, ws, sender) =
+        two_leads_and_a_sender(&app, &sim, "owner@mailed.test", "mailed").await;
+    let mut form = form("Mailed", &sender, "Hi {name|there}!", burst());
+    form["notify"] = json!({"email": true, "webhook_url": null});
+    let id = create_and_launch(&browser, &ws, &form).await;
+    until(&browser, &ws, &id, "completion", |c| {
+        c["status"] == "completed"
+    })
+    .await;
+    let mut mails = Vec::new();
+    for _ in 0..50 {
+        mails = inbox.lock().await.clone();
+        if !mails.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    // Undo quoted-printable soft line breaks, as a mail client would.
+    let mail = mails[0].replace("=\n", "");
+    assert!(mail.contains("To: owner@mailed.test"), "{mail}");
+    assert!(mail.contains("Subject: LeadLoom: Mailed"), "{mail}");
+    assert!(mail.contains("completed: 2 sent."), "{mail}");
+    assert!(
+        mail.contains(&format!("/w/mailed/campaigns/{id}")),
+        "the campaign's address: {mail}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completion_email_sqlite() {
+    completion_is_emailed(crate::common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completion_email_postgres() {
+    completion_is_emailed(crate::common::Backend::Postgres).await;
+}

@@ -26,7 +26,7 @@ pub async fn tell(svc: &Services, campaign: &campaign::Model, text: &str) -> Res
     for person in people {
         crate::notifications::store::notify(&svc.db, workspace, person, text, Some(&link)).await?;
     }
-    deliver(svc, campaign, text).await;
+    deliver(svc, campaign, text, &link).await;
     Ok(())
 }
 
@@ -64,8 +64,9 @@ pub fn key_context(campaign: uuid::Uuid) -> String {
     format!("campaign:{campaign}:webhook_key")
 }
 
-/// Sends `text` by e-mail and webhook as the campaign's form asks; logs what fails.
-pub async fn deliver(svc: &Services, model: &campaign::Model, text: &str) {
+/// Sends `text` by e-mail (with the campaign page's address, `link` under the public URL) and
+/// webhook as the campaign's form asks; logs what fails.
+pub async fn deliver(svc: &Services, model: &campaign::Model, text: &str, link: &str) {
     let form: CampaignForm = serde_json::from_str(&model.form).unwrap_or_default();
     if form.notify.email
         && let Some(mailer) = &svc.mailer
@@ -78,7 +79,10 @@ pub async fn deliver(svc: &Services, model: &campaign::Model, text: &str) {
             let Ok(Some(user)) = crate::accounts::store::find(&svc.db, person).await else {
                 continue;
             };
-            let body = format!("{text}\n\n{}", svc.settings.public_url);
+            let body = format!(
+                "{text}\n\nOpen the campaign: {}{link}",
+                svc.settings.public_url.trim_end_matches('/')
+            );
             if let Err(error) = mailer
                 .send(&user.email, &format!("LeadLoom: {}", model.name), body)
                 .await
