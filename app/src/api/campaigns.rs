@@ -38,6 +38,18 @@ pub async fn load_campaign(workspace: Uuid, campaign: Uuid) -> ApiResult<Campaig
     )
 }
 
+/// The form a new campaign starts from (the workspace's working hours).
+#[server(endpoint = "new_campaign_form")]
+pub async fn new_campaign_form(workspace: Uuid) -> ApiResult<CampaignForm> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(campaigns::new_form(&svc, &tenant).await?)
+        }
+        .await,
+    )
+}
+
 /// Stores the wizard's form as a new draft (the first "Save draft").
 #[server(endpoint = "create_campaign", input = Json)]
 pub async fn create_campaign(workspace: Uuid, form: CampaignForm) -> ApiResult<CampaignDto> {

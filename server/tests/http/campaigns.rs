@@ -5,7 +5,9 @@
 //! retried, auto-pausing the campaign, and "retry failed" (a message that failed after it went
 //! included); the page's rates and failure reasons; the plan's messages a day; the live event
 //! stream; other workspaces kept out; pins and cards after their text; recurring runs leaving
-//! `unknown` recipients alone; completion and cancellation notifications.
+//! `unknown` recipients alone; completion and cancellation notifications; templates' usage
+//! counts from campaign and one-to-one sends; the workspace's working hours as a new
+//! campaign's; test sends of files, pins and cards, within the sender's daily cap.
 
 use crate::common::{Browser, TestApp};
 use crate::imports::{finished, start};
@@ -86,8 +88,9 @@ pub(crate) fn form(name: &str, sender: &str, body: &str, strategy: Value) -> Val
 }
 
 /// Server functions whose arguments are plain values take a form, like the others of the app.
-const FORM_ENCODED: [&str; 7] = [
+const FORM_ENCODED: [&str; 8] = [
     "load_campaigns",
+    "new_campaign_form",
     "load_campaign",
     "load_campaign_activity",
     "delete_campaign",
@@ -1150,6 +1153,8 @@ async fn a_pin_or_card_goes_after_its_text(app: TestApp) {
     let mut pin = form("Visit us", &sender, "Hi {name}, we are here:", burst());
     pin["variants"][0]["extra"] = json!({"kind": "location", "latitude": -1.28,
         "longitude": 36.82, "name": "Office", "address": "Moi Avenue"});
+    let starter = template_named(&browser, &ws, "Site live: care and SEO").await;
+    pin["variants"][0]["template_id"] = json!(starter);
     let id = create_and_launch(&browser, &ws, &pin).await;
     let done = until(&browser, &ws, &id, "completion", |c| {
         c["status"] == "completed"
@@ -1214,6 +1219,24 @@ async fn a_pin_or_card_goes_after_its_text(app: TestApp) {
             "Location: Office, Moi Avenue",
         ]
     );
+    // The template wrote the texts, not the pins: only the texts are its uses.
+    let from_template = rows(
+        &app,
+        "SELECT body FROM messages WHERE template_id IS NOT NULL ORDER BY body",
+    )
+    .await;
+    let from_template: Vec<String> = from_template
+        .iter()
+        .map(|r| r.try_get("", "body").unwrap())
+        .collect();
+    assert_eq!(
+        from_template,
+        [
+            "Hi Amani Bakery, we are here:",
+            "Hi Baraka Hardware, we are here:"
+        ]
+    );
+    assert_eq!(uses(&browser, &ws, &starter).await, 2);
     let linked = rows(
         &app,
         "SELECT r.state, m.body FROM campaign_recipients r JOIN messages m ON m.id = r.message_id",
@@ -1292,6 +1315,34 @@ async fn a_pin_or_card_goes_after_its_text(app: TestApp) {
         .map(|(_, _, b)| b["type"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["contacts", "contacts"], "{requests:?}");
+
+    // A test send sends what the campaign does: the text, marked, then the pin; a card
+    // without text alone.
+    for (variant_form, kinds) in [(&pin, vec!["text", "location"]), (&card, vec!["contacts"])] {
+        let before = seen.requests.lock().unwrap().len();
+        let answer = call(
+            &browser,
+            "test_send_campaign",
+            json!({"workspace": ws, "form": variant_form, "variant": 0, "numbers": "+254722000009"}),
+        )
+        .await;
+        assert_eq!(answer, "Test sent from Official to +254722000009.");
+        let requests = seen.requests.lock().unwrap().clone();
+        let sent: Vec<&Value> = requests[before..].iter().map(|(_, _, b)| b).collect();
+        let sent_kinds: Vec<&str> = sent.iter().map(|b| b["type"].as_str().unwrap()).collect();
+        assert_eq!(sent_kinds, kinds, "{sent:?}");
+        assert!(sent.iter().all(|b| b["to"] == "254722000009"), "{sent:?}");
+        if kinds[0] == "text" {
+            let text = sent[0]["text"]["body"].as_str().unwrap();
+            assert!(
+                text.starts_with("[Test] Hi ") && text.ends_with(", we are here:"),
+                "{text}"
+            );
+            assert_eq!(sent[1]["location"]["name"], "Office", "{sent:?}");
+        }
+    }
+    // Test sends are not campaign messages: no row, no use of the template.
+    assert_eq!(uses(&browser, &ws, &starter).await, 2);
 }
 crate::both_backends!(pin_after_text, a_pin_or_card_goes_after_its_text);
 
@@ -1503,6 +1554,252 @@ async fn a_dead_workers_send_is_settled_after_a_cancel(app: TestApp) {
 crate::both_backends!(
     stale_send_settled,
     a_dead_workers_send_is_settled_after_a_cancel
+);
+
+/// The id of the workspace's template called `name`.
+async fn template_named(browser: &Browser, ws: &str, name: &str) -> String {
+    let (status, list) = browser.call("templates", &[("workspace", ws)]).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no template {name}: {list}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The usage count the template list shows for template `id`.
+async fn uses(browser: &Browser, ws: &str, id: &str) -> u64 {
+    let (status, list) = browser.call("templates", &[("workspace", ws)]).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap_or_else(|| panic!("no template {id}: {list}"))["usage_count"]
+        .as_u64()
+        .unwrap()
+}
+
+/// A template's usage count is every message sent from it: a one-to-one send and each
+/// message of a campaign whose variant started from it. A variant naming another workspace's
+/// template is saved without it. The analytics rollup stays exact.
+async fn a_template_counts_its_one_to_one_and_campaign_sends(app: TestApp) {
+    let sim = simulator(quick()).await;
+    let (browser, ws, sender) = two_leads_and_a_sender(&app, &sim, "owner@uses.test", "uses").await;
+    let starter = template_named(&browser, &ws, "Site live: care and SEO").await;
+    let other_starter = template_named(&browser, &ws, "No working site: web design").await;
+    assert_eq!(uses(&browser, &ws, &starter).await, 0);
+
+    let lead = rows(&app, "SELECT id FROM leads ORDER BY name").await[0]
+        .try_get::<uuid::Uuid>("", "id")
+        .unwrap()
+        .to_string();
+    let (status, sent) = browser
+        .call(
+            "send_message",
+            &[
+                ("workspace", &ws),
+                ("lead", &lead),
+                ("body", "Hello from the template"),
+                ("template", &starter),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    assert_eq!(uses(&browser, &ws, &starter).await, 1);
+
+    // Another workspace's template is dropped when the draft is saved.
+    let (stranger, theirs_ws) = app
+        .user_with_workspace("Other", "other@uses.test", "uses-other")
+        .await;
+    let theirs = template_named(&stranger, &theirs_ws, "Site live: care and SEO").await;
+    let mut campaign_form = form("From a template", &sender, "Hi {name|there}!", burst());
+    campaign_form["variants"][0]["template_id"] = json!(theirs);
+    let draft = call(
+        &browser,
+        "create_campaign",
+        json!({"workspace": ws, "form": campaign_form}),
+    )
+    .await;
+    assert!(
+        draft["form"]["variants"][0]["template_id"].is_null(),
+        "{draft}"
+    );
+    campaign_form["variants"][0]["template_id"] = json!(starter);
+    let saved = call(
+        &browser,
+        "save_campaign",
+        json!({"workspace": ws, "campaign": draft["id"], "form": campaign_form}),
+    )
+    .await;
+    assert_eq!(
+        saved["form"]["variants"][0]["template_id"],
+        starter.as_str()
+    );
+
+    // Both leads get a message from it: three uses in all, none for the other template.
+    let id = create_and_launch(&browser, &ws, &campaign_form).await;
+    let done = until(&browser, &ws, &id, "completion", |c| {
+        c["status"] == "completed"
+    })
+    .await;
+    assert_eq!(done["counts"]["sent"], 2, "{done}");
+    assert_eq!(uses(&browser, &ws, &starter).await, 3);
+    assert_eq!(uses(&browser, &ws, &other_starter).await, 0);
+    assert_eq!(uses(&stranger, &theirs_ws, &theirs).await, 0);
+    let campaign_rows = rows(
+        &app,
+        "SELECT template_id FROM messages WHERE campaign_id IS NOT NULL",
+    )
+    .await;
+    assert_eq!(campaign_rows.len(), 2);
+    for row in &campaign_rows {
+        let template: Option<uuid::Uuid> = row.try_get("", "template_id").unwrap();
+        assert_eq!(template.map(|t| t.to_string()), Some(starter.clone()));
+    }
+    // The rollup the counts (and the analytics' variant table) read is exact.
+    let workspace = shared::WorkspaceId(uuid::Uuid::parse_str(&ws).unwrap());
+    let drift = shared::analytics::rollup::check(&app.db, workspace)
+        .await
+        .unwrap();
+    assert!(drift.is_empty(), "{drift:?}");
+
+    // Editing the template keeps its count.
+    let (status, edited) = browser
+        .call_json(
+            "update_template",
+            json!({"workspace": ws, "template": starter, "form": {"name": "Site live v2",
+                "category": "promotional", "body": "Hello {name|there}", "attachment": null}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(edited["usage_count"], 3);
+}
+crate::both_backends!(
+    template_uses,
+    a_template_counts_its_one_to_one_and_campaign_sends
+);
+
+/// A new campaign sends within the workspace's working hours and days (its settings), and the
+/// form the wizard starts from says so.
+async fn a_new_campaign_starts_from_the_workspace_hours(app: TestApp) {
+    let (browser, ws) = app
+        .user_with_workspace("Agency", "owner@hours.test", "hours")
+        .await;
+    let fresh = call(&browser, "new_campaign_form", json!({"workspace": ws})).await;
+    assert_eq!(
+        fresh["strategy"]["working_hours"],
+        json!({"start": "09:00:00", "end": "18:00:00", "days": 0b11_1111}),
+        "{fresh}"
+    );
+    assert_eq!(fresh["variants"].as_array().unwrap().len(), 1, "{fresh}");
+
+    // 08:30–17:00, Monday to Friday.
+    let (status, saved) = browser
+        .call_raw(
+            "save_settings",
+            crate::workspaces::settings_form(
+                &ws,
+                &[("form[slug]", "hours"), ("form[name]", "Agency")],
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let fresh = call(&browser, "new_campaign_form", json!({"workspace": ws})).await;
+    let hours = json!({"start": "08:30:00", "end": "17:00:00", "days": 0b1_1111});
+    assert_eq!(fresh["strategy"]["working_hours"], hours, "{fresh}");
+    // A draft made from it keeps them.
+    let draft = call(
+        &browser,
+        "create_campaign",
+        json!({"workspace": ws, "form": fresh}),
+    )
+    .await;
+    assert_eq!(draft["form"]["strategy"]["working_hours"], hours, "{draft}");
+}
+crate::both_backends!(
+    workspace_hours,
+    a_new_campaign_starts_from_the_workspace_hours
+);
+
+/// What the (only) sender has counted today.
+async fn sent_today(app: &TestApp) -> i32 {
+    rows(app, "SELECT sent_today FROM senders").await[0]
+        .try_get::<i32>("", "sent_today")
+        .unwrap()
+}
+
+/// A test send sends the variant's file with the text as its caption, from the campaign's
+/// sender, and each number takes a slot of that sender's daily cap: a test that would pass
+/// the cap is refused whole, naming the sender.
+async fn a_test_send_sends_the_file_and_counts_against_the_cap(app: TestApp) {
+    let sim = simulator(quick()).await;
+    let (browser, ws, sender) =
+        two_leads_and_a_sender(&app, &sim, "owner@testsend.test", "testsend").await;
+    exec(&app, "UPDATE senders SET daily_cap = 3").await;
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    pdf.extend([b'x'; 2000]);
+    let (status, file) = browser
+        .upload("/w/testsend/attachments", "brochure.pdf", pdf)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{file}");
+    let mut with_file = form(
+        "Brochure",
+        &sender,
+        "Hi {name|there}, our brochure",
+        burst(),
+    );
+    with_file["variants"][0]["attachment"] = file["id"].clone();
+
+    let test = |numbers: &'static str| json!({"workspace": ws, "form": with_file, "variant": 0, "numbers": numbers});
+    let answer = call(
+        &browser,
+        "test_send_campaign",
+        test("+254722000007, +254722000008"),
+    )
+    .await;
+    assert_eq!(
+        answer,
+        "Test sent from Main line to +254722000007, +254722000008."
+    );
+    let got = delivered(&sim).await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    for message in &got {
+        let caption = message["message"].as_str().unwrap();
+        assert!(
+            caption.starts_with("[Test] Hi ") && caption.ends_with(", our brochure"),
+            "{message}"
+        );
+        assert_eq!(message["media"]["fetchedBytes"], 2009, "{message}");
+    }
+    assert_eq!(sent_today(&app).await, 2);
+
+    // One slot left: a test to two numbers is refused whole, naming the sender.
+    let (status, refused) = send(
+        &browser,
+        "test_send_campaign",
+        test("+254722000005, +254722000006"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(fields(&refused), ["test_numbers"]);
+    let message = refused["Validation"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Main line has 1 of its 3 messages left today"),
+        "{message}"
+    );
+    assert_eq!(delivered(&sim).await.len(), 2);
+    assert_eq!(sent_today(&app).await, 2);
+    call(&browser, "test_send_campaign", test("+254722000005")).await;
+    assert_eq!(delivered(&sim).await.len(), 3);
+    assert_eq!(sent_today(&app).await, 3);
+}
+crate::both_backends!(
+    test_send_cap,
+    a_test_send_sends_the_file_and_counts_against_the_cap
 );
 
 /// A recipient whose send ended `unknown` (WhatsApp may have it) is not messaged again by the

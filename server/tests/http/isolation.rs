@@ -677,6 +677,8 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
     }
     let (status, body) = a.call("template_variables", &[("workspace", &ws_b)]).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "template_variables: {body}");
+    let (status, body) = a.call("new_campaign_form", &[("workspace", &ws_b)]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "new_campaign_form: {body}");
     // B's lead, segment and sender inside A's own forms: answered from A's data alone (A has
     // no lead, so nothing to count or render), and nothing goes out from B's number.
     let mut a_form = crate::campaigns::form(

@@ -5,7 +5,7 @@ use crate::common::{TestApp, error_kind};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-fn settings_form(workspace: &str, overrides: &[(&str, &str)]) -> String {
+pub(crate) fn settings_form(workspace: &str, overrides: &[(&str, &str)]) -> String {
     let mut fields = vec![
         ("workspace", workspace.to_owned()),
         ("form[name]", "Acme Agency".to_owned()),

@@ -198,6 +198,38 @@ pub(crate) async fn by_source(
     Ok(out)
 }
 
+/// Outbound messages handed to WhatsApp per template of workspace `ws` (only `template` when
+/// given), over its whole history: the templates' usage counts. One grouped read of the
+/// rollup, whose triggers count every writer of `messages` (one-to-one sends and campaigns
+/// alike), so the count needs no bookkeeping in the send paths. Templates never used are
+/// absent.
+pub(crate) async fn sent_by_template(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    template: Option<uuid::Uuid>,
+) -> Result<std::collections::HashMap<uuid::Uuid, u64>, AppError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT s.template_id, CAST(COALESCE(SUM(s.sent), 0) AS BIGINT) AS sent \
+         FROM message_stats s WHERE s.workspace_id = ",
+    )
+    .bind(ws.0);
+    if let Some(id) = template {
+        sql.push(" AND s.template_id = ").bind(id);
+    }
+    sql.push(" GROUP BY s.template_id");
+    let mut out = std::collections::HashMap::new();
+    for row in db.query_all_raw(sql.statement()).await? {
+        let id: uuid::Uuid = row.try_get("", "template_id")?;
+        let sent = count(&row, "sent")?;
+        // The nil id is the rollup's "no template" key.
+        if !id.is_nil() && sent > 0 {
+            out.insert(id, sent);
+        }
+    }
+    Ok(out)
+}
+
 /// Every count of the workspace's rollup against the same counts recomputed from `messages`,
 /// per quarter, campaign, sender, template and variant: the rows that differ (`(key, rollup,
 /// recomputed)`, empty when the rollup is exact). For tests and for checking a database by

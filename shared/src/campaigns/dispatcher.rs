@@ -12,7 +12,9 @@
 //! pin or contact card goes as two messages (its text, then the pin or card), both claimed in
 //! step (1).
 
-use super::model::{CampaignForm, CampaignKind, CampaignStatus, RecipientState, VariantExtra};
+use super::model::{
+    CampaignForm, CampaignKind, CampaignStatus, RecipientState, Variant, VariantExtra,
+};
 use super::planner::{self, SenderPace, ThreadRandom};
 use super::{Strategy, store};
 use crate::db::entities::{
@@ -448,80 +450,47 @@ impl Dispatcher {
             row.campaign_id = Set(Some(campaign.id));
             row.variant = Set(i32::try_from(index).ok());
             let file = files.get(index).cloned().flatten();
+            // Saving kept only the workspace's own templates (`service::with_own_templates`).
+            let template_id = variant.and_then(|v| v.template_id);
             // A pin or a card is a message of its own that carries no text: the text (and the
             // file, with the text as its caption) goes first as a message of its own, then the
             // pin or card, which is the recipient's message. Both rows are stored `sending` in
             // this transaction, before any provider call, so a crash leaves them `unknown`.
+            let built = variant_content(&self.svc, variant, file.as_ref(), &text, now);
             let mut lead_in = None;
-            let content = match (variant.map(|v| &v.extra), &file) {
-                (None, _) => Err(ProviderError::Unsupported("This campaign has no message.")),
-                (
-                    Some(extra @ (VariantExtra::Location { .. } | VariantExtra::Contact { .. })),
-                    _,
-                ) => {
-                    let lead_in_content = match &file {
-                        Some(file) => Some(media(&self.svc, file, &text, now)),
-                        None if !text.trim().is_empty() => {
-                            Some(Content::Text { body: text.clone() })
-                        }
-                        None => None,
-                    };
-                    if let Some(content) = lead_in_content {
-                        let mut text_row = new_row(
-                            sender,
-                            Some(lead.id),
-                            false,
-                            &phone,
-                            text.clone(),
-                            MessageStatus::Sending,
-                            now,
-                        );
-                        text_row.campaign_id = Set(Some(campaign.id));
-                        text_row.variant = Set(i32::try_from(index).ok());
-                        if let Some(file) = &file {
-                            attachments::attach_to(txn, file, &mut text_row).await?;
-                        }
-                        let message_id = Uuid::now_v7();
-                        text_row.id = Set(message_id);
-                        rows.push(text_row);
-                        lead_in = Some(LeadIn {
-                            message_id,
-                            excerpt: excerpt(&text),
-                            content,
-                        });
-                    }
-                    match extra {
-                        VariantExtra::Location {
-                            latitude,
-                            longitude,
-                            name,
-                            address,
-                        } => Ok(Content::Location {
-                            latitude: *latitude,
-                            longitude: *longitude,
-                            name: name.clone(),
-                            address: address.clone(),
-                        }),
-                        VariantExtra::Contact { name, phone } => Ok(Content::Contacts {
-                            cards: vec![ContactCard {
-                                formatted_name: name.clone(),
-                                phones: vec![phone.clone()],
-                            }],
-                        }),
-                        VariantExtra::None => {
-                            Err(ProviderError::Unsupported("This campaign has no message."))
-                        }
-                    }
+            if let Some(content) = built.lead_in {
+                let mut text_row = new_row(
+                    sender,
+                    Some(lead.id),
+                    false,
+                    &phone,
+                    text.clone(),
+                    MessageStatus::Sending,
+                    now,
+                );
+                text_row.campaign_id = Set(Some(campaign.id));
+                text_row.variant = Set(i32::try_from(index).ok());
+                // The text is what the template wrote; the pin or card is not.
+                text_row.template_id = Set(template_id);
+                if let Some(file) = &file {
+                    attachments::attach_to(txn, file, &mut text_row).await?;
                 }
-                (Some(VariantExtra::None), Some(file)) => {
+                let message_id = Uuid::now_v7();
+                text_row.id = Set(message_id);
+                rows.push(text_row);
+                lead_in = Some(LeadIn {
+                    message_id,
+                    excerpt: excerpt(&text),
+                    content,
+                });
+            } else if !is_pin_or_card(variant) {
+                // The recipient's message is the text itself (with the file, if any).
+                row.template_id = Set(template_id);
+                if let Some(file) = &file {
                     attachments::attach_to(txn, file, &mut row).await?;
-                    Ok(media(&self.svc, file, &text, now))
                 }
-                (Some(VariantExtra::None), None) if text.trim().is_empty() => Err(
-                    ProviderError::Unsupported("The message is empty for this lead."),
-                ),
-                (Some(VariantExtra::None), None) => Ok(Content::Text { body: text.clone() }),
-            };
+            }
+            let content = built.message;
             let message_id = match &row.id {
                 sea_orm::ActiveValue::Set(id) => *id,
                 _ => Uuid::now_v7(),
@@ -789,6 +758,87 @@ struct LeadIn {
     message_id: Uuid,
     excerpt: String,
     content: Content,
+}
+
+/// What one recipient of a variant gets, as provider calls. The dispatcher and the wizard's
+/// test send (`service::test_send`) both build it here, so a test sends what the campaign
+/// will.
+pub(crate) struct VariantContent {
+    /// Sent first for a pin or a card, which carry no text: the text, or the variant's file
+    /// with the text as its caption (`None` when there is neither).
+    pub lead_in: Option<Content>,
+    /// The recipient's message; an error when there is nothing to send.
+    pub message: Result<Content, ProviderError>,
+}
+
+/// Whether the variant's message is a pin or a card (its text then goes first on its own).
+fn is_pin_or_card(variant: Option<&Variant>) -> bool {
+    matches!(
+        variant.map(|v| &v.extra),
+        Some(VariantExtra::Location { .. } | VariantExtra::Contact { .. })
+    )
+}
+
+/// The provider calls for `variant` with its `text` rendered for one recipient and its `file`
+/// (an attachment of the workspace).
+pub(crate) fn variant_content(
+    svc: &Services,
+    variant: Option<&Variant>,
+    file: Option<&crate::db::entities::attachment::Model>,
+    text: &str,
+    now: DateTime<Utc>,
+) -> VariantContent {
+    let Some(variant) = variant else {
+        return VariantContent {
+            lead_in: None,
+            message: Err(ProviderError::Unsupported("This campaign has no message.")),
+        };
+    };
+    let message = match &variant.extra {
+        VariantExtra::None => {
+            let message = match file {
+                Some(file) => Ok(media(svc, file, text, now)),
+                None if text.trim().is_empty() => Err(ProviderError::Unsupported(
+                    "The message is empty for this lead.",
+                )),
+                None => Ok(Content::Text {
+                    body: text.to_owned(),
+                }),
+            };
+            return VariantContent {
+                lead_in: None,
+                message,
+            };
+        }
+        VariantExtra::Location {
+            latitude,
+            longitude,
+            name,
+            address,
+        } => Content::Location {
+            latitude: *latitude,
+            longitude: *longitude,
+            name: name.clone(),
+            address: address.clone(),
+        },
+        VariantExtra::Contact { name, phone } => Content::Contacts {
+            cards: vec![ContactCard {
+                formatted_name: name.clone(),
+                phones: vec![phone.clone()],
+            }],
+        },
+    };
+    let lead_in = match file {
+        Some(file) => Some(media(svc, file, text, now)),
+        None if !text.trim().is_empty() => Some(Content::Text {
+            body: text.to_owned(),
+        }),
+        None => None,
+    };
+    VariantContent {
+        lead_in,
+        message: Ok(message),
+    }
 }
 
 /// What a pin's or card's message row says.

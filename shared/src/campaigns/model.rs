@@ -3,7 +3,7 @@
 //! its counters, and the states a recipient moves through. Compiles everywhere, so the wizard
 //! checks a form in the browser exactly as the server does.
 
-use super::strategy::Strategy;
+use super::strategy::{Strategy, WorkingHours};
 use super::{Estimate, Wait};
 use crate::leads::{LeadFilter, WebsiteStatus};
 use crate::whatsapp::MAX_MESSAGE_CHARS;
@@ -255,6 +255,9 @@ pub struct Variant {
     /// With [`VariantChoice::ByWebsiteStatus`]: the leads it is for (the first variant also
     /// takes every lead no variant names).
     pub website_statuses: Vec<WebsiteStatus>,
+    /// The workspace template the text was started from, so its messages count as the
+    /// template's uses. Saving drops an id that is not one of the workspace's templates.
+    pub template_id: Option<Uuid>,
 }
 
 /// How each recipient's variant is chosen (once, when the campaign starts).
@@ -308,14 +311,19 @@ impl CampaignForm {
         )
     }
 
-    /// A new campaign's form: one text variant, the default strategy.
-    pub fn new_draft() -> Self {
+    /// A new campaign's form: one text variant, the default strategy sending within `hours`
+    /// (the workspace's working hours, `service::new_form`).
+    pub fn new_draft(hours: WorkingHours) -> Self {
         Self {
             variants: vec![Variant {
                 label: "A".into(),
                 weight: 50,
                 ..Variant::default()
             }],
+            strategy: Strategy {
+                working_hours: Some(hours),
+                ..Strategy::default()
+            },
             ..Self::default()
         }
     }
@@ -747,6 +755,23 @@ mod tests {
         assert_eq!(form.audience.source, AudienceSource::default());
         let json = serde_json::to_string(&AudienceSource::Numbers("+254 712".into())).unwrap();
         assert_eq!(json, r#"{"kind":"numbers","value":"+254 712"}"#);
+    }
+
+    #[test]
+    fn a_new_draft_sends_within_the_hours_given_and_old_variants_load() {
+        let hours = WorkingHours::from_settings(
+            8 * 60,
+            17 * 60,
+            crate::workspaces::WorkingDays::from_days(0..5),
+        );
+        let form = CampaignForm::new_draft(hours);
+        assert_eq!(form.strategy.working_hours, Some(hours));
+        assert_eq!(form.variants.len(), 1);
+        // A draft stored before variants remembered their template loads without one.
+        let stored: CampaignForm =
+            serde_json::from_str(r#"{"variants":[{"label":"A","body":"Hi","weight":50}]}"#)
+                .unwrap();
+        assert_eq!(stored.variants[0].template_id, None);
     }
 
     #[test]

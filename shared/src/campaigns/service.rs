@@ -9,17 +9,19 @@ use super::model::{
     RecipientState, SenderPanel, VariantChoice, VariantExtra, VariantPreview, variant_label,
 };
 use super::planner::{self, SenderCapacity, SenderPace};
+use super::strategy::WorkingHours;
 use super::{notify, store};
 use crate::audit::{AuditAction, store as audit};
 use crate::db::entities::{
-    campaign, campaign_recipient, campaign_sender, lead, message, sender, workspace,
+    campaign, campaign_recipient, campaign_sender, lead, message, sender, template, workspace,
 };
 use crate::services::{RequestMeta, Services};
 use crate::templates::{TemplateVariables, check_body, render::Template};
-use crate::whatsapp::provider::{Content, digits};
+use crate::whatsapp::messages::{take_daily_slots, take_plan_slots};
+use crate::whatsapp::provider::digits;
 use crate::whatsapp::senders::{daily_cap, provider_failure};
 use crate::whatsapp::{MessageStatus, ProviderKind, attachments, optout};
-use crate::workspaces::{Permission, service::TenantCtx, store as workspaces};
+use crate::workspaces::{Permission, WorkingDays, service::TenantCtx, store as workspaces};
 use crate::{AppError, FieldError, WorkspaceId};
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -231,6 +233,51 @@ fn stored_form(form: &CampaignForm) -> Result<String, AppError> {
     serde_json::to_string(form).map_err(|e| AppError::internal("storing a campaign form", e))
 }
 
+/// `form` with every variant's `template_id` that is not one of the workspace's templates
+/// dropped: the dispatcher copies it onto each message, and a message must only count toward
+/// (and be reported under) a template of its own workspace. A template deleted since the
+/// variant started from it is dropped the same way rather than refusing the save: the text
+/// the variant holds is its own.
+async fn with_own_templates(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    form: &CampaignForm,
+) -> Result<CampaignForm, AppError> {
+    let mut form = form.clone();
+    let named: Vec<Uuid> = form.variants.iter().filter_map(|v| v.template_id).collect();
+    if named.is_empty() {
+        return Ok(form);
+    }
+    let own: Vec<Uuid> = template::Entity::find()
+        .select_only()
+        .column(template::Column::Id)
+        .filter(template::Column::WorkspaceId.eq(workspace.0))
+        .filter(template::Column::Id.is_in(named))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for variant in &mut form.variants {
+        variant.template_id = variant.template_id.filter(|id| own.contains(id));
+    }
+    Ok(form)
+}
+
+/// The wizard's form for a new campaign: sending within the workspace's working hours and
+/// days (its settings), which the wizard also offers when "working hours" is ticked again.
+pub async fn new_form(svc: &Services, ctx: &TenantCtx) -> Result<CampaignForm, AppError> {
+    let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
+    Ok(CampaignForm::new_draft(working_hours_of(&ws)))
+}
+
+/// The workspace's working hours as a campaign's sending window.
+pub fn working_hours_of(ws: &workspace::Model) -> WorkingHours {
+    WorkingHours::from_settings(
+        ws.working_hours_start,
+        ws.working_hours_end,
+        WorkingDays(u8::try_from(ws.working_days).unwrap_or(0)),
+    )
+}
+
 pub async fn create_draft(
     svc: &Services,
     ctx: &TenantCtx,
@@ -239,6 +286,7 @@ pub async fn create_draft(
 ) -> Result<CampaignDto, AppError> {
     ctx.require(Permission::CampaignsCreate)?;
     let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
+    let form = &with_own_templates(&svc.db, ctx.workspace_id, form).await?;
     let now = Utc::now();
     let txn = crate::db::begin_write(&svc.db).await?;
     let model = campaign::ActiveModel {
@@ -304,6 +352,7 @@ pub async fn save_draft(
 ) -> Result<CampaignDto, AppError> {
     ctx.require(Permission::CampaignsEdit)?;
     let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
+    let form = &with_own_templates(&svc.db, ctx.workspace_id, form).await?;
     // Read before the transaction: on SQLite a transaction that reads and then writes fails
     // at once (not after the busy timeout) when another writer committed in between.
     let model = find(&svc.db, ctx.workspace_id, id).await?;
@@ -511,7 +560,11 @@ pub async fn preview_variant(
 }
 
 /// Sends variant `variant`, rendered for the audience's first recipient, to 1–5 numbers from
-/// the campaign's first sender that is not paused. Test sends are not campaign messages.
+/// the campaign's first sender that is not paused: the same messages the campaign sends (the
+/// file with the text as its caption; a pin or card after its text), the text marked
+/// "[Test]". Test sends are not campaign messages, but they leave the user's number like any
+/// other: each number takes a slot of the sender's daily cap and of the plan's messages a day,
+/// all of them or none.
 pub async fn test_send(
     svc: &Services,
     ctx: &TenantCtx,
@@ -531,7 +584,26 @@ pub async fn test_send(
         ));
     }
     let variables = crate::templates::service::variables(&svc.db, ctx.workspace_id).await?;
-    let template = parse_variant(form, variant, &variables)?;
+    let template = parse_variant(form, variant, &variables);
+    let chosen = form.variants.get(variant);
+    // A file or a card may go without text, as in the campaign (`variant_content` says when
+    // there is nothing to send); a text that is there must parse.
+    let template = match template {
+        Ok(template) => Some(template),
+        Err(_)
+            if chosen.is_some_and(|v| {
+                v.body.trim().is_empty()
+                    && (v.attachment.is_some() || v.extra != VariantExtra::None)
+            }) =>
+        {
+            None
+        }
+        Err(error) => return Err(error),
+    };
+    let file = match chosen.and_then(|v| v.attachment) {
+        Some(id) => Some(attachments::find(&svc.db, ctx.workspace_id, id).await?),
+        None => None,
+    };
     let sender = sender::Entity::find()
         .filter(sender::Column::WorkspaceId.eq(ctx.workspace_id.0))
         .filter(sender::Column::Id.is_in(form.sender_ids.iter().copied()))
@@ -545,24 +617,82 @@ pub async fn test_send(
                 "Choose a sender that is not paused (Strategy step) to send a test.",
             )
         })?;
+    let provider = svc.whatsapp.provider_for(&sender)?;
     let lead = sample_lead(svc, &ws, form, variant).await?;
     let values = lead
         .as_ref()
         .map(crate::templates::service::lead_values)
         .unwrap_or_default();
-    let body = format!("[Test] {}", render(&template, &values));
-    let provider = svc.whatsapp.provider_for(&sender)?;
+    let text = template
+        .as_ref()
+        .map(|t| render(t, &values))
+        .unwrap_or_default();
+    // An empty text stays empty, so a card without text is tested as the card alone.
+    let text = if text.trim().is_empty() {
+        text
+    } else {
+        format!("[Test] {text}")
+    };
+    let now = Utc::now();
+    let content = super::dispatcher::variant_content(svc, chosen, file.as_ref(), &text, now);
+    let message = content
+        .message
+        .map_err(|error| AppError::field("test_numbers", provider_failure(&error)))?;
+    take_test_slots(svc, &ws, &sender, phones.len()).await?;
     for phone in &phones {
-        provider
-            .send(&digits(phone), &Content::Text { body: body.clone() })
-            .await
-            .map_err(|error| AppError::field("test_numbers", provider_failure(&error)))?;
+        let to = digits(phone);
+        for content in content.lead_in.iter().chain(std::iter::once(&message)) {
+            provider
+                .send(&to, content)
+                .await
+                .map_err(|error| AppError::field("test_numbers", provider_failure(&error)))?;
+        }
     }
     Ok(format!(
         "Test sent from {} to {}.",
         sender.name,
         phones.join(", ")
     ))
+}
+
+/// Counts a test to `numbers` numbers against the sender's daily cap and the plan's messages
+/// a day, as one-to-one sends count (a pin and its text count once, as in a campaign), or
+/// refuses it naming what is full.
+async fn take_test_slots(
+    svc: &Services,
+    ws: &workspace::Model,
+    sender: &sender::Model,
+    numbers: usize,
+) -> Result<(), AppError> {
+    let n = u32::try_from(numbers).unwrap_or(u32::MAX);
+    let cap = daily_cap(ws, sender);
+    let plan = workspaces::plan(&svc.db, &ws.plan_code).await?;
+    let plan_cap = plan.limit(crate::plans::Limit::MessagesPerDay);
+    let today = crate::whatsapp::senders::local_day(ws);
+    // The two counts move together or not at all.
+    let txn = crate::db::begin_write(&svc.db).await?;
+    if !take_daily_slots(&txn, sender.id, &today, n, Some(cap)).await? {
+        txn.rollback().await?;
+        let left = cap.saturating_sub(crate::whatsapp::senders::sent_on(sender, &today));
+        let test = if n == 1 {
+            "a test to 1 number needs 1".to_owned()
+        } else {
+            format!("a test to {n} numbers needs {n}")
+        };
+        return Err(AppError::field(
+            "test_numbers",
+            format!(
+                "{} has {left} of its {cap} messages left today and {test}; the daily cap protects the number. Test fewer numbers, choose another sender or try tomorrow.",
+                sender.name
+            ),
+        ));
+    }
+    if !take_plan_slots(&txn, WorkspaceId(ws.id), &today, n, plan_cap).await? {
+        txn.rollback().await?;
+        return Err(plan.daily_messages_used(plan_cap.map_or(0, u64::from)));
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 pub async fn review(
@@ -679,6 +809,7 @@ pub async fn launch(
     let ws = workspaces::find(&svc.db, ctx.workspace_id).await?;
     editable(&find(&svc.db, ctx.workspace_id, id).await?)?;
     let senders = check_launchable(svc, ctx, form).await?;
+    let form = &with_own_templates(&svc.db, ctx.workspace_id, form).await?;
     let now = Utc::now();
     // Read before the transaction: on SQLite a transaction that reads and then writes fails
     // at once (not after the busy timeout) when another writer committed in between.

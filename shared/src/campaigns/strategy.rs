@@ -108,6 +108,23 @@ impl Default for WorkingHours {
 }
 
 impl WorkingHours {
+    /// The workspace settings' hours (minutes after midnight) and days, which a new campaign
+    /// starts from; the defaults where they are not a window (the settings refuse those, so
+    /// only a hand-edited row has one).
+    pub fn from_settings(start_minutes: i32, end_minutes: i32, days: WorkingDays) -> Self {
+        let at = |minutes: i32| {
+            u32::try_from(minutes)
+                .ok()
+                .and_then(|m| NaiveTime::from_num_seconds_from_midnight_opt(m.checked_mul(60)?, 0))
+        };
+        match (at(start_minutes), at(end_minutes)) {
+            (Some(start), Some(end)) if start < end && !days.is_empty() => {
+                Self { start, end, days }
+            }
+            _ => Self::default(),
+        }
+    }
+
     pub fn works_on(&self, day: Weekday) -> bool {
         self.days.on(day)
     }
@@ -310,6 +327,26 @@ mod tests {
         assert!(!hours.works_on(Weekday::Sun));
         assert!(s.respect_daily_cap && !s.is_burst());
         assert_eq!(s.validate(), Ok(()));
+    }
+
+    #[test]
+    fn working_hours_come_from_the_workspace_settings() {
+        let weekdays = WorkingDays::from_days(0..5);
+        let hours = WorkingHours::from_settings(7 * 60 + 30, 16 * 60, weekdays);
+        assert_eq!((hours.start, hours.end), (time(7, 30), time(16, 0)));
+        assert_eq!(hours.days, weekdays);
+        // What the settings never store (no window, no day) falls back to the defaults.
+        for (start, end, days) in [
+            (18 * 60, 9 * 60, weekdays),
+            (-1, 9 * 60, weekdays),
+            (9 * 60, 24 * 60, weekdays),
+            (9 * 60, 17 * 60, WorkingDays(0)),
+        ] {
+            assert_eq!(
+                WorkingHours::from_settings(start, end, days),
+                WorkingHours::default()
+            );
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use super::{
     MAX_TEMPLATES, RenderedTemplate, STARTERS, TemplateCategory, TemplateDto, TemplateForm,
     TemplateVariables,
 };
+use crate::analytics::rollup::sent_by_template;
 use crate::audit::{AuditAction, store as audit};
 use crate::db::entities::{attachment, lead, template};
 use crate::error::OnConstraint;
@@ -16,7 +17,6 @@ use crate::workspaces::{Permission, service::TenantCtx};
 use crate::{AppError, WorkspaceId};
 use chrono::Utc;
 use rand::Rng;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set, Statement,
@@ -38,7 +38,6 @@ pub async fn seed_starters(
             category: Set(category.as_str().into()),
             body: Set(body.into()),
             attachment_id: Set(None),
-            usage_count: Set(0),
             created_by: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
@@ -106,7 +105,12 @@ async fn attachments_of(
         .collect())
 }
 
-fn to_dto(model: template::Model, files: &HashMap<Uuid, attachment::Model>) -> TemplateDto {
+/// `model` as lists show it; `uses` is its usage count (`analytics::rollup::sent_by_template`).
+fn to_dto(
+    model: template::Model,
+    files: &HashMap<Uuid, attachment::Model>,
+    uses: u64,
+) -> TemplateDto {
     TemplateDto {
         id: model.id,
         category: TemplateCategory::parse(&model.category).unwrap_or(TemplateCategory::Custom),
@@ -116,7 +120,7 @@ fn to_dto(model: template::Model, files: &HashMap<Uuid, attachment::Model>) -> T
             .map(attachments::dto),
         name: model.name,
         body: model.body,
-        usage_count: model.usage_count.max(0) as u64,
+        usage_count: uses,
         updated_at: model.updated_at,
     }
 }
@@ -130,7 +134,14 @@ pub async fn list(svc: &Services, ctx: &TenantCtx) -> Result<Vec<TemplateDto>, A
         .all(&svc.db)
         .await?;
     let files = attachments_of(&svc.db, &models).await?;
-    Ok(models.into_iter().map(|m| to_dto(m, &files)).collect())
+    let uses = sent_by_template(&svc.db, ctx.workspace_id, None).await?;
+    Ok(models
+        .into_iter()
+        .map(|m| {
+            let n = uses.get(&m.id).copied().unwrap_or(0);
+            to_dto(m, &files, n)
+        })
+        .collect())
 }
 
 async fn find(
@@ -192,7 +203,6 @@ pub async fn create(
         category: Set(category.as_str().into()),
         body: Set(body),
         attachment_id: Set(file.as_ref().map(|f| f.id)),
-        usage_count: Set(0),
         created_by: Set(Some(ctx.user_id.0)),
         created_at: Set(now),
         updated_at: Set(now),
@@ -202,7 +212,7 @@ pub async fn create(
     .on_unique("name", NAME_TAKEN)?;
     let detail = format!("\"{name}\"");
     audit_and_commit(txn, ctx, AuditAction::TemplateCreated, &detail, meta).await?;
-    Ok(to_dto(model, &file_map(file)))
+    Ok(to_dto(model, &file_map(file), 0))
 }
 
 async fn audit_and_commit(
@@ -256,7 +266,9 @@ pub async fn update(
         format!("\"{}\" → \"{name}\"", before.name)
     };
     audit_and_commit(txn, ctx, AuditAction::TemplateUpdated, &renamed, meta).await?;
-    Ok(to_dto(model, &file_map(file)))
+    let uses = sent_by_template(&svc.db, ctx.workspace_id, Some(id)).await?;
+    let uses = uses.get(&id).copied().unwrap_or(0);
+    Ok(to_dto(model, &file_map(file), uses))
 }
 
 pub async fn delete(
@@ -366,24 +378,6 @@ pub async fn render_saved(
 ) -> Result<RenderedTemplate, AppError> {
     let model = find(&svc.db, ctx.workspace_id, id).await?;
     render_for_lead(svc, ctx, &model.body, model.attachment_id, Some(lead_id)).await
-}
-
-/// Counts a message sent from template `id`.
-pub async fn record_use(
-    db: &impl ConnectionTrait,
-    workspace: WorkspaceId,
-    id: Uuid,
-) -> Result<(), AppError> {
-    template::Entity::update_many()
-        .col_expr(
-            template::Column::UsageCount,
-            sea_orm::sea_query::ExprTrait::add(Expr::col(template::Column::UsageCount), 1),
-        )
-        .filter(template::Column::Id.eq(id))
-        .filter(template::Column::WorkspaceId.eq(workspace.0))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// Whether `id` is one of the workspace's templates (a send names the template it came from).

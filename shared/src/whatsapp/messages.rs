@@ -480,9 +480,6 @@ pub async fn send_to_lead(
         }
     }
     let stored = active.update(&svc.db).await?;
-    if let (Ok(_), Some(id)) = (&outcome, template) {
-        crate::templates::service::record_use(&svc.db, ctx.workspace_id, id).await?;
-    }
     if let Err(error) = &outcome {
         if error.pauses_sender() {
             senders::pause_for(svc, &sender, error).await?;

@@ -14,7 +14,6 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub body: String,
     pub attachment_id: Option<Uuid>,
-    pub usage_count: i64,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -182,7 +182,11 @@ fn VariantEditor(
             return;
         };
         let text = t.body.clone();
-        edit(Box::new(move |v| v.body = text));
+        // The variant remembers its template, so the campaign's messages count as its uses.
+        edit(Box::new(move |v| {
+            v.body = text;
+            v.template_id = Some(id);
+        }));
         if t.attachment.is_some() {
             file.file.set(t.attachment.clone());
         }
@@ -296,9 +300,10 @@ fn VariantEditor(
                     <div class="field">
                         <label for=id("template")>"Start from a template"</label>
                         <select id=id("template") name="template" on:change=use_template>
-                            <option value="" selected>"Choose…"</option>
+                            <option value="" selected=move || variant.with(|v| v.template_id.is_none())>"Choose…"</option>
                             {templates.get_value().into_iter().map(|t| view! {
-                                <option value=t.id.to_string()>{t.name}</option>
+                                <option value=t.id.to_string()
+                                    selected=move || variant.with(|v| v.template_id == Some(t.id))>{t.name}</option>
                             }).collect_view()}
                         </select>
                     </div>

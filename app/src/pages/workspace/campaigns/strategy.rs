@@ -29,7 +29,12 @@ fn edit_hours(form: &mut CampaignForm, change: impl FnOnce(&mut WorkingHours)) {
 }
 
 #[component]
-pub fn StrategyStep(wiz: Wizard, senders: Vec<SenderDto>) -> impl IntoView {
+pub fn StrategyStep(
+    wiz: Wizard,
+    senders: Vec<SenderDto>,
+    /// The workspace's working hours: what ticking "working hours" starts from.
+    working_hours: WorkingHours,
+) -> impl IntoView {
     let order = Memo::new(move |_| wiz.form.with(|f| f.strategy.order));
     let burst = Memo::new(move |_| order.get() == SendOrder::Burst);
     let cooldowns = Memo::new(move |_| wiz.form.with(|f| f.strategy.cooldown_every.is_some()));
@@ -113,7 +118,7 @@ pub fn StrategyStep(wiz: Wizard, senders: Vec<SenderDto>) -> impl IntoView {
                     <input type="checkbox" name="working_hours" prop:checked=move || hours.get().is_some()
                         on:change=move |ev| {
                             let on = event_target_checked(&ev);
-                            wiz.update("working_hours", |f| f.strategy.working_hours = on.then(WorkingHours::default));
+                            wiz.update("working_hours", |f| f.strategy.working_hours = on.then_some(working_hours));
                         } />
                     "Only send during working hours (the workspace's time zone)"
                 </label>

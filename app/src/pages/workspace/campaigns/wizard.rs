@@ -10,7 +10,8 @@ use super::strategy::StrategyStep;
 use super::{duration_words, now, workspace_zone};
 use crate::api::ApiError;
 use crate::api::campaigns::{
-    create_campaign, launch_campaign, load_campaign, review_campaign, save_campaign,
+    create_campaign, launch_campaign, load_campaign, new_campaign_form, review_campaign,
+    save_campaign,
 };
 use crate::api::segments::segments as load_segments;
 use crate::api::templates::{load_template_variables, load_templates};
@@ -23,7 +24,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use shared::campaigns::{
-    AudienceSource, CampaignDto, CampaignForm, CampaignKind, CampaignStatus, Estimate, LaunchReview,
+    AudienceSource, CampaignDto, CampaignForm, CampaignKind, CampaignStatus, Estimate,
+    LaunchReview, WorkingHours,
 };
 use shared::leads::LeadQuery;
 use shared::segments::SegmentDto;
@@ -244,13 +246,20 @@ fn remember_draft_url(url: &str) {
     let _ = url;
 }
 
-/// What every step's pickers offer: senders, segments, templates and their variables.
+/// What every step's pickers offer: senders, segments, templates and their variables, and
+/// the workspace's working hours (what "only send during working hours" starts from).
 #[derive(Clone)]
 pub struct Choices {
     pub senders: Vec<SenderDto>,
     pub segments: Vec<SegmentDto>,
     pub templates: Vec<TemplateDto>,
     pub variables: TemplateVariables,
+    pub working_hours: WorkingHours,
+}
+
+/// The workspace's working hours, as the server's new-campaign form carries them.
+fn hours_of(fresh: &CampaignForm) -> WorkingHours {
+    fresh.strategy.working_hours.unwrap_or_default()
 }
 
 /// `/w/:slug/campaigns/new`: `?leads=id,id` starts from leads ticked on the lead list,
@@ -263,14 +272,22 @@ pub fn NewCampaignPage() -> impl IntoView {
     let segments = Resource::new(|| (), move |()| load_segments(workspace));
     let templates = Resource::new(|| (), move |()| load_templates(workspace));
     let variables = Resource::new(|| (), move |()| load_template_variables(workspace));
+    // The server's form: the workspace's working hours are the new campaign's.
+    let fresh = Resource::new(|| (), move |()| new_campaign_form(workspace));
     view! {
         <Title text="New campaign" />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let loaded = (senders.await, segments.await, templates.await, variables.await);
+                let loaded = (
+                    senders.await,
+                    segments.await,
+                    templates.await,
+                    variables.await,
+                    fresh.await,
+                );
                 match loaded {
-                    (Ok(senders), Ok(segments), Ok(templates), Ok(variables)) => {
-                        let mut form = CampaignForm::new_draft();
+                    (Ok(senders), Ok(segments), Ok(templates), Ok(variables), Ok(mut form)) => {
+                        let working_hours = hours_of(&form);
                         let leads: Vec<Uuid> = query.with_untracked(|q| {
                             q.get("leads")
                                 .map(|list| list.split(',').filter_map(|id| id.trim().parse().ok()).collect())
@@ -285,12 +302,14 @@ pub fn NewCampaignPage() -> impl IntoView {
                                 form.audience.source = AudienceSource::Filter(filter);
                             }
                         }
-                        let choices = Choices { senders, segments, templates, variables };
+                        let choices = Choices { senders, segments, templates, variables, working_hours };
                         view! { <WizardView workspace initial=form existing=None choices /> }.into_any()
                     }
-                    (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => {
-                        view! { <ErrorPage error=e /> }.into_any()
-                    }
+                    (Err(e), ..)
+                    | (_, Err(e), ..)
+                    | (_, _, Err(e), _, _)
+                    | (_, _, _, Err(e), _)
+                    | (.., Err(e)) => view! { <ErrorPage error=e /> }.into_any(),
                 }
             })}
         </Transition>
@@ -318,6 +337,8 @@ pub fn EditCampaignPage() -> impl IntoView {
     let segments = Resource::new(|| (), move |()| load_segments(workspace));
     let templates = Resource::new(|| (), move |()| load_templates(workspace));
     let variables = Resource::new(|| (), move |()| load_template_variables(workspace));
+    // For its working hours: what ticking "working hours" again starts from.
+    let fresh = Resource::new(|| (), move |()| new_campaign_form(workspace));
     view! {
         <Title text="Edit campaign" />
         <Transition fallback=|| view! { <p class="loading">"Loading the campaign…"</p> }>
@@ -330,6 +351,7 @@ pub fn EditCampaignPage() -> impl IntoView {
                         segments.await,
                         templates.await,
                         variables.await,
+                        fresh.await,
                     );
                     match loaded {
                         (Ok(dto), ..) if dto.status != CampaignStatus::Draft => view! {
@@ -339,15 +361,17 @@ pub fn EditCampaignPage() -> impl IntoView {
                                 <a class="btn" href=format!("/w/{slug}/campaigns/{}", dto.id)>"Open the campaign"</a>
                             </div>
                         }.into_any(),
-                        (Ok(dto), Ok(senders), Ok(segments), Ok(templates), Ok(variables)) => {
-                            let choices = Choices { senders, segments, templates, variables };
+                        (Ok(dto), Ok(senders), Ok(segments), Ok(templates), Ok(variables), Ok(fresh)) => {
+                            let working_hours = hours_of(&fresh);
+                            let choices = Choices { senders, segments, templates, variables, working_hours };
                             let initial = dto.form.clone();
                             view! { <WizardView workspace initial existing=Some(dto) choices /> }.into_any()
                         }
                         (Err(e), ..)
                         | (_, Err(e), ..)
-                        | (_, _, Err(e), _, _)
-                        | (_, _, _, Err(e), _)
+                        | (_, _, Err(e), ..)
+                        | (_, _, _, Err(e), ..)
+                        | (_, _, _, _, Err(e), _)
                         | (.., Err(e)) => view! { <ErrorPage error=e /> }.into_any(),
                     }
                 })
@@ -506,8 +530,9 @@ fn later_step_view(step: usize, parts: StepParts) -> AnyView {
             view! { <MessageStep wiz templates variables /> }.into_any()
         }
         3 => {
-            let senders = choices.with_value(|c| c.senders.clone());
-            view! { <StrategyStep wiz senders /> }.into_any()
+            let (senders, working_hours) =
+                choices.with_value(|c| (c.senders.clone(), c.working_hours));
+            view! { <StrategyStep wiz senders working_hours /> }.into_any()
         }
         _ => view! { <ScheduleStep wiz draft_id saving /> }.into_any(),
     }
