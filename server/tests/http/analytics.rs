@@ -388,14 +388,7 @@ async fn hours_templates_and_variants_are_counted_by_hand(app: TestApp) {
     let csv = format!("{LEADS_CSV}Gamma Garage,+254722000011,Nakuru,Garage\n");
     import(&browser, "ab-test", &ws, &csv).await;
     let ws_id: Uuid = ws.parse().unwrap();
-    let leads: std::collections::HashMap<String, Uuid> = lead::Entity::find()
-        .filter(lead::Column::WorkspaceId.eq(ws_id))
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|l| (l.name.split(' ').next().unwrap().to_owned(), l.id))
-        .collect();
+    let leads = leads_by_first_word(&app, &ws).await;
     let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
     let offer = short_and_long(&sender);
     let draft = call(
@@ -651,14 +644,7 @@ async fn a_zone_west_of_utc_counts_late_evenings_locally(app: TestApp) {
     let ws = created["id"].as_str().unwrap().to_owned();
     import(&browser, "west", &ws, LEADS_CSV).await;
     let ws_id: Uuid = ws.parse().unwrap();
-    let leads: std::collections::HashMap<String, Uuid> = lead::Entity::find()
-        .filter(lead::Column::WorkspaceId.eq(ws_id))
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|l| (l.name.split(' ').next().unwrap().to_owned(), l.id))
-        .collect();
+    let leads = leads_by_first_word(&app, &ws).await;
     let (sender, _) = add_gateway_sender(&browser, &ws, &sim).await;
     let draft = call(
         &browser,
@@ -978,4 +964,17 @@ async fn the_rollup_stays_exact(app: TestApp) {
             && off.iter().any(|(_, column, ..)| column == "last_reply_at"),
         "{off:?}"
     );
+}
+
+/// The workspace's leads by the first word of their name ("Amani Bakery" → "Amani").
+async fn leads_by_first_word(app: &TestApp, ws: &str) -> std::collections::HashMap<String, Uuid> {
+    let ws_id: Uuid = ws.parse().unwrap();
+    lead::Entity::find()
+        .filter(lead::Column::WorkspaceId.eq(ws_id))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.name.split(' ').next().unwrap().to_owned(), l.id))
+        .collect()
 }

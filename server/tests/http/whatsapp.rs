@@ -353,12 +353,23 @@ async fn cloud_adapter_sends_every_kind_in_the_documented_shape() {
 
 /// Adds a gateway sender pointing at `sim`; returns (sender json, webhook secret).
 pub(crate) async fn add_gateway_sender(browser: &Browser, ws: &str, sim: &str) -> (Value, String) {
+    add_named_gateway_sender(browser, ws, sim, ("Main line", "+254 700 000 001", "main")).await
+}
+
+/// A gateway sender on the simulator `sim` named `(name, display number, session id)`: the
+/// sender and its webhook secret.
+pub(crate) async fn add_named_gateway_sender(
+    browser: &Browser,
+    ws: &str,
+    sim: &str,
+    (name, number, session): (&str, &str, &str),
+) -> (Value, String) {
     let (status, created) = browser
         .call_json(
             "add_sender",
             json!({"workspace": ws, "input": {
-                "name": "Main line", "provider": "session_gateway",
-                "display_number": "+254 700 000 001", "base_url": sim, "account_ref": "main",
+                "name": name, "provider": "session_gateway",
+                "display_number": number, "base_url": sim, "account_ref": session,
                 "secret": SIM_KEY, "app_secret": "", "warmup": "new", "daily_cap": ""
             }}),
         )
@@ -368,6 +379,23 @@ pub(crate) async fn add_gateway_sender(browser: &Browser, ws: &str, sim: &str) -
         created["sender"].clone(),
         created["webhook_secret"].as_str().unwrap().to_owned(),
     )
+}
+
+/// A Cloud API sender "Official" (warmed, 100 a day) on the test Graph API at `graph_base`;
+/// returns what `add_sender` answered (the sender and its webhook secret).
+pub(crate) async fn add_cloud_sender(browser: &Browser, ws: &str, graph_base: &str) -> Value {
+    let (status, created) = browser
+        .call_json(
+            "add_sender",
+            json!({"workspace": ws, "input": {
+                "name": "Official", "provider": "cloud_api",
+                "display_number": "+254 700 000 001", "base_url": graph_base, "account_ref": "111",
+                "secret": "good-token", "app_secret": "app-secret", "warmup": "warmed", "daily_cap": "100"
+            }}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    created
 }
 
 async fn conversation(browser: &Browser, ws: &str, lead: &str) -> Vec<Value> {
@@ -686,17 +714,7 @@ async fn cloud_webhooks_verify_and_sign(app: TestApp) {
         .user_with_workspace("Agency", "owner@cloud.test", "cloud")
         .await;
     let (mboga, _, _) = imported_leads(&browser, "cloud", &ws).await;
-    let (status, created) = browser
-        .call_json(
-            "add_sender",
-            json!({"workspace": ws, "input": {
-                "name": "Official", "provider": "cloud_api",
-                "display_number": "+254 700 000 001", "base_url": graph_base, "account_ref": "111",
-                "secret": "good-token", "app_secret": "app-secret", "warmup": "warmed", "daily_cap": "100"
-            }}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{created}");
+    let created = add_cloud_sender(&browser, &ws, &graph_base).await;
     let sender = created["sender"]["id"].as_str().unwrap().to_owned();
     let verify_token = created["webhook_secret"].as_str().unwrap().to_owned();
     assert_eq!(created["sender"]["daily_cap"], 100);

@@ -604,17 +604,26 @@ pub async fn test_send(
         Some(id) => Some(attachments::find(&svc.db, ctx.workspace_id, id).await?),
         None => None,
     };
-    let sender = sender::Entity::find()
+    // The Message step comes before the Strategy step names the campaign's senders: until
+    // then the workspace's first number that is not paused sends the test.
+    let mut candidates = sender::Entity::find()
         .filter(sender::Column::WorkspaceId.eq(ctx.workspace_id.0))
-        .filter(sender::Column::Id.is_in(form.sender_ids.iter().copied()))
-        .filter(sender::Column::PausedReason.is_null())
+        .filter(sender::Column::PausedReason.is_null());
+    if !form.sender_ids.is_empty() {
+        candidates = candidates.filter(sender::Column::Id.is_in(form.sender_ids.iter().copied()));
+    }
+    let sender = candidates
         .order_by_asc(sender::Column::CreatedAt)
         .one(&svc.db)
         .await?
         .ok_or_else(|| {
             AppError::field(
                 "test_numbers",
-                "Choose a sender that is not paused (Strategy step) to send a test.",
+                if form.sender_ids.is_empty() {
+                    "Connect a WhatsApp number (Senders) that is not paused to send a test."
+                } else {
+                    "Choose a sender that is not paused (Strategy step) to send a test."
+                },
             )
         })?;
     let provider = svc.whatsapp.provider_for(&sender)?;
