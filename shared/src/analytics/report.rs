@@ -446,7 +446,7 @@ pub async fn report(
     let (start, end) = range;
     // The rollup's sums and the funnel run side by side on the pool's connections.
     let (quarters, sources, funnel) = tokio::try_join!(
-        by_quarter(db, id, (&query).into(), range),
+        by_quarter(db, id, (&query).into(), Some(range)),
         by_source(db, id, (&query).into(), Some(range)),
         funnel(db, id, &query, start, end),
     )?;

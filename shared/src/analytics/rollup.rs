@@ -139,15 +139,16 @@ fn query(
     sql
 }
 
-/// Counts per UTC quarter hour (its start) over `[start, end)`.
+/// Counts per UTC quarter hour (its start) over `[start, end)`, or the whole history without
+/// `range` (a campaign's timeline).
 pub(crate) async fn by_quarter(
     db: &impl ConnectionTrait,
     ws: WorkspaceId,
     filter: Filter,
-    range: (DateTime<Utc>, DateTime<Utc>),
+    range: Option<(DateTime<Utc>, DateTime<Utc>)>,
 ) -> Result<Vec<(DateTime<Utc>, Counts)>, AppError> {
     let backend = db.get_database_backend();
-    let sql = query(backend, ws, filter, Some(range), "s.quarter");
+    let sql = query(backend, ws, filter, range, "s.quarter");
     let mut out = Vec::new();
     for row in db.query_all_raw(sql.statement()).await? {
         if let Some(at) = quarter_start(backend, &row, "quarter")? {

@@ -109,7 +109,7 @@ async fn since(
     from: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Vec<(DateTime<Utc>, Counts)>, AppError> {
-    by_quarter(db, id, Filter::default(), (from, now)).await
+    by_quarter(db, id, Filter::default(), Some((from, now))).await
 }
 
 async fn sent_totals(

@@ -1,15 +1,16 @@
 //! What a campaign's page charts: its messages by furthest step (the analytics page's outcome
 //! query, for one campaign), its timeline — messages sent, delivered and read per local hour or
 //! day —, and its runs (whose sums are the campaign's receipt counters). For the timeline
-//! the database counts each event by UTC quarter hour (the same on SQLite and PostgreSQL);
-//! here the quarters are placed in the workspace's local hours or days, where the time zone
+//! the analytics rollup (`message_stats`) has each event counted by UTC quarter hour (the same
+//! on SQLite and PostgreSQL); here the quarters are placed in the workspace's local hours or days, where the time zone
 //! rules are, and the quiet buckets between filled with zeros.
 
 use super::model::{CampaignActivity, HOURLY_SPAN_HOURS, Timeline, TimelinePoint};
 use super::service::find;
 use super::store;
 use crate::analytics::report::{Filter, outcomes};
-use crate::db::{QUARTER_SECONDS, Sql, quarter_hour, quarter_start};
+use crate::analytics::rollup::by_quarter;
+use crate::db::QUARTER_SECONDS;
 use crate::services::Services;
 use crate::workspaces::{service::TenantCtx, store as workspaces};
 use crate::{AppError, WorkspaceId};
@@ -17,14 +18,6 @@ use chrono::{DateTime, NaiveDateTime, NaiveTime, TimeZone, Timelike};
 use sea_orm::ConnectionTrait;
 use std::collections::BTreeMap;
 use uuid::Uuid;
-
-/// What the timeline counts, each dated by its own column: sent, delivered (a read receipt
-/// that overtook the delivery one still means delivered), read.
-const EVENTS: [&str; 3] = [
-    "m.sent_at",
-    "COALESCE(m.delivered_at, m.read_at)",
-    "m.read_at",
-];
 
 /// Campaign `id`'s outcomes, and its timeline in the workspace's zone.
 pub async fn activity(
@@ -56,45 +49,30 @@ pub async fn activity(
     })
 }
 
-/// Per UTC quarter hour, how many of the campaign's messages were sent, delivered and read in
-/// it (every run's).
+/// Per UTC quarter hour, how many of the campaign's messages were sent, delivered (a read
+/// receipt that overtook the delivery one still means delivered) and read in it (every
+/// run's), from the `message_stats` rollup: a few rows per quarter however many messages the
+/// campaign sent, where counting the messages took 3 scans of them (about 0.7 s at 300,000).
 async fn event_quarters(
     db: &impl ConnectionTrait,
     ws: WorkspaceId,
     campaign: Uuid,
 ) -> Result<BTreeMap<i64, [u64; 3]>, AppError> {
-    let backend = db.get_database_backend();
-    let mut sql = Sql::new(backend);
-    for (kind, at) in EVENTS.iter().enumerate() {
-        if kind > 0 {
-            sql.push(" UNION ALL ");
-        }
-        sql.push(&format!(
-            "SELECT {kind} AS kind, {} AS quarter, COUNT(*) AS n FROM messages m \
-             WHERE m.workspace_id = ",
-            quarter_hour(backend, at)
-        ))
-        .bind(ws.0)
-        .push(" AND m.campaign_id = ")
-        .bind(campaign)
-        .push(&format!(
-            " AND m.direction = 'out' AND {at} IS NOT NULL GROUP BY quarter"
-        ));
-    }
-    let mut out: BTreeMap<i64, [u64; 3]> = BTreeMap::new();
-    for row in db.query_all_raw(sql.statement()).await? {
-        let kind: i32 = row.try_get("", "kind")?;
-        let quarter = quarter_start(backend, &row, "quarter")?;
-        let n: i64 = row.try_get("", "n")?;
-        let (Some(quarter), Ok(kind)) = (quarter, usize::try_from(kind)) else {
-            continue;
-        };
-        let quarter = quarter.timestamp().div_euclid(QUARTER_SECONDS);
-        if let Some(slot) = out.entry(quarter).or_default().get_mut(kind) {
-            *slot += u64::try_from(n).unwrap_or(0);
-        }
-    }
-    Ok(out)
+    let filter = Filter {
+        campaign: Some(campaign),
+        sender: None,
+    };
+    Ok(by_quarter(db, ws, filter, None)
+        .await?
+        .into_iter()
+        .filter(|(_, c)| c.sent + c.delivered + c.reads > 0)
+        .map(|(at, c)| {
+            (
+                at.timestamp().div_euclid(QUARTER_SECONDS),
+                [c.sent, c.delivered, c.reads],
+            )
+        })
+        .collect())
 }
 
 /// The quarters' counts in local hours, when they span at most [`HOURLY_SPAN_HOURS`], else in
