@@ -1123,8 +1123,9 @@ async fn slow_down_by_health(
 
 /// "Senders take turns": a sender goes only when no other sender at work on the campaign has
 /// claimed fewer of this run's recipients, so shares stay within one message of each other
-/// whatever each number's speed. Senders paused, out of the rotation, not working on this
-/// campaign (idle, or busy with an older one) or at their daily cap do not hold the others up.
+/// whatever each number's speed. Senders paused, out of the rotation, busy with another
+/// campaign or at their daily cap do not hold the others up; one no worker holds yet does
+/// (the next tick leases it), so the first sender leased does not run away with the list.
 async fn my_turn(
     db: &impl ConnectionTrait,
     ws: &workspace::Model,
@@ -1140,7 +1141,7 @@ async fn my_turn(
         .map_or(0, |t| t.claimed);
     let ahead_of: Vec<Uuid> = turns
         .iter()
-        .filter(|t| t.sender != me.id && t.working_here && t.claimed < mine)
+        .filter(|t| t.sender != me.id && t.contends && t.claimed < mine)
         .map(|t| t.sender)
         .collect();
     if ahead_of.is_empty() {

@@ -923,13 +923,14 @@ pub async fn senders_with_stale_sends(
 }
 
 /// One of a campaign's senders, for "senders take turns": how many of the current run's
-/// recipients it has claimed, and whether it is at work on this campaign now (a worker holds
-/// its lease and last picked this campaign).
+/// recipients it has claimed, and whether the others wait for it: a worker holds its lease
+/// and last picked this campaign, or no worker holds it yet (the next tick leases it; a
+/// sender busy with another campaign does not hold this one up).
 #[derive(Clone, Debug)]
 pub struct Turn {
     pub sender: Uuid,
     pub claimed: u64,
-    pub working_here: bool,
+    pub contends: bool,
 }
 
 /// The campaign's senders still in its rotation, with their share of run `run` so far.
@@ -963,9 +964,8 @@ pub async fn turns(
         out.push(Turn {
             sender: row.try_get("", "sender_id")?,
             claimed: count_column(&row, "claimed")?,
-            working_here: holder.is_some()
-                && expires_at.is_some_and(|at| at > now)
-                && lease_campaign == Some(campaign),
+            contends: !(holder.is_some() && expires_at.is_some_and(|at| at > now))
+                || lease_campaign == Some(campaign),
         });
     }
     Ok(out)
