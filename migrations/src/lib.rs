@@ -25,6 +25,7 @@ mod m20261205_000019_lead_outcomes;
 mod m20261205_000020_partial_outcome_indexes;
 mod m20261206_000021_lead_search_trigrams;
 mod m20261206_000022_template_usage_from_stats;
+mod m20261206_000023_recipient_receipts;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_partial_outcome_indexes::Migration),
             Box::new(m20261206_000021_lead_search_trigrams::Migration),
             Box::new(m20261206_000022_template_usage_from_stats::Migration),
+            Box::new(m20261206_000023_recipient_receipts::Migration),
         ]
     }
 }

@@ -444,6 +444,8 @@ async fn hours_templates_and_variants_are_counted_by_hand(app: TestApp) {
             error_code: Set(None),
             error_text: Set(None),
             updated_at: Set(message.at.unwrap()),
+            // The receipts are the message's, copied by the triggers.
+            ..Default::default()
         }
         .insert(&app.db)
         .await

@@ -1,13 +1,12 @@
 //! What a campaign's page charts: its messages by furthest step (the analytics page's outcome
-//! query, for one campaign), its timeline — messages sent, delivered and read per local hour or
-//! day —, and its runs (whose sums are the campaign's receipt counters). For the timeline
+//! query, for one campaign) and its timeline — messages sent, delivered and read per local hour
+//! or day. (Its runs come with its counters, from `store::tally`.) For the timeline
 //! the analytics rollup (`message_stats`) has each event counted by UTC quarter hour (the same
 //! on SQLite and PostgreSQL); here the quarters are placed in the workspace's local hours or days, where the time zone
 //! rules are, and the quiet buckets between filled with zeros.
 
 use super::model::{CampaignActivity, HOURLY_SPAN_HOURS, Timeline, TimelinePoint};
 use super::service::find;
-use super::store;
 use crate::analytics::report::{Filter, outcomes};
 use crate::analytics::rollup::by_quarter;
 use crate::db::QUARTER_SECONDS;
@@ -32,11 +31,10 @@ pub async fn activity(
         campaign: Some(campaign.id),
         sender: None,
     };
-    // Three independent aggregates: run side by side on the pool, as the analytics report's.
-    let (quarters, outcomes, runs) = tokio::try_join!(
+    // Independent aggregates: run side by side on the pool, as the analytics report's.
+    let (quarters, outcomes) = tokio::try_join!(
         event_quarters(&svc.db, ctx.workspace_id, campaign.id),
         outcomes(&svc.db, ctx.workspace_id, filter, None),
-        store::runs(&svc.db, ctx.workspace_id, campaign.id),
     )?;
     Ok(CampaignActivity {
         outcomes: outcomes
@@ -45,7 +43,6 @@ pub async fn activity(
             .next()
             .unwrap_or_default(),
         timeline: buckets(&quarters, &tz),
-        runs,
     })
 }
 

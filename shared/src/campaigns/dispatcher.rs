@@ -192,6 +192,8 @@ impl Dispatcher {
         // The workspace's template variables, read once per campaign and outside any
         // transaction: the query reads every lead's custom fields.
         let mut known: Option<(Uuid, Vec<String>)> = None;
+        // The campaign the lease names, as this loop last wrote it.
+        let mut named: Option<Uuid> = None;
         loop {
             let now = Utc::now();
             if !store::renew(db, sender_id, &self.holder, LEASE_TTL, now).await? {
@@ -226,20 +228,26 @@ impl Dispatcher {
             let Some(decision) = planner::next_send_at(&form.strategy, &pace, cap, now, &tz) else {
                 store::save_pace(db, sender_id, &self.holder, &pace, Some(campaign.id), now)
                     .await?;
+                named = Some(campaign.id);
                 nap_until(now + TimeDelta::seconds(1), now).await;
                 continue;
             };
             if decision.at > now {
                 store::save_pace(db, sender_id, &self.holder, &pace, Some(campaign.id), now)
                     .await?;
+                named = Some(campaign.id);
                 nap_until(decision.at, now).await;
                 continue;
             }
             if form.strategy.order == super::SendOrder::RoundRobin {
                 // The lease names the campaign before the turn is taken, so the other senders
-                // wait for this one from its first message on.
-                store::save_pace(db, sender_id, &self.holder, &pace, Some(campaign.id), now)
-                    .await?;
+                // wait for this one from its first message on. Written once, not on every
+                // look at the turns (each 200 ms while another sender goes).
+                if named != Some(campaign.id) {
+                    store::save_pace(db, sender_id, &self.holder, &pace, Some(campaign.id), now)
+                        .await?;
+                    named = Some(campaign.id);
+                }
                 if !my_turn(db, &ws, &campaign, &form.strategy, &sender, now).await? {
                     // Another sender at work on this campaign has sent fewer: it goes first.
                     nap_until(now + TURN_WAIT, now).await;
@@ -297,6 +305,7 @@ impl Dispatcher {
                 Utc::now(),
             )
             .await?;
+            named = Some(campaign.id);
         }
     }
 

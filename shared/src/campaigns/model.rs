@@ -575,6 +575,9 @@ pub struct CampaignDto {
     pub run: u32,
     pub next_run_at: Option<DateTime<Utc>>,
     pub counts: RecipientCounts,
+    /// Its runs, the latest first (a one-time campaign has one): the aggregate the counters
+    /// sum, so it is as live as they are.
+    pub runs: Vec<CampaignRun>,
     pub senders: Vec<SenderPanel>,
     /// Why nothing goes while running, when the plan's messages a day are used up.
     pub plan_notice: Option<String>,
@@ -795,8 +798,6 @@ pub struct CampaignActivity {
     /// Every run's messages, each at its furthest step.
     pub outcomes: crate::analytics::OutcomeShare,
     pub timeline: Timeline,
-    /// Its runs, the latest first (a one-time campaign has one).
-    pub runs: Vec<CampaignRun>,
 }
 
 /// A campaign's delivery, read and reply rates, each over its recipients sent and shown with
@@ -818,17 +819,6 @@ pub struct CampaignRates {
 }
 
 impl CampaignRates {
-    /// The runs' counts added up, and their rates.
-    pub fn of_runs(runs: &[CampaignRun]) -> Self {
-        let sum = |f: fn(&CampaignRun) -> u64| runs.iter().map(f).sum::<u64>();
-        Self::new(
-            sum(|r| r.sent),
-            sum(|r| r.delivered),
-            sum(|r| r.read),
-            sum(|r| r.replied),
-        )
-    }
-
     /// The rates of a campaign's counters (every run's recipients).
     pub fn of_counts(counts: &RecipientCounts) -> Self {
         Self::new(counts.sent, counts.delivered, counts.read, counts.replied)

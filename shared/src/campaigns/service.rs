@@ -58,28 +58,29 @@ fn status_of(model: &campaign::Model) -> CampaignStatus {
     CampaignStatus::parse(&model.status).unwrap_or(CampaignStatus::Draft)
 }
 
-/// Counters: live while it runs, the recorded totals once it completed.
-async fn counts_of(
+/// Runs and counters: live while it runs; once it completed, the recorded totals with the
+/// receipts read live (they keep arriving after the last send).
+async fn tally_of(
     db: &impl ConnectionTrait,
     model: &campaign::Model,
-) -> Result<RecipientCounts, AppError> {
+) -> Result<store::Tally, AppError> {
+    let live = store::tally(db, WorkspaceId(model.workspace_id), model.id).await?;
     if status_of(model) == CampaignStatus::Completed
         && let Some(totals) = model
             .totals
             .as_deref()
             .and_then(|t| serde_json::from_str::<RecipientCounts>(t).ok())
     {
-        // Receipts and replies keep arriving after the last send: those are read live.
-        let live = store::counts(db, WorkspaceId(model.workspace_id), model).await?;
-        return Ok(RecipientCounts {
-            delivered: live.delivered,
-            read: live.read,
-            replied: live.replied,
-            undelivered: live.undelivered,
+        let counts = RecipientCounts {
+            delivered: live.counts.delivered,
+            read: live.counts.read,
+            replied: live.counts.replied,
+            undelivered: live.counts.undelivered,
             ..totals
-        });
+        };
+        return Ok(store::Tally { counts, ..live });
     }
-    store::counts(db, WorkspaceId(model.workspace_id), model).await
+    Ok(live)
 }
 
 async fn to_dto(
@@ -90,7 +91,7 @@ async fn to_dto(
 ) -> Result<CampaignDto, AppError> {
     let form = form_of(&model);
     let status = status_of(&model);
-    let counts = counts_of(&svc.db, &model).await?;
+    let store::Tally { runs, counts } = tally_of(&svc.db, &model).await?;
     let links: HashMap<Uuid, campaign_sender::Model> = campaign_sender::Entity::find()
         .filter(campaign_sender::Column::CampaignId.eq(model.id))
         .filter(campaign_sender::Column::WorkspaceId.eq(ws.id))
@@ -178,6 +179,7 @@ async fn to_dto(
         run: u32::try_from(model.run).unwrap_or(0),
         next_run_at: model.next_run_at,
         counts,
+        runs,
         senders: panels,
         plan_notice,
         webhook_key,
@@ -196,7 +198,7 @@ pub async fn list(svc: &Services, ctx: &TenantCtx) -> Result<Vec<CampaignSummary
         .await?;
     let mut out = Vec::with_capacity(models.len());
     for model in models {
-        let counts = counts_of(&svc.db, &model).await?;
+        let counts = tally_of(&svc.db, &model).await?.counts;
         let form = form_of(&model);
         out.push(CampaignSummary {
             id: model.id,
@@ -1086,7 +1088,7 @@ pub async fn retry_failed(
         )
         .filter(campaign_recipient::Column::CampaignId.eq(id))
         .filter(campaign_recipient::Column::WorkspaceId.eq(ctx.workspace_id.0))
-        .filter(store::retryable(ctx.workspace_id, id, include_unknown))
+        .filter(store::retryable(include_unknown))
         .exec(&txn)
         .await?
         .rows_affected;
@@ -1183,7 +1185,7 @@ pub async fn recipients(
     query = match state {
         // "Failed" lists what "retry failed" sends again: a message that failed after it went
         // is as failed to the user as one the provider refused.
-        Some(RecipientState::Failed) => query.filter(store::retryable(ctx.workspace_id, id, false)),
+        Some(RecipientState::Failed) => query.filter(store::retryable(false)),
         Some(state) => query.filter(campaign_recipient::Column::State.eq(state.as_str())),
         None => query,
     };

@@ -6,8 +6,8 @@
 use super::SendOrder;
 use super::SenderPace;
 use super::model::{
-    Audience, AudienceCount, AudienceSource, CampaignForm, CampaignRates, CampaignRun,
-    RecipientCounts, RecipientState, VariantChoice,
+    Audience, AudienceCount, AudienceSource, CampaignForm, CampaignRun, RecipientCounts,
+    RecipientState, VariantChoice,
 };
 use crate::analytics::report::count as count_column;
 use crate::db::entities::{campaign, campaign_recipient, lead, message, sender_lease};
@@ -367,130 +367,126 @@ pub async fn materialise(
 /// A run with at least this many recipients has the table's statistics refreshed at once.
 const ANALYZE_AFTER: u64 = 10_000;
 
-/// Recipients per state, and what webhooks and replies added, for one campaign.
+/// Recipients per state, and what webhooks and replies added, for one campaign: the sum of
+/// its runs' [`tally`].
 pub async fn counts(
     db: &impl ConnectionTrait,
     workspace: WorkspaceId,
     campaign: &campaign::Model,
 ) -> Result<RecipientCounts, AppError> {
-    let mut counts = RecipientCounts::default();
-    let rows: Vec<(String, i64)> = campaign_recipient::Entity::find()
-        .select_only()
-        .column(campaign_recipient::Column::State)
-        .column_as(campaign_recipient::Column::Position.count(), "n")
-        .filter(campaign_recipient::Column::CampaignId.eq(campaign.id))
-        .filter(campaign_recipient::Column::WorkspaceId.eq(workspace.0))
-        .group_by(campaign_recipient::Column::State)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (state, n) in rows {
-        let n = u64::try_from(n).unwrap_or(0);
-        counts.total += n;
-        match RecipientState::parse(&state) {
-            Some(RecipientState::Pending) => counts.pending += n,
-            Some(RecipientState::Sending) => counts.sending += n,
-            Some(RecipientState::Sent) => counts.sent += n,
-            Some(RecipientState::Failed) => counts.failed += n,
-            Some(RecipientState::Skipped) => counts.skipped += n,
-            Some(RecipientState::Unknown) | None => counts.unknown += n,
-        }
-    }
-    // The receipts as the runs table counts them, so the counters, the rates and the runs
-    // never disagree: per recipient, by its latest message.
-    let runs = runs(db, workspace, campaign.id).await?;
-    let rates = CampaignRates::of_runs(&runs);
-    (counts.delivered, counts.read, counts.replied) = (rates.delivered, rates.read, rates.replied);
-    counts.undelivered = campaign_recipient::Entity::find()
-        .filter(campaign_recipient::Column::CampaignId.eq(campaign.id))
-        .filter(campaign_recipient::Column::WorkspaceId.eq(workspace.0))
-        .filter(undelivered(workspace, campaign.id))
-        .count(db)
-        .await?;
-    Ok(counts)
+    Ok(tally(db, workspace, campaign.id).await?.counts)
 }
 
-/// The campaign's runs, the latest first: its recipients by state, joined to each one's
-/// latest message for the receipts (one aggregate over the campaign's recipients). A message
-/// counts as delivered when its delivery receipt, its read receipt or its lead's answer came:
-/// receipts can be lost or switched off, an answer cannot come without the message.
-pub async fn runs(
+/// A campaign's runs, and its counters (their sum), from one aggregate.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// The latest first.
+    pub runs: Vec<CampaignRun>,
+    pub counts: RecipientCounts,
+}
+
+/// A campaign's recipients by run and state, with their latest message's receipts: one
+/// aggregate over the campaign's recipients alone, since each carries its latest message's
+/// receipts (copied there by triggers, see migration `000023`). A message counts as delivered
+/// when its delivery receipt, its read receipt or its lead's answer came: receipts can be lost
+/// or switched off, an answer cannot come without the message. A run's first and last send
+/// are when its recipients became `sent`.
+pub async fn tally(
     db: &impl ConnectionTrait,
     ws: WorkspaceId,
     campaign: Uuid,
-) -> Result<Vec<CampaignRun>, AppError> {
+) -> Result<Tally, AppError> {
     let mut sql = Sql::new(db.get_database_backend());
     let state =
-        |name: &str| format!("COALESCE(SUM(CASE WHEN r.state = '{name}' THEN 1 ELSE 0 END), 0)");
+        |name: &str| format!("COALESCE(SUM(CASE WHEN state = '{name}' THEN 1 ELSE 0 END), 0)");
+    let of_sent = |flag: &str| {
+        format!("COALESCE(SUM(CASE WHEN state = 'sent' AND {flag} THEN 1 ELSE 0 END), 0)")
+    };
+    let sent = RecipientState::Sent.as_str();
     sql.push(&format!(
-        "SELECT r.run AS run, COUNT(*) AS recipients, {sent} AS sent, {failed} AS failed, \
-         {skipped} AS skipped, \
-         COALESCE(SUM(CASE WHEN r.state = 'sent' AND (m.delivered_at IS NOT NULL OR m.read_at IS NOT NULL OR m.replied_at IS NOT NULL) THEN 1 ELSE 0 END), 0) AS delivered, \
-         COALESCE(SUM(CASE WHEN r.state = 'sent' AND m.read_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS read_count, \
-         COALESCE(SUM(CASE WHEN r.state = 'sent' AND m.replied_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS replied, \
-         MIN(m.sent_at) AS first_sent_at, MAX(m.sent_at) AS last_sent_at \
-         FROM campaign_recipients r \
-         LEFT JOIN messages m ON m.id = r.message_id AND m.workspace_id = r.workspace_id \
-         WHERE r.workspace_id = ",
-        sent = state(RecipientState::Sent.as_str()),
+        "SELECT run, COUNT(*) AS recipients, {pending} AS pending, {sending} AS sending, \
+         {sent_n} AS sent, {failed} AS failed, {skipped} AS skipped, \
+         {delivered} AS delivered, {read} AS read_count, {replied} AS replied, \
+         {undelivered} AS undelivered, \
+         MIN(CASE WHEN state = '{sent}' THEN updated_at END) AS first_sent_at, \
+         MAX(CASE WHEN state = '{sent}' THEN updated_at END) AS last_sent_at \
+         FROM campaign_recipients WHERE workspace_id = ",
+        pending = state(RecipientState::Pending.as_str()),
+        sending = state(RecipientState::Sending.as_str()),
+        sent_n = state(sent),
         failed = state(RecipientState::Failed.as_str()),
         skipped = state(RecipientState::Skipped.as_str()),
+        delivered = of_sent("message_delivered"),
+        read = of_sent("message_read"),
+        replied = of_sent("message_replied"),
+        undelivered = of_sent("message_failed"),
     ))
     .bind(ws.0)
-    .push(" AND r.campaign_id = ")
+    .push(" AND campaign_id = ")
     .bind(campaign)
-    .push(" GROUP BY r.run ORDER BY r.run DESC");
-    let mut out = Vec::new();
+    .push(" GROUP BY run ORDER BY run DESC");
+    let mut tally = Tally::default();
     for row in db.query_all_raw(sql.statement()).await? {
         let run: i32 = row.try_get("", "run")?;
         let recipients = count_column(&row, "recipients")?;
-        let sent = count_column(&row, "sent")?;
-        let failed = count_column(&row, "failed")?;
-        let skipped = count_column(&row, "skipped")?;
-        out.push(CampaignRun {
+        let run = CampaignRun {
             run: u32::try_from(run).unwrap_or(0),
             recipients,
-            sent,
-            failed,
-            skipped,
-            open: recipients.saturating_sub(sent + failed + skipped),
+            sent: count_column(&row, "sent")?,
+            failed: count_column(&row, "failed")?,
+            skipped: count_column(&row, "skipped")?,
+            open: 0,
             delivered: count_column(&row, "delivered")?,
             read: count_column(&row, "read_count")?,
             replied: count_column(&row, "replied")?,
             first_sent_at: row.try_get("", "first_sent_at")?,
             last_sent_at: row.try_get("", "last_sent_at")?,
-        });
+        };
+        let run = CampaignRun {
+            open: recipients.saturating_sub(run.sent + run.failed + run.skipped),
+            ..run
+        };
+        let counts = &mut tally.counts;
+        counts.total += recipients;
+        counts.pending += count_column(&row, "pending")?;
+        counts.sending += count_column(&row, "sending")?;
+        counts.sent += run.sent;
+        counts.failed += run.failed;
+        counts.skipped += run.skipped;
+        counts.delivered += run.delivered;
+        counts.read += run.read;
+        counts.replied += run.replied;
+        counts.undelivered += count_column(&row, "undelivered")?;
+        tally.runs.push(run);
     }
-    Ok(out)
+    // A state no version of the code wrote counts as unknown, as the page shows it.
+    let counts = &mut tally.counts;
+    counts.unknown = counts.total
+        - (counts.pending + counts.sending + counts.sent + counts.failed + counts.skipped)
+            .min(counts.total);
+    Ok(tally)
 }
 
-/// Recipients of campaign `campaign` in state `sent` whose message the provider reported
+/// Recipients in state `sent` whose message the provider reported
 /// failed afterwards (a failed receipt). A recipient's `message_id` is its latest message, so
 /// one that was retried and went through is no longer one of them.
-pub fn undelivered(workspace: WorkspaceId, campaign: Uuid) -> Condition {
-    let failed = message::Entity::find()
-        .select_only()
-        .column(message::Column::Id)
-        .filter(message::Column::WorkspaceId.eq(workspace.0))
-        .filter(message::Column::CampaignId.eq(campaign))
-        .filter(message::Column::Status.eq(MessageStatus::Failed.as_str()))
-        .into_query();
+pub fn undelivered() -> Condition {
     Condition::all()
         .add(campaign_recipient::Column::State.eq(RecipientState::Sent.as_str()))
-        .add(campaign_recipient::Column::MessageId.in_subquery(failed))
+        .add(campaign_recipient::Column::MessageFailed.eq(true))
 }
 
 /// The recipients the page lists as failed messages and "retry failed" puts back in the
 /// queue: failed ones, those whose message failed after it went, and on request those whose
 /// outcome is unknown.
-pub fn retryable(workspace: WorkspaceId, campaign: Uuid, include_unknown: bool) -> Condition {
+pub fn retryable(include_unknown: bool) -> Condition {
     let mut states = vec![RecipientState::Failed.as_str()];
     if include_unknown {
         states.push(RecipientState::Unknown.as_str());
     }
     Condition::any()
         .add(campaign_recipient::Column::State.is_in(states))
-        .add(undelivered(workspace, campaign))
+        .add(undelivered())
 }
 
 /// A due recipient the dispatcher picked, locked for its transaction; [`claim`] commits it as

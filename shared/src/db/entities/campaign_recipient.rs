@@ -1,5 +1,6 @@
 //! `campaign_recipients`: one lead of one campaign run, with its state (`RecipientState`),
-//! variant, attempts and latest message. `(campaign_id, run, lead_id)` is unique.
+//! variant, attempts and latest message (and its receipts). `(campaign_id, run, lead_id)` is
+//! unique.
 
 use sea_orm::entity::prelude::*;
 
@@ -22,6 +23,12 @@ pub struct Model {
     pub error_code: Option<String>,
     pub error_text: Option<String>,
     pub updated_at: DateTimeUtc,
+    /// The latest message's receipts, copied by triggers (migration `000023`): delivered
+    /// (or read, or answered), read, answered, failed after it went.
+    pub message_delivered: bool,
+    pub message_read: bool,
+    pub message_replied: bool,
+    pub message_failed: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -113,6 +113,7 @@ fn CampaignView(
     let status = Memo::new(move |_| current.with(|c| c.status));
     let recurring = current.with_untracked(|c| c.form.kind.is_recurring());
     let counts = Memo::new(move |_| current.with(|c| c.counts));
+    let runs = Memo::new(move |_| current.with(|c| c.runs.clone()));
     let name = Memo::new(move |_| current.with(|c| c.form.name.clone()));
 
     #[cfg(feature = "hydrate")]
@@ -236,7 +237,7 @@ fn CampaignView(
                 <p class="muted small">"Each POST carries X-LeadLoom-Signature: sha256=HMAC-SHA256(key, body)."</p>
             </section>
         })}
-        <ActivityCharts workspace campaign=id first=activity counts recurring />
+        <ActivityCharts workspace campaign=id first=activity counts runs recurring />
         <FailedMessages workspace campaign=id current busy can_retry=can_launch />
         <RecipientsTable workspace campaign=id first counts />
     }
@@ -250,6 +251,8 @@ fn ActivityCharts(
     campaign: Uuid,
     first: CampaignActivity,
     counts: Memo<RecipientCounts>,
+    /// Live with the counters.
+    runs: Memo<Vec<CampaignRun>>,
     /// Shows the runs table even before a second run.
     recurring: bool,
 ) -> impl IntoView {
@@ -338,7 +341,7 @@ fn ActivityCharts(
             }}
         </div>
         {move || {
-            let runs = activity.with(|a| a.runs.clone());
+            let runs = runs.get();
             (recurring || runs.len() > 1).then(|| view! { <RunsTable runs /> })
         }}
     }
