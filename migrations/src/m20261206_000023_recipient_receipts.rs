@@ -152,11 +152,30 @@ fn statements(backend: DbBackend) -> Vec<String> {
                     )
                 })
                 .collect();
+            // Only when the copy would change something: a first claim links a fresh message
+            // (no receipts) to a recipient with none, which costs a lookup and no second write.
+            let any_set = FLAGS
+                .iter()
+                .map(|(column, _)| format!("NEW.{column}"))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let message_has_any = format!(
+                "EXISTS (SELECT 1 FROM messages m WHERE m.id = NEW.message_id AND ({}))",
+                FLAGS
+                    .iter()
+                    .map(|(_, expr)| *expr)
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            );
+            let would_change = format!("({any_set} OR {message_has_any})");
             for (event, when) in [
-                ("INSERT", "NEW.message_id IS NOT NULL"),
+                (
+                    "INSERT",
+                    format!("NEW.message_id IS NOT NULL AND {would_change}"),
+                ),
                 (
                     "UPDATE OF message_id",
-                    "OLD.message_id IS NOT NEW.message_id",
+                    format!("OLD.message_id IS NOT NEW.message_id AND {would_change}"),
                 ),
             ] {
                 out.push(format!(
