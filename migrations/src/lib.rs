@@ -26,6 +26,7 @@ mod m20261205_000020_partial_outcome_indexes;
 mod m20261206_000021_lead_search_trigrams;
 mod m20261206_000022_template_usage_from_stats;
 mod m20261206_000023_recipient_receipts;
+mod m20261206_000024_campaign_run_stats;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000021_lead_search_trigrams::Migration),
             Box::new(m20261206_000022_template_usage_from_stats::Migration),
             Box::new(m20261206_000023_recipient_receipts::Migration),
+            Box::new(m20261206_000024_campaign_run_stats::Migration),
         ]
     }
 }

@@ -636,8 +636,89 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
         .filter(|m| m["to"] == "254722000003")
         .count();
     assert_eq!(to_chai, 2, "Chai's message went again, once");
+    assert_tally_matches_rows(&app, &id).await;
 }
 crate::both_backends!(draft_to_completed, a_campaign_goes_from_draft_to_completed);
+
+/// The rollup's counters and runs (`store::tally`, kept by triggers) agree with the recipient
+/// rows themselves, counted here one by one.
+async fn assert_tally_matches_rows(app: &TestApp, id: &str) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use shared::db::entities::{campaign, campaign_recipient};
+    use std::collections::BTreeMap;
+    let id = uuid::Uuid::parse_str(id).unwrap();
+    let model = campaign::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let tally =
+        shared::campaigns::store::tally(&app.db, shared::WorkspaceId(model.workspace_id), id)
+            .await
+            .unwrap();
+    let rows = campaign_recipient::Entity::find()
+        .filter(campaign_recipient::Column::CampaignId.eq(id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    // Per run: recipients, sent, failed, skipped, delivered, read, replied.
+    let mut runs: BTreeMap<i32, [u64; 7]> = BTreeMap::new();
+    let (mut pending, mut sending, mut undelivered) = (0, 0, 0);
+    for r in &rows {
+        let run = runs.entry(r.run).or_default();
+        let sent = r.state == "sent";
+        for (i, yes) in [
+            true,
+            sent,
+            r.state == "failed",
+            r.state == "skipped",
+            sent && r.message_delivered,
+            sent && r.message_read,
+            sent && r.message_replied,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            run[i] += u64::from(yes);
+        }
+        pending += u64::from(r.state == "pending");
+        sending += u64::from(r.state == "sending");
+        undelivered += u64::from(sent && r.message_failed);
+    }
+    let expected: Vec<(u32, [u64; 7])> = runs
+        .into_iter()
+        .rev()
+        .map(|(run, n)| (u32::try_from(run).unwrap(), n))
+        .collect();
+    let got: Vec<(u32, [u64; 7])> = tally
+        .runs
+        .iter()
+        .map(|r| {
+            (
+                r.run,
+                [
+                    r.recipients,
+                    r.sent,
+                    r.failed,
+                    r.skipped,
+                    r.delivered,
+                    r.read,
+                    r.replied,
+                ],
+            )
+        })
+        .collect();
+    assert_eq!(got, expected, "runs from the rollup vs the rows");
+    assert_eq!(
+        (
+            tally.counts.pending,
+            tally.counts.sending,
+            tally.counts.undelivered
+        ),
+        (pending, sending, undelivered),
+        "counters from the rollup vs the rows"
+    );
+}
 
 /// Makes a scheduled campaign's next run due now, as the clock would.
 async fn run_due_now(app: &TestApp, id: &str) {
@@ -725,6 +806,7 @@ async fn a_recurring_campaign_runs_again_for_new_leads(app: TestApp) {
         at(&runs[1], "last_sent_at") <= at(&runs[0], "first_sent_at"),
         "{dto}"
     );
+    assert_tally_matches_rows(&app, &id).await;
 }
 
 crate::both_backends!(
@@ -837,6 +919,7 @@ async fn pause_resume_cancel_and_opt_outs(app: TestApp) {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_tally_matches_rows(&app, &second_id).await;
 }
 crate::both_backends!(pause_resume_cancel, pause_resume_cancel_and_opt_outs);
 
@@ -1404,6 +1487,7 @@ async fn a_pin_whose_text_fails_is_not_sent(app: TestApp) {
         1,
         "the pin's row is gone"
     );
+    assert_tally_matches_rows(&app, &id).await;
 }
 crate::both_backends!(pin_text_fails, a_pin_whose_text_fails_is_not_sent);
 

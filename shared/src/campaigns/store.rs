@@ -385,46 +385,45 @@ pub struct Tally {
     pub counts: RecipientCounts,
 }
 
-/// A campaign's recipients by run and state, with their latest message's receipts: one
-/// aggregate over the campaign's recipients alone, since each carries its latest message's
-/// receipts (copied there by triggers, see migration `000023`). A message counts as delivered
-/// when its delivery receipt, its read receipt or its lead's answer came: receipts can be lost
-/// or switched off, an answer cannot come without the message. A run's first and last send
-/// are when its recipients became `sent`.
+/// A campaign's recipients by run and state, with their latest message's receipts, from the
+/// `campaign_run_stats` rollup (migration `000024`): a few rows per run, kept exact by
+/// triggers on `campaign_recipients`, whatever the campaign's size. Each recipient carries its
+/// latest message's receipts (copied by the triggers of migration `000023`); a message counts
+/// as delivered when its delivery receipt, its read receipt or its lead's answer came:
+/// receipts can be lost or switched off, an answer cannot come without the message. A run's
+/// first and last send are the earliest and latest time one of its recipients became `sent`.
 pub async fn tally(
     db: &impl ConnectionTrait,
     ws: WorkspaceId,
     campaign: Uuid,
 ) -> Result<Tally, AppError> {
+    // PostgreSQL sums BIGINTs as NUMERIC: cast back.
+    let sums: Vec<String> = [
+        ("recipients", "recipients"),
+        ("pending", "pending"),
+        ("sending", "sending"),
+        ("sent", "sent"),
+        ("failed", "failed"),
+        ("skipped", "skipped"),
+        ("delivered", "delivered"),
+        ("reads", "read_count"),
+        ("replied", "replied"),
+        ("undelivered", "undelivered"),
+    ]
+    .iter()
+    .map(|(column, name)| format!("CAST(SUM({column}) AS BIGINT) AS {name}"))
+    .collect();
     let mut sql = Sql::new(db.get_database_backend());
-    let state =
-        |name: &str| format!("COALESCE(SUM(CASE WHEN state = '{name}' THEN 1 ELSE 0 END), 0)");
-    let of_sent = |flag: &str| {
-        format!("COALESCE(SUM(CASE WHEN state = 'sent' AND {flag} THEN 1 ELSE 0 END), 0)")
-    };
-    let sent = RecipientState::Sent.as_str();
     sql.push(&format!(
-        "SELECT run, COUNT(*) AS recipients, {pending} AS pending, {sending} AS sending, \
-         {sent_n} AS sent, {failed} AS failed, {skipped} AS skipped, \
-         {delivered} AS delivered, {read} AS read_count, {replied} AS replied, \
-         {undelivered} AS undelivered, \
-         MIN(CASE WHEN state = '{sent}' THEN updated_at END) AS first_sent_at, \
-         MAX(CASE WHEN state = '{sent}' THEN updated_at END) AS last_sent_at \
-         FROM campaign_recipients WHERE workspace_id = ",
-        pending = state(RecipientState::Pending.as_str()),
-        sending = state(RecipientState::Sending.as_str()),
-        sent_n = state(sent),
-        failed = state(RecipientState::Failed.as_str()),
-        skipped = state(RecipientState::Skipped.as_str()),
-        delivered = of_sent("message_delivered"),
-        read = of_sent("message_read"),
-        replied = of_sent("message_replied"),
-        undelivered = of_sent("message_failed"),
+        "SELECT run, {sums}, MIN(first_sent_at) AS first_sent_at, \
+         MAX(last_sent_at) AS last_sent_at FROM campaign_run_stats WHERE workspace_id = ",
+        sums = sums.join(", ")
     ))
     .bind(ws.0)
     .push(" AND campaign_id = ")
     .bind(campaign)
-    .push(" GROUP BY run ORDER BY run DESC");
+    // A run whose recipients are all gone (their leads deleted) is no run any more.
+    .push(" GROUP BY run HAVING SUM(recipients) > 0 ORDER BY run DESC");
     let mut tally = Tally::default();
     for row in db.query_all_raw(sql.statement()).await? {
         let run: i32 = row.try_get("", "run")?;
