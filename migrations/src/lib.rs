@@ -27,6 +27,7 @@ mod m20261206_000021_lead_search_trigrams;
 mod m20261206_000022_template_usage_from_stats;
 mod m20261206_000023_recipient_receipts;
 mod m20261206_000024_campaign_run_stats;
+mod triggers;
 
 pub struct Migrator;
 

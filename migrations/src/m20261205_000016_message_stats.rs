@@ -10,6 +10,7 @@
 //! add one grouped upsert each rather than 100; SQLite (one writer, no transition tables) uses
 //! row-level triggers.
 
+use crate::triggers;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -208,73 +209,49 @@ fn statements(backend: DbBackend) -> Vec<String> {
     ];
     match backend {
         DbBackend::Postgres => {
-            for (event, referencing, parts) in [
-                (
-                    "INSERT",
-                    "NEW TABLE AS new_rows",
-                    vec![contributions(backend, "r.", "FROM new_rows r", 1)],
-                ),
-                (
-                    "UPDATE",
-                    "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-                    vec![
-                        contributions(backend, "r.", "FROM old_rows r", -1),
-                        contributions(backend, "r.", "FROM new_rows r", 1),
-                    ],
-                ),
-                (
-                    "DELETE",
-                    "OLD TABLE AS old_rows",
-                    vec![contributions(backend, "r.", "FROM old_rows r", -1)],
-                ),
-            ] {
-                let name = format!("message_stats_on_{}", event.to_lowercase());
-                out.push(format!(
-                    "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $body$ \
-                     BEGIN {upsert}; RETURN NULL; END $body$",
-                    upsert = upsert(&parts)
-                ));
-                out.push(format!(
-                    "CREATE TRIGGER {name} AFTER {event} ON messages REFERENCING {referencing} \
-                     FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
-                ));
-            }
+            let old = || contributions(backend, "r.", "FROM old_rows r", -1);
+            let new = || contributions(backend, "r.", "FROM new_rows r", 1);
+            out.extend(triggers::statement_level(
+                "messages",
+                "message_stats",
+                &[
+                    ("INSERT", upsert(&[new()])),
+                    ("UPDATE", upsert(&[old(), new()])),
+                    ("DELETE", upsert(&[old()])),
+                ],
+            ));
         }
         _ => {
             let changed: Vec<String> = COUNTED
                 .iter()
                 .map(|c| format!("OLD.{c} IS NOT NEW.{c}"))
                 .collect();
-            for (event, when, parts) in [
-                (
-                    "INSERT",
-                    "NEW.direction = 'out'".to_owned(),
-                    vec![contributions(backend, "NEW.", "", 1)],
-                ),
-                (
-                    "UPDATE",
-                    format!(
-                        "(OLD.direction = 'out' OR NEW.direction = 'out') AND ({})",
-                        changed.join(" OR ")
+            let old = || contributions(backend, "OLD.", "", -1);
+            let new = || contributions(backend, "NEW.", "", 1);
+            out.extend(triggers::row_level(
+                "messages",
+                "message_stats",
+                &[
+                    (
+                        "INSERT",
+                        "NEW.direction = 'out'".to_owned(),
+                        upsert(&[new()]),
                     ),
-                    vec![
-                        contributions(backend, "OLD.", "", -1),
-                        contributions(backend, "NEW.", "", 1),
-                    ],
-                ),
-                (
-                    "DELETE",
-                    "OLD.direction = 'out'".to_owned(),
-                    vec![contributions(backend, "OLD.", "", -1)],
-                ),
-            ] {
-                out.push(format!(
-                    "CREATE TRIGGER message_stats_on_{name} AFTER {event} ON messages \
-                     FOR EACH ROW WHEN {when} BEGIN {upsert}; END",
-                    name = event.to_lowercase(),
-                    upsert = upsert(&parts)
-                ));
-            }
+                    (
+                        "UPDATE",
+                        format!(
+                            "(OLD.direction = 'out' OR NEW.direction = 'out') AND ({})",
+                            changed.join(" OR ")
+                        ),
+                        upsert(&[old(), new()]),
+                    ),
+                    (
+                        "DELETE",
+                        "OLD.direction = 'out'".to_owned(),
+                        upsert(&[old()]),
+                    ),
+                ],
+            ));
         }
     }
     out
@@ -291,23 +268,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        triggers::drop_all(manager, "messages", "message_stats").await?;
         let db = manager.get_connection();
-        for event in ["insert", "update", "delete"] {
-            db.execute_unprepared(&format!(
-                "DROP TRIGGER IF EXISTS message_stats_on_{event}{on}",
-                on = match manager.get_database_backend() {
-                    DbBackend::Postgres => " ON messages",
-                    _ => "",
-                }
-            ))
-            .await?;
-            if manager.get_database_backend() == DbBackend::Postgres {
-                db.execute_unprepared(&format!(
-                    "DROP FUNCTION IF EXISTS message_stats_on_{event}()"
-                ))
-                .await?;
-            }
-        }
         db.execute_unprepared("DROP TABLE message_stats").await?;
         db.execute_unprepared("ALTER TABLE messages DROP COLUMN variant")
             .await?;

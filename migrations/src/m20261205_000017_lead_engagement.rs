@@ -12,6 +12,7 @@
 //! row that held it, and only then is it recomputed from the lead's messages (index on
 //! workspace, lead, created_at).
 
+use crate::triggers;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -238,26 +239,15 @@ fn triggers(backend: DbBackend) -> Vec<String> {
     let mut out = Vec::new();
     match backend {
         DbBackend::Postgres => {
-            for (event, referencing, parts) in [
-                ("INSERT", "NEW TABLE AS new_rows", vec![("new_rows", 1)]),
-                (
-                    "UPDATE",
-                    "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-                    vec![("old_rows", -1), ("new_rows", 1)],
-                ),
-                ("DELETE", "OLD TABLE AS old_rows", vec![("old_rows", -1)]),
-            ] {
-                let name = format!("lead_engagement_on_{}", event.to_lowercase());
-                out.push(format!(
-                    "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $body$ \
-                     BEGIN {update}; RETURN NULL; END $body$",
-                    update = pg_update(&parts)
-                ));
-                out.push(format!(
-                    "CREATE TRIGGER {name} AFTER {event} ON messages REFERENCING {referencing} \
-                     FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
-                ));
-            }
+            out.extend(triggers::statement_level(
+                "messages",
+                "lead_engagement",
+                &[
+                    ("INSERT", pg_update(&[("new_rows", 1)])),
+                    ("UPDATE", pg_update(&[("old_rows", -1), ("new_rows", 1)])),
+                    ("DELETE", pg_update(&[("old_rows", -1)])),
+                ],
+            ));
         }
         _ => {
             let changed: Vec<String> = COUNTED
@@ -329,21 +319,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        triggers::drop_all(manager, "messages", "lead_engagement").await?;
         let db = manager.get_connection();
-        let postgres = manager.get_database_backend() == DbBackend::Postgres;
-        for event in ["insert", "update", "delete"] {
-            db.execute_unprepared(&format!(
-                "DROP TRIGGER IF EXISTS lead_engagement_on_{event}{on}",
-                on = if postgres { " ON messages" } else { "" }
-            ))
-            .await?;
-            if postgres {
-                db.execute_unprepared(&format!(
-                    "DROP FUNCTION IF EXISTS lead_engagement_on_{event}()"
-                ))
-                .await?;
-            }
-        }
         for (column, _) in COUNTS.iter().chain(LATEST.iter()) {
             db.execute_unprepared(&format!("ALTER TABLE leads DROP COLUMN {column}"))
                 .await?;

@@ -12,6 +12,7 @@
 //! A run's first and last send only ever widen (a retried recipient's earlier send still
 //! happened).
 
+use crate::triggers;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -143,70 +144,38 @@ fn statements(backend: DbBackend) -> Vec<String> {
     ];
     match backend {
         DbBackend::Postgres => {
-            for (event, referencing, parts) in [
-                (
-                    "INSERT",
-                    "NEW TABLE AS new_rows",
-                    vec![contributions(backend, "r.", "FROM new_rows r", 1)],
-                ),
-                (
-                    "UPDATE",
-                    "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-                    vec![
-                        contributions(backend, "r.", "FROM old_rows r", -1),
-                        contributions(backend, "r.", "FROM new_rows r", 1),
-                    ],
-                ),
-                (
-                    "DELETE",
-                    "OLD TABLE AS old_rows",
-                    vec![contributions(backend, "r.", "FROM old_rows r", -1)],
-                ),
-            ] {
-                let name = format!("campaign_run_stats_on_{}", event.to_lowercase());
-                out.push(format!(
-                    "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $body$ \
-                     BEGIN {upsert}; RETURN NULL; END $body$",
-                    upsert = upsert(backend, &parts)
-                ));
-                out.push(format!(
-                    "CREATE TRIGGER {name} AFTER {event} ON campaign_recipients \
-                     REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
-                ));
-            }
+            let old = || contributions(backend, "r.", "FROM old_rows r", -1);
+            let new = || contributions(backend, "r.", "FROM new_rows r", 1);
+            out.extend(triggers::statement_level(
+                "campaign_recipients",
+                "campaign_run_stats",
+                &[
+                    ("INSERT", upsert(backend, &[new()])),
+                    ("UPDATE", upsert(backend, &[old(), new()])),
+                    ("DELETE", upsert(backend, &[old()])),
+                ],
+            ));
         }
         _ => {
             let changed: Vec<String> = COUNTED
                 .iter()
                 .map(|c| format!("OLD.{c} IS NOT NEW.{c}"))
                 .collect();
-            for (event, when, parts) in [
-                (
-                    "INSERT",
-                    "true".to_owned(),
-                    vec![contributions(backend, "NEW.", "", 1)],
-                ),
-                (
-                    "UPDATE",
-                    changed.join(" OR "),
-                    vec![
-                        contributions(backend, "OLD.", "", -1),
-                        contributions(backend, "NEW.", "", 1),
-                    ],
-                ),
-                (
-                    "DELETE",
-                    "true".to_owned(),
-                    vec![contributions(backend, "OLD.", "", -1)],
-                ),
-            ] {
-                out.push(format!(
-                    "CREATE TRIGGER campaign_run_stats_on_{name} AFTER {event} \
-                     ON campaign_recipients FOR EACH ROW WHEN {when} BEGIN {upsert}; END",
-                    name = event.to_lowercase(),
-                    upsert = upsert(backend, &parts)
-                ));
-            }
+            let old = || contributions(backend, "OLD.", "", -1);
+            let new = || contributions(backend, "NEW.", "", 1);
+            out.extend(triggers::row_level(
+                "campaign_recipients",
+                "campaign_run_stats",
+                &[
+                    ("INSERT", "true".to_owned(), upsert(backend, &[new()])),
+                    (
+                        "UPDATE",
+                        changed.join(" OR "),
+                        upsert(backend, &[old(), new()]),
+                    ),
+                    ("DELETE", "true".to_owned(), upsert(backend, &[old()])),
+                ],
+            ));
         }
     }
     out
@@ -223,22 +192,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        triggers::drop_all(manager, "campaign_recipients", "campaign_run_stats").await?;
         let db = manager.get_connection();
-        let postgres = manager.get_database_backend() == DbBackend::Postgres;
-        for event in ["insert", "update", "delete"] {
-            let name = format!("campaign_run_stats_on_{event}");
-            if postgres {
-                db.execute_unprepared(&format!(
-                    "DROP TRIGGER IF EXISTS {name} ON campaign_recipients"
-                ))
-                .await?;
-                db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS {name}()"))
-                    .await?;
-            } else {
-                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}"))
-                    .await?;
-            }
-        }
         db.execute_unprepared("DROP TABLE campaign_run_stats")
             .await?;
         Ok(())

@@ -643,24 +643,34 @@ crate::both_backends!(draft_to_completed, a_campaign_goes_from_draft_to_complete
 /// The rollup's counters and runs (`store::tally`, kept by triggers) agree with the recipient
 /// rows themselves, counted here one by one.
 async fn assert_tally_matches_rows(app: &TestApp, id: &str) {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
     use shared::db::entities::{campaign, campaign_recipient};
     use std::collections::BTreeMap;
     let id = uuid::Uuid::parse_str(id).unwrap();
+    // Both reads in one snapshot: receipts may still be arriving.
+    let snapshot = if app.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        app.db
+            .begin_with_config(Some(sea_orm::IsolationLevel::RepeatableRead), None)
+            .await
+    } else {
+        app.db.begin().await
+    }
+    .unwrap();
     let model = campaign::Entity::find_by_id(id)
-        .one(&app.db)
+        .one(&snapshot)
         .await
         .unwrap()
         .unwrap();
     let tally =
-        shared::campaigns::store::tally(&app.db, shared::WorkspaceId(model.workspace_id), id)
+        shared::campaigns::store::tally(&snapshot, shared::WorkspaceId(model.workspace_id), id)
             .await
             .unwrap();
     let rows = campaign_recipient::Entity::find()
         .filter(campaign_recipient::Column::CampaignId.eq(id))
-        .all(&app.db)
+        .all(&snapshot)
         .await
         .unwrap();
+    snapshot.commit().await.unwrap();
     // Per run: recipients, sent, failed, skipped, delivered, read, replied.
     let mut runs: BTreeMap<i32, [u64; 7]> = BTreeMap::new();
     let (mut pending, mut sending, mut undelivered) = (0, 0, 0);
