@@ -11,6 +11,7 @@
 //! write; on `campaign_recipients` only when `message_id` changes (a claim, a relink, a
 //! deleted message).
 
+use crate::triggers;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -38,6 +39,15 @@ fn flag_exprs(prefix: &str) -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// `column = expression, …` setting every flag from the message columns under `prefix`.
+fn copies(prefix: &str) -> String {
+    flag_exprs(prefix)
+        .iter()
+        .map(|(column, expr)| format!("{column} = {expr}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Whether any flag differs between the message columns under `old` and `new` (`distinct` is
 /// the backend's null-safe inequality).
 fn flags_changed(old: &str, new: &str, distinct: &str) -> String {
@@ -58,14 +68,10 @@ fn statements(backend: DbBackend) -> Vec<String> {
             )
         })
         .collect();
-    let sets: Vec<String> = FLAGS
-        .iter()
-        .map(|(column, expr)| format!("{column} = {expr}"))
-        .collect();
     out.push(format!(
         "UPDATE campaign_recipients SET {sets} FROM messages m \
          WHERE m.id = campaign_recipients.message_id",
-        sets = sets.join(", ")
+        sets = copies("m.")
     ));
     out.push(
         "CREATE INDEX ix_campaign_recipients_message ON campaign_recipients (message_id) \
@@ -76,10 +82,6 @@ fn statements(backend: DbBackend) -> Vec<String> {
         DbBackend::Postgres => {
             // Statement level over transition tables: a webhook batch or a bulk update is one
             // join, and rows whose flags did not move are left out before any lookup.
-            let copy: Vec<String> = flag_exprs("n.")
-                .iter()
-                .map(|(column, expr)| format!("{column} = {expr}"))
-                .collect();
             out.push(format!(
                 "CREATE FUNCTION recipient_receipts_from_messages() RETURNS trigger \
                  LANGUAGE plpgsql AS $body$ BEGIN \
@@ -87,7 +89,7 @@ fn statements(backend: DbBackend) -> Vec<String> {
                  FROM new_rows n JOIN old_rows o ON o.id = n.id \
                  WHERE r.message_id = n.id AND ({changed}); \
                  RETURN NULL; END $body$",
-                copy = copy.join(", "),
+                copy = copies("n."),
                 changed = flags_changed("o.", "n.", "IS DISTINCT FROM"),
             ));
             out.push(
@@ -132,16 +134,12 @@ fn statements(backend: DbBackend) -> Vec<String> {
             );
         }
         _ => {
-            let copy: Vec<String> = flag_exprs("NEW.")
-                .iter()
-                .map(|(column, expr)| format!("{column} = {expr}"))
-                .collect();
             out.push(format!(
                 "CREATE TRIGGER recipient_receipts_from_messages AFTER UPDATE ON messages \
                  FOR EACH ROW WHEN {changed} BEGIN \
                  UPDATE campaign_recipients SET {copy} WHERE message_id = NEW.id; END",
                 changed = flags_changed("OLD.", "NEW.", "IS NOT"),
-                copy = copy.join(", "),
+                copy = copies("NEW."),
             ));
             let lookup: Vec<String> = FLAGS
                 .iter()
@@ -195,11 +193,7 @@ fn statements(backend: DbBackend) -> Vec<String> {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for sql in statements(manager.get_database_backend()) {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        triggers::execute_all(manager, statements(manager.get_database_backend())).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -184,11 +184,7 @@ fn statements(backend: DbBackend) -> Vec<String> {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for sql in statements(manager.get_database_backend()) {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        triggers::execute_all(manager, statements(manager.get_database_backend())).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

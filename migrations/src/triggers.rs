@@ -1,7 +1,7 @@
 //! Trigger plumbing shared by the migrations that keep rollups and copies exact
 //! (`message_stats`, the leads' engagement columns, `campaign_run_stats`): the same three
 //! triggers per table, statement-level over transition tables on PostgreSQL and row-level on
-//! SQLite, created and dropped alike.
+//! SQLite, created and dropped alike — and the loop that runs such a migration's statements.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -66,6 +66,18 @@ pub async fn drop_all(manager: &SchemaManager<'_>, table: &str, name: &str) -> R
             db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {trigger}"))
                 .await?;
         }
+    }
+    Ok(())
+}
+
+/// Runs `statements` in order: the `up` of a migration written as SQL for its backend.
+pub async fn execute_all(
+    manager: &SchemaManager<'_>,
+    statements: Vec<String>,
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    for sql in statements {
+        db.execute_unprepared(&sql).await?;
     }
     Ok(())
 }

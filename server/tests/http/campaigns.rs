@@ -643,19 +643,12 @@ crate::both_backends!(draft_to_completed, a_campaign_goes_from_draft_to_complete
 /// The rollup's counters and runs (`store::tally`, kept by triggers) agree with the recipient
 /// rows themselves, counted here one by one.
 async fn assert_tally_matches_rows(app: &TestApp, id: &str) {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     use shared::db::entities::{campaign, campaign_recipient};
     use std::collections::BTreeMap;
     let id = uuid::Uuid::parse_str(id).unwrap();
     // Both reads in one snapshot: receipts may still be arriving.
-    let snapshot = if app.db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        app.db
-            .begin_with_config(Some(sea_orm::IsolationLevel::RepeatableRead), None)
-            .await
-    } else {
-        app.db.begin().await
-    }
-    .unwrap();
+    let snapshot = shared::db::begin_snapshot(&app.db).await.unwrap();
     let model = campaign::Entity::find_by_id(id)
         .one(&snapshot)
         .await

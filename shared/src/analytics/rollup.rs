@@ -234,11 +234,14 @@ pub(crate) async fn sent_by_template(
 /// Every count of the workspace's rollup against the same counts recomputed from `messages`,
 /// per quarter, campaign, sender, template and variant: the rows that differ (`(key, rollup,
 /// recomputed)`, empty when the rollup is exact). For tests and for checking a database by
-/// hand; it scans every message of the workspace.
+/// hand; it scans every message of the workspace. Both reads share one snapshot, so receipts
+/// landing meanwhile cannot show as drift.
 pub async fn check(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     ws: WorkspaceId,
 ) -> Result<Vec<(String, Counts, Counts)>, AppError> {
+    let snapshot = crate::db::begin_snapshot(db).await?;
+    let db = &snapshot;
     let backend = db.get_database_backend();
     let key = "s.quarter, s.campaign_id, s.sender_id, s.template_id, s.variant";
     let stored = query(backend, ws, Filter::default(), None, key);
@@ -338,6 +341,7 @@ pub async fn check(
     for row in db.query_all_raw(sql.statement()).await? {
         recomputed.insert(keyed(&row)?, Counts::read(&row)?);
     }
+    snapshot.commit().await?;
     let keys: std::collections::BTreeSet<&String> =
         rollup.keys().chain(recomputed.keys()).collect();
     Ok(keys

@@ -428,22 +428,23 @@ pub async fn tally(
     for row in db.query_all_raw(sql.statement()).await? {
         let run: i32 = row.try_get("", "run")?;
         let recipients = count_column(&row, "recipients")?;
+        let (sent, failed, skipped) = (
+            count_column(&row, "sent")?,
+            count_column(&row, "failed")?,
+            count_column(&row, "skipped")?,
+        );
         let run = CampaignRun {
             run: u32::try_from(run).unwrap_or(0),
             recipients,
-            sent: count_column(&row, "sent")?,
-            failed: count_column(&row, "failed")?,
-            skipped: count_column(&row, "skipped")?,
-            open: 0,
+            sent,
+            failed,
+            skipped,
+            open: recipients.saturating_sub(sent + failed + skipped),
             delivered: count_column(&row, "delivered")?,
             read: count_column(&row, "read_count")?,
             replied: count_column(&row, "replied")?,
             first_sent_at: row.try_get("", "first_sent_at")?,
             last_sent_at: row.try_get("", "last_sent_at")?,
-        };
-        let run = CampaignRun {
-            open: recipients.saturating_sub(run.sent + run.failed + run.skipped),
-            ..run
         };
         let counts = &mut tally.counts;
         counts.total += recipients;
@@ -466,8 +467,8 @@ pub async fn tally(
     Ok(tally)
 }
 
-/// Recipients in state `sent` whose message the provider reported
-/// failed afterwards (a failed receipt). A recipient's `message_id` is its latest message, so
+/// Recipients in state `sent` whose message the provider reported failed afterwards (a failed
+/// receipt). A recipient's `message_id` is its latest message, so
 /// one that was retried and went through is no longer one of them.
 pub fn undelivered() -> Condition {
     Condition::all()

@@ -7,8 +7,8 @@ mod sql;
 pub use sql::{QUARTER_SECONDS, Sql, placeholder, quarter_hour, quarter_start};
 
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::time::Duration;
 
@@ -51,4 +51,13 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+/// A transaction whose reads all see one snapshot, for comparing two reads that writers may
+/// move in between (a rollup against what it sums): repeatable read on PostgreSQL; on SQLite
+/// (WAL) any read transaction keeps the snapshot of its first read.
+pub async fn begin_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let isolation = (db.get_database_backend() == DbBackend::Postgres)
+        .then_some(IsolationLevel::RepeatableRead);
+    db.begin_with_config(isolation, None).await
 }
