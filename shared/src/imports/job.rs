@@ -630,6 +630,8 @@ pub async fn run_with(
     let mut capacity = store::lead_capacity(db, spec.workspace).await?;
     let (mut draft_time, mut store_time) = (Duration::ZERO, Duration::ZERO);
 
+    // The batches' transactions run on a connection of their own (SQLite: see `BulkWriter`).
+    let writer = crate::db::BulkWriter::open(db).await?;
     let mut batches = batches_of(rest, BATCH_ROWS).into_iter();
     // Drafting (phone parsing, CPU) runs on the blocking pool one batch ahead of storing
     // (database work), so on two cores the two overlap instead of taking turns.
@@ -641,6 +643,7 @@ pub async fn run_with(
         // already committed stay (the report says how many rows that was). A batch being
         // drafted is simply dropped.
         if store::cancel_requested(db, import_id).await? {
+            writer.finish().await;
             store::finish(db, import_id, ImportStatus::Cancelled, None).await?;
             return Ok(ImportStatus::Cancelled);
         }
@@ -652,9 +655,12 @@ pub async fn run_with(
             .next()
             .map(|batch| draft_batch(batch, columns.clone(), country.clone()));
         let started = Instant::now();
-        store_batch(db, &spec, drafts, &mut seen, &mut capacity).await?;
+        store_batch(writer.db(), &spec, drafts, &mut seen, &mut capacity).await?;
         store_time += started.elapsed();
     }
+    let started = Instant::now();
+    writer.finish().await;
+    store_time += started.elapsed();
     store::finish(db, import_id, ImportStatus::Completed, None).await?;
     tracing::info!(
         import = %import_id,
