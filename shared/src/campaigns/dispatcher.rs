@@ -1134,7 +1134,8 @@ async fn slow_down_by_health(
 /// claimed fewer of this run's recipients, so shares stay within one message of each other
 /// whatever each number's speed. Senders paused, out of the rotation, busy with another
 /// campaign or at their daily cap do not hold the others up; one no worker holds yet does
-/// (the next tick leases it), so the first sender leased does not run away with the list.
+/// (the next tick leases it), and so does one just leased whose loop has not picked a campaign
+/// yet, so the first sender at work does not run away with the list.
 async fn my_turn(
     db: &impl ConnectionTrait,
     ws: &workspace::Model,

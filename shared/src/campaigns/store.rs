@@ -920,8 +920,9 @@ pub async fn senders_with_stale_sends(
 
 /// One of a campaign's senders, for "senders take turns": how many of the current run's
 /// recipients it has claimed, and whether the others wait for it: a worker holds its lease
-/// and last picked this campaign, or no worker holds it yet (the next tick leases it; a
-/// sender busy with another campaign does not hold this one up).
+/// and last picked this campaign, or has picked none yet (a lease just taken names no
+/// campaign until its loop picks one), or no worker holds it yet (the next tick leases it). A
+/// sender busy with another campaign does not hold this one up.
 #[derive(Clone, Debug)]
 pub struct Turn {
     pub sender: Uuid,
@@ -961,7 +962,7 @@ pub async fn turns(
             sender: row.try_get("", "sender_id")?,
             claimed: count_column(&row, "claimed")?,
             contends: !(holder.is_some() && expires_at.is_some_and(|at| at > now))
-                || lease_campaign == Some(campaign),
+                || lease_campaign.is_none_or(|named| named == campaign),
         });
     }
     Ok(out)
@@ -994,6 +995,18 @@ pub async fn lease(
     .await?;
     let before = sender_lease::Entity::find_by_id(sender).one(db).await?;
     let taken = sender_lease::Entity::update_many()
+        // A lease taken afresh names no campaign until the new holder's loop picks one (the
+        // one named belongs to the last holder's work): meanwhile the sender counts as about
+        // to work on each of its campaigns, so the others wait for it ("senders take turns").
+        .col_expr(
+            sender_lease::Column::CampaignId,
+            Expr::case(
+                sender_lease::Column::Holder.eq(holder),
+                Expr::col(sender_lease::Column::CampaignId),
+            )
+            .finally(Expr::value(Option::<Uuid>::None))
+            .into(),
+        )
         .col_expr(sender_lease::Column::Holder, Expr::value(holder))
         .col_expr(sender_lease::Column::ExpiresAt, Expr::value(now + ttl))
         .col_expr(sender_lease::Column::UpdatedAt, Expr::value(now))
