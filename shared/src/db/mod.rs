@@ -82,17 +82,13 @@ const BULK_CACHE_KIB: u32 = 65_536;
 /// On PostgreSQL it is the pool itself.
 pub struct BulkWriter {
     db: DatabaseConnection,
-    dedicated: bool,
 }
 
 impl BulkWriter {
     /// Opens the writer next to `db` (same database, same options).
     pub async fn open(db: &DatabaseConnection) -> Result<Self, DbErr> {
         if db.get_database_backend() != DbBackend::Sqlite {
-            return Ok(Self {
-                db: db.clone(),
-                dedicated: false,
-            });
+            return Ok(Self { db: db.clone() });
         }
         let options = (*db.get_sqlite_connection_pool().connect_options())
             .clone()
@@ -109,7 +105,6 @@ impl BulkWriter {
             .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
         Ok(Self {
             db: sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
-            dedicated: true,
         })
     }
 
@@ -122,7 +117,8 @@ impl BulkWriter {
     /// waiting for readers: what it cannot copy yet the next checkpoint does) and closes the
     /// connection. A failure here loses nothing, the WAL is the database's, so it is logged.
     pub async fn finish(self) {
-        if !self.dedicated {
+        // On SQLite the connection is the writer's own (see `open`); elsewhere it is the pool.
+        if self.db.get_database_backend() != DbBackend::Sqlite {
             return;
         }
         if let Err(e) = self
@@ -141,14 +137,12 @@ impl BulkWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sea_orm::{ConnectionTrait, Statement};
+    use sea_orm::Statement;
 
-    async fn pragma(db: &DatabaseConnection, name: &str) -> i64 {
+    /// The first column of the first row `sql` returns, as an integer.
+    async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
         let row = db
-            .query_one_raw(Statement::from_string(
-                DbBackend::Sqlite,
-                format!("PRAGMA {name}"),
-            ))
+            .query_one_raw(Statement::from_string(DbBackend::Sqlite, sql.to_owned()))
             .await
             .unwrap()
             .unwrap();
@@ -167,32 +161,24 @@ mod tests {
 
         let writer = BulkWriter::open(&db).await.unwrap();
         assert_eq!(
-            pragma(writer.db(), "cache_size").await,
+            scalar(writer.db(), "PRAGMA cache_size").await,
             -i64::from(BULK_CACHE_KIB)
         );
         assert_eq!(
-            pragma(writer.db(), "wal_autocheckpoint").await,
+            scalar(writer.db(), "PRAGMA wal_autocheckpoint").await,
             i64::from(BULK_WAL_PAGES)
         );
         // The pool's connections keep SQLite's defaults, and the writer keeps the pool's own
         // options (WAL, foreign keys).
-        assert_eq!(pragma(&db, "wal_autocheckpoint").await, 1000);
-        assert_eq!(pragma(writer.db(), "foreign_keys").await, 1);
+        assert_eq!(scalar(&db, "PRAGMA wal_autocheckpoint").await, 1000);
+        assert_eq!(scalar(writer.db(), "PRAGMA foreign_keys").await, 1);
         let txn = begin_write(writer.db()).await.unwrap();
         txn.execute_unprepared("INSERT INTO t (n) VALUES (1), (2), (3)")
             .await
             .unwrap();
         txn.commit().await.unwrap();
         writer.finish().await;
-        let sum = db
-            .query_one_raw(Statement::from_string(
-                DbBackend::Sqlite,
-                "SELECT SUM(n) FROM t".to_owned(),
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(sum.try_get_by_index::<i64>(0).unwrap(), 6);
+        assert_eq!(scalar(&db, "SELECT SUM(n) FROM t").await, 6);
         std::fs::remove_dir_all(&dir).ok();
     }
 }
