@@ -18,7 +18,7 @@ mod support;
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(
-            "warn,shared::imports=info",
+            "warn,shared::imports=info,shared::db=info",
         ))
         .with_writer(std::io::stderr)
         .init();

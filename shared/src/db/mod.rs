@@ -113,24 +113,34 @@ impl BulkWriter {
         &self.db
     }
 
-    /// Ends the run: on SQLite, copies the run's WAL back into the database file (without
-    /// waiting for readers: what it cannot copy yet the next checkpoint does) and closes the
-    /// connection. A failure here loses nothing, the WAL is the database's, so it is logged.
-    pub async fn finish(self) {
+    /// Ends the run. On SQLite the run's WAL is then copied back into the database file
+    /// (without waiting for readers: what it cannot copy yet the next checkpoint does) and the
+    /// connection closed, in the background: the run's transactions are committed already, and
+    /// after a large import the copy (tens of MiB, then an fsync) would otherwise hold up
+    /// whoever waits for the run to end. A failure loses nothing, the WAL is the database's,
+    /// so it is logged.
+    pub fn finish(self) {
         // On SQLite the connection is the writer's own (see `open`); elsewhere it is the pool.
         if self.db.get_database_backend() != DbBackend::Sqlite {
             return;
         }
-        if let Err(e) = self
-            .db
-            .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
-            .await
-        {
-            tracing::warn!(error = %e, "checkpoint after a bulk write failed");
-        }
-        if let Err(e) = self.db.close().await {
-            tracing::warn!(error = %e, "closing a bulk writer's connection failed");
-        }
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            if let Err(e) = self
+                .db
+                .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
+                .await
+            {
+                tracing::warn!(error = %e, "checkpoint after a bulk write failed");
+            }
+            if let Err(e) = self.db.close().await {
+                tracing::warn!(error = %e, "closing a bulk writer's connection failed");
+            }
+            tracing::info!(
+                took_ms = started.elapsed().as_millis() as u64,
+                "checkpointed after a bulk write"
+            );
+        });
     }
 }
 
@@ -177,7 +187,7 @@ mod tests {
             .await
             .unwrap();
         txn.commit().await.unwrap();
-        writer.finish().await;
+        writer.finish();
         assert_eq!(scalar(&db, "SELECT SUM(n) FROM t").await, 6);
         std::fs::remove_dir_all(&dir).ok();
     }

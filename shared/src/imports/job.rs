@@ -32,6 +32,11 @@ use uuid::Uuid;
 /// [`insert_rows`] whatever the size.
 const BATCH_ROWS: usize = 20_000;
 
+/// Rows in the first batch. Storing waits for the first batch's drafts (drafting then runs one
+/// batch ahead), so a short first batch starts the database's work sooner; the index pages it
+/// rewrites are few while the workspace's indexes are still small.
+const FIRST_BATCH_ROWS: usize = 2_000;
+
 /// Longest text kept per field (longer cells are cut, never rejected).
 const MAX_FIELD_CHARS: usize = 300;
 const MAX_NOTES_CHARS: usize = 5000;
@@ -632,7 +637,7 @@ pub async fn run_with(
 
     // The batches' transactions run on a connection of their own (SQLite: see `BulkWriter`).
     let writer = crate::db::BulkWriter::open(db).await?;
-    let mut batches = batches_of(rest, BATCH_ROWS).into_iter();
+    let mut batches = batches_of(rest, FIRST_BATCH_ROWS, BATCH_ROWS).into_iter();
     // Drafting (phone parsing, CPU) runs on the blocking pool one batch ahead of storing
     // (database work), so on two cores the two overlap instead of taking turns.
     let mut next = batches
@@ -643,8 +648,8 @@ pub async fn run_with(
         // already committed stay (the report says how many rows that was). A batch being
         // drafted is simply dropped.
         if store::cancel_requested(db, import_id).await? {
-            writer.finish().await;
-            store::finish(db, import_id, ImportStatus::Cancelled, None).await?;
+            store::finish(writer.db(), import_id, ImportStatus::Cancelled, None).await?;
+            writer.finish();
             return Ok(ImportStatus::Cancelled);
         }
         let (drafts, took) = drafting
@@ -658,10 +663,10 @@ pub async fn run_with(
         store_batch(writer.db(), &spec, drafts, &mut seen, &mut capacity).await?;
         store_time += started.elapsed();
     }
-    let started = Instant::now();
-    writer.finish().await;
-    store_time += started.elapsed();
-    store::finish(db, import_id, ImportStatus::Completed, None).await?;
+    // Marked completed on the writer's connection: a pool connection's commit would run
+    // SQLite's automatic checkpoint of the whole run's WAL inline (see `BulkWriter::finish`).
+    store::finish(writer.db(), import_id, ImportStatus::Completed, None).await?;
+    writer.finish();
     tracing::info!(
         import = %import_id,
         rows = total,
@@ -674,12 +679,13 @@ pub async fn run_with(
     Ok(ImportStatus::Completed)
 }
 
-/// Splits rows into owned batches (moved, not copied).
-fn batches_of(rows: Vec<SourceRow>, size: usize) -> Vec<Vec<SourceRow>> {
-    let mut batches = Vec::with_capacity(rows.len().div_ceil(size.max(1)));
+/// Splits rows into owned batches (moved, not copied): `first` rows, then `size` at a time.
+fn batches_of(rows: Vec<SourceRow>, first: usize, size: usize) -> Vec<Vec<SourceRow>> {
+    let mut batches = Vec::with_capacity(rows.len().div_ceil(size.max(1)) + 1);
     let mut rows = rows.into_iter();
     loop {
-        let batch: Vec<SourceRow> = rows.by_ref().take(size.max(1)).collect();
+        let take = if batches.is_empty() { first } else { size };
+        let batch: Vec<SourceRow> = rows.by_ref().take(take.max(1)).collect();
         if batch.is_empty() {
             return batches;
         }

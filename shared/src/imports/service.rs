@@ -514,7 +514,15 @@ pub async fn import_now(
     let format = file_format(file_name)?;
     check_size(bytes.len(), svc.settings.max_import_bytes)?;
     let default_country = country_code(options.default_country.as_deref(), "default-country")?;
+    let started = std::time::Instant::now();
     let table = read(bytes.clone(), file_name.to_owned(), options.sheet.clone()).await?;
+    // The job's own log line counts no reading here: it is handed the table.
+    tracing::info!(
+        file = file_name,
+        rows = table.rows.len(),
+        read_ms = started.elapsed().as_millis() as u64,
+        "import file read"
+    );
     let mut mapping = detect(&table);
     let signature = mapping.headers_signature();
     let saved = store::saved_mapping(&svc.db, workspace, &signature).await?;
