@@ -452,8 +452,17 @@ async fn insert_leads(
         Statement::from_sql_and_values(backend, sql, values)
     };
     let mut inserted = HashSet::with_capacity(planned.len());
-    for chunk in planned.chunks(per_statement) {
-        let done = db.execute_raw(statement(chunk)).await?;
+    let mut chunks = planned.chunks(per_statement);
+    let mut next = chunks.next().map(|chunk| (chunk, statement(chunk)));
+    while let Some((chunk, insert)) = next.take() {
+        // The next statement's values are copied out of the drafts while this one runs (on
+        // SQLite, on the driver's own thread): `join!` polls the insert first, which hands it
+        // to the database, then builds the next statement.
+        let (done, built) = futures::join!(db.execute_raw(insert), async {
+            chunks.next().map(|chunk| (chunk, statement(chunk)))
+        });
+        next = built;
+        let done = done?;
         let ids = chunk.iter().map(|(id, ..)| *id);
         if done.rows_affected() == chunk.len() as u64 {
             inserted.extend(ids);
