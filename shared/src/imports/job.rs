@@ -1167,6 +1167,23 @@ mod tests {
     }
 
     #[test]
+    fn batches_start_short_then_take_the_full_size_and_keep_every_row_in_order() {
+        let rows: Vec<SourceRow> = (1..=8)
+            .map(|n| SourceRow {
+                number: n,
+                ..row(&["x"])
+            })
+            .collect();
+        let batches = batches_of(rows, 2, 3);
+        let numbers: Vec<Vec<u32>> = batches
+            .iter()
+            .map(|b| b.iter().map(|r| r.number).collect())
+            .collect();
+        assert_eq!(numbers, vec![vec![1, 2], vec![3, 4, 5], vec![6, 7, 8]]);
+        assert!(batches_of(Vec::new(), 2, 3).is_empty());
+    }
+
+    #[test]
     fn tags_split_on_separators() {
         assert_eq!(split_tags(" a, b ;c|A ,, "), vec!["a", "b", "c"]);
         assert!(split_tags(" ").is_empty());
