@@ -562,12 +562,19 @@ pub async fn run(db: &DatabaseConnection, import_id: Uuid) -> Result<ImportStatu
     run_with(db, import_id, None).await
 }
 
-/// [`run`] for a caller that has already read the file (`leadloom import`), so it is not
-/// parsed twice.
+/// A file a caller has already read (`leadloom import`), with how long reading it took: the
+/// job's log line then reports the whole run, reading included.
+#[derive(Debug)]
+pub struct ReadFile {
+    pub table: leads::SourceTable,
+    pub took: Duration,
+}
+
+/// [`run`] for a caller that has already read the file, so it is not parsed twice.
 pub async fn run_with(
     db: &DatabaseConnection,
     import_id: Uuid,
-    table: Option<leads::SourceTable>,
+    read: Option<ReadFile>,
 ) -> Result<ImportStatus, AppError> {
     let job = import::Entity::find_by_id(import_id)
         .one(db)
@@ -589,30 +596,14 @@ pub async fn run_with(
         header_row: job.header_row.and_then(|r| u32::try_from(r).ok()),
     };
     let clock = std::time::Instant::now();
-    let table = match table {
-        Some(table) => table,
-        None => {
-            let Some(bytes) = store::file(db, spec.workspace, import_id).await? else {
-                store::finish(
-                    db,
-                    import_id,
-                    ImportStatus::Failed,
-                    Some("The uploaded file is no longer stored; upload it again."),
-                )
-                .await?;
-                return Ok(ImportStatus::Failed);
-            };
-            match read_blocking(bytes, spec.file_name.clone(), spec.options.sheet.clone()).await? {
-                Ok(table) => table,
-                Err(e) => {
-                    store::finish(db, import_id, ImportStatus::Failed, Some(&e.to_string()))
-                        .await?;
-                    return Ok(ImportStatus::Failed);
-                }
-            }
-        }
+    let (table, read_before) = match read {
+        Some(ReadFile { table, took }) => (table, took),
+        None => match read_stored(db, &spec).await? {
+            Some(table) => (table, Duration::ZERO),
+            None => return Ok(ImportStatus::Failed),
+        },
     };
-    let read_time = clock.elapsed();
+    let read_time = read_before + clock.elapsed();
     let mut rows = data_rows(table.rows, spec.header_row);
     let total = rows.len();
     store::set_total(db, import_id, total as u32).await?;
@@ -682,10 +673,35 @@ pub async fn run_with(
         read_ms = read_time.as_millis() as u64,
         draft_ms = draft_time.as_millis() as u64,
         store_ms = store_time.as_millis() as u64,
-        total_ms = clock.elapsed().as_millis() as u64,
+        total_ms = (read_before + clock.elapsed()).as_millis() as u64,
         "import completed"
     );
     Ok(ImportStatus::Completed)
+}
+
+/// Reads the job's stored file. `None` when it cannot be read; the job is then marked failed
+/// with a message saying why.
+async fn read_stored(
+    db: &DatabaseConnection,
+    spec: &JobSpec,
+) -> Result<Option<leads::SourceTable>, AppError> {
+    let Some(bytes) = store::file(db, spec.workspace, spec.id).await? else {
+        store::finish(
+            db,
+            spec.id,
+            ImportStatus::Failed,
+            Some("The uploaded file is no longer stored; upload it again."),
+        )
+        .await?;
+        return Ok(None);
+    };
+    match read_blocking(bytes, spec.file_name.clone(), spec.options.sheet.clone()).await? {
+        Ok(table) => Ok(Some(table)),
+        Err(e) => {
+            store::finish(db, spec.id, ImportStatus::Failed, Some(&e.to_string())).await?;
+            Ok(None)
+        }
+    }
 }
 
 /// Splits rows into owned batches (moved, not copied): `first` rows, then `size` at a time.

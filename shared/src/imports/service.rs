@@ -516,13 +516,7 @@ pub async fn import_now(
     let default_country = country_code(options.default_country.as_deref(), "default-country")?;
     let started = std::time::Instant::now();
     let table = read(bytes.clone(), file_name.to_owned(), options.sheet.clone()).await?;
-    // The job's own log line counts no reading here: it is handed the table.
-    tracing::info!(
-        file = file_name,
-        rows = table.rows.len(),
-        read_ms = started.elapsed().as_millis() as u64,
-        "import file read"
-    );
+    let read_took = started.elapsed();
     let mut mapping = detect(&table);
     let signature = mapping.headers_signature();
     let saved = store::saved_mapping(&svc.db, workspace, &signature).await?;
@@ -575,7 +569,15 @@ pub async fn import_now(
     let txn = crate::db::begin_write(&svc.db).await?;
     store::insert(&txn, model, bytes).await?;
     txn.commit().await?;
-    let status = job::run_with(&svc.db, id, Some(table)).await?;
+    let status = job::run_with(
+        &svc.db,
+        id,
+        Some(job::ReadFile {
+            table,
+            took: read_took,
+        }),
+    )
+    .await?;
     let row = store::find(&svc.db, workspace, id).await?;
     if status == ImportStatus::Failed {
         return Err(AppError::field(
