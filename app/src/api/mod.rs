@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod campaigns;
 pub mod lead;
 pub mod leads;
+pub mod resource;
 pub mod segments;
 pub mod templates;
 pub mod upload;

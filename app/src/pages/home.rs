@@ -1,13 +1,14 @@
 //! `/`: sends people where they belong — their last workspace, onboarding, or sign-in.
 
 use crate::api::account::whoami;
+use crate::api::resource::resource;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
 #[component]
 pub fn Home() -> impl IntoView {
-    let user = Resource::new(|| (), |_| whoami());
+    let user = resource(|| (), |_| whoami());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {

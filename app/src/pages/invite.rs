@@ -2,6 +2,7 @@
 //! registering with the invited address).
 
 use crate::api::account::whoami;
+use crate::api::resource::resource;
 use crate::api::workspace::{AcceptInvitation, preview_invitation};
 use crate::components::form::{FormAlert, form_error};
 use crate::pages::auth::AuthCard;
@@ -15,8 +16,8 @@ pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
     // One resource per server function, awaited together in the view.
-    let preview = Resource::new(move || token.get(), preview_invitation);
-    let user = Resource::new(|| (), |_| whoami());
+    let preview = resource(move || token.get(), preview_invitation);
+    let user = resource(|| (), |_| whoami());
     let accept = ServerAction::<AcceptInvitation>::new();
     view! {
         <Title text="Invitation" />

@@ -2,6 +2,7 @@
 //! answers live in signals, so going back keeps them; the slug is checked before step 2.
 
 use crate::api::account::whoami;
+use crate::api::resource::resource;
 use crate::api::workspace::{CheckSlug, CreateWorkspace, form_options};
 use crate::components::form::FormAlert;
 use crate::pages::auth::AuthCard;
@@ -14,7 +15,7 @@ use shared::workspaces::UseCase;
 
 #[component]
 pub fn OnboardingPage() -> impl IntoView {
-    let user = Resource::new(|| (), |_| whoami());
+    let user = resource(|| (), |_| whoami());
     view! {
         <Title text="Set up your workspace" />
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -249,7 +250,7 @@ fn Wizard(first: bool) -> impl IntoView {
 /// fetched then rather than expected from the server-rendered page.
 #[component]
 fn TimezoneSelect(timezone: RwSignal<String>) -> impl IntoView {
-    let options = Resource::new(|| (), |_| form_options());
+    let options = resource(|| (), |_| form_options());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading time zones…"</p> }>
             {move || Suspend::new(async move {

@@ -5,6 +5,7 @@ use super::use_shell;
 use crate::api::account::{
     ChangePassword, ConfirmPhoneCode, SendPhoneCode, UpdateProfile, load_phone_verification,
 };
+use crate::api::resource::resource;
 use crate::components::form::{Field, FormAlert, Submit, field_error, form_error};
 use crate::components::toast::use_toaster;
 use leptos::prelude::*;
@@ -25,7 +26,7 @@ pub fn AccountPage() -> impl IntoView {
         }
     });
     // A saved profile may have a new phone, which then needs verifying again.
-    let verification = Resource::new(
+    let verification = resource(
         move || profile.version().get(),
         |_| load_phone_verification(),
     );

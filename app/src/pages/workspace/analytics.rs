@@ -8,6 +8,7 @@ use super::campaigns::{now, workspace_zone};
 use super::imports::grouped;
 use super::use_shell;
 use crate::api::analytics::load_analytics;
+use crate::api::resource::resource;
 use crate::api::{ApiError, AppError};
 use crate::components::chart::{Band, Chart, ChartSpec};
 use crate::pages::errors::ErrorPage;
@@ -36,7 +37,7 @@ pub fn AnalyticsPage() -> impl IntoView {
         campaign: None,
         sender: None,
     });
-    let report = Resource::new(move || query.get(), move |q| load_analytics(workspace, q));
+    let report = resource(move || query.get(), move |q| load_analytics(workspace, q));
     let set_date = move |from: bool, value: String| {
         if let Ok(day) = value.parse::<NaiveDate>() {
             query.update(|q| if from { q.from = day } else { q.to = day });

@@ -2,6 +2,7 @@
 //! with "Load more" paging.
 
 use super::use_shell;
+use crate::api::resource::resource;
 use crate::api::workspace::audit_log;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
@@ -12,7 +13,7 @@ use shared::audit::AuditEntryDto;
 pub fn AuditPage() -> impl IntoView {
     let ctx = use_shell();
     let workspace = ctx.shell.workspace.id;
-    let first = Resource::new(move || workspace, |id| audit_log(id, None));
+    let first = resource(move || workspace, |id| audit_log(id, None));
     let more = RwSignal::new(Vec::<AuditEntryDto>::new());
     let next = RwSignal::new(None::<uuid::Uuid>);
     let loading = RwSignal::new(false);

@@ -5,6 +5,7 @@ use super::imports::grouped;
 use super::use_shell;
 use crate::api::ApiError;
 use crate::api::lead::{load_customer, load_customers};
+use crate::api::resource::resource;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,7 +19,7 @@ pub fn CustomersPage() -> impl IntoView {
     let ctx = use_shell();
     let workspace = ctx.shell.workspace.id;
     let base = StoredValue::new(format!("/w/{}", ctx.shell.workspace.slug));
-    let first = Resource::new(move || workspace, move |w| load_customers(w, None));
+    let first = resource(move || workspace, move |w| load_customers(w, None));
     let more = RwSignal::new(Vec::<CustomerDto>::new());
     let next = RwSignal::new(None::<Uuid>);
     let loading = RwSignal::new(false);
@@ -110,7 +111,7 @@ pub fn CustomerPage() -> impl IntoView {
     let base = StoredValue::new(format!("/w/{}", ctx.shell.workspace.slug));
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<Uuid>().ok()));
-    let customer = Resource::new(
+    let customer = resource(
         move || id.get(),
         move |id| async move {
             match id {

@@ -7,6 +7,7 @@ use super::campaigns::zone::Zone;
 use super::campaigns::{duration_words, now, workspace_zone};
 use super::imports::grouped;
 use super::use_shell;
+use crate::api::resource::resource;
 use crate::api::workspace::dashboard;
 use crate::pages::errors::ErrorPage;
 use chrono::{DateTime, Utc};
@@ -21,7 +22,7 @@ pub fn DashboardPage() -> impl IntoView {
     let ctx = use_shell();
     let workspace = ctx.shell.workspace.clone();
     let can_manage = ctx.shell.can(Permission::MembersManage);
-    let counts = Resource::new(move || workspace.id, dashboard);
+    let counts = resource(move || workspace.id, dashboard);
     let base = format!("/w/{}", workspace.slug);
     view! {
         <Title text="Dashboard" />

@@ -7,6 +7,7 @@ use crate::api::leads::{
     CancelImport, ConfirmImport, cancel_import, import_choose_sheet, import_status, imports,
     load_import_preview, load_import_report,
 };
+use crate::api::resource::resource;
 use crate::api::workspace::form_options;
 use crate::api::{ApiError, AppError};
 use crate::components::form::{FormAlert, form_error};
@@ -50,7 +51,7 @@ pub fn ImportsPage() -> impl IntoView {
     let workspace = ctx.shell.workspace.id;
     let slug = ctx.shell.workspace.slug.clone();
     let can_import = ctx.shell.can(Permission::LeadsManage);
-    let list = Resource::new(move || workspace, imports);
+    let list = resource(move || workspace, imports);
     let list_slug = slug.clone();
     view! {
         <Title text="Imports" />
@@ -203,7 +204,7 @@ pub fn ImportPage() -> impl IntoView {
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<Uuid>().ok()));
     // Every resource of the page is created here, at the top, and awaited in one place: a
     // resource created inside another's `Suspend` does not hydrate from the server's data.
-    let status = Resource::new(
+    let status = resource(
         move || id.get(),
         move |id| async move {
             match id {
@@ -214,7 +215,7 @@ pub fn ImportPage() -> impl IntoView {
     );
     // Only a draft has a preview, only a started import a report; asking for the other one
     // costs a quick refusal from the server.
-    let preview = Resource::new(
+    let preview = resource(
         move || id.get(),
         move |id| async move {
             match id {
@@ -223,7 +224,7 @@ pub fn ImportPage() -> impl IntoView {
             }
         },
     );
-    let report = Resource::new(
+    let report = resource(
         move || id.get(),
         move |id| async move {
             match id {
@@ -232,7 +233,7 @@ pub fn ImportPage() -> impl IntoView {
             }
         },
     );
-    let choices = Resource::new(|| (), |_| form_options());
+    let choices = resource(|| (), |_| form_options());
     let restart = Callback::new(move |_| {
         status.refetch();
         report.refetch();

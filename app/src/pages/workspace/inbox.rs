@@ -3,6 +3,7 @@
 //! lead's page, where the reply box answers one-to-one.
 
 use super::use_shell;
+use crate::api::resource::resource;
 use crate::api::whatsapp::load_inbox;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
@@ -17,7 +18,7 @@ pub fn InboxPage() -> impl IntoView {
     let base = format!("/w/{}", ctx.shell.workspace.slug);
     let query = use_query_map();
     let unread_only = Memo::new(move |_| query.read().get("all").is_none());
-    let inbox = Resource::new(
+    let inbox = resource(
         move || unread_only.get(),
         move |unread| load_inbox(workspace, unread),
     );

@@ -9,6 +9,7 @@ use crate::api::lead::{
     AddLeadNote, ConvertLead, DeleteLead, DeleteLeadNote, SetLeadAppointment, SetLeadStage,
     UpdateLead, load_lead,
 };
+use crate::api::resource::resource;
 use crate::api::templates::load_templates;
 use crate::api::whatsapp::{load_conversation, load_senders};
 use crate::components::form::{FormAlert, field_error, form_error};
@@ -39,7 +40,7 @@ pub fn LeadPage() -> impl IntoView {
     let workspace = ctx.shell.workspace.id;
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<Uuid>().ok()));
-    let lead = Resource::new(
+    let lead = resource(
         move || id.get(),
         move |id| async move {
             match id {
@@ -48,7 +49,7 @@ pub fn LeadPage() -> impl IntoView {
             }
         },
     );
-    let conversation = Resource::new(
+    let conversation = resource(
         move || id.get(),
         move |id| async move {
             match id {
@@ -57,8 +58,8 @@ pub fn LeadPage() -> impl IntoView {
             }
         },
     );
-    let senders = Resource::new(|| (), move |()| load_senders(workspace));
-    let templates = Resource::new(|| (), move |()| load_templates(workspace));
+    let senders = resource(|| (), move |()| load_senders(workspace));
+    let templates = resource(|| (), move |()| load_templates(workspace));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the lead…"</p> }>
             {move || Suspend::new(async move {

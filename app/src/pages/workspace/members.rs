@@ -2,6 +2,7 @@
 //! SMTP is configured), pending invitations, role changes and removal.
 
 use super::use_shell;
+use crate::api::resource::resource;
 use crate::api::workspace::{
     ChangeRole, Invite, RemoveMember, RevokeInvitation, invitations, members,
 };
@@ -24,11 +25,11 @@ pub fn MembersPage() -> impl IntoView {
     let remove = ServerAction::<RemoveMember>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
 
-    let member_list = Resource::new(
+    let member_list = resource(
         move || (change_role.version().get(), remove.version().get()),
         move |_| members(workspace),
     );
-    let pending = Resource::new(
+    let pending = resource(
         move || (invite.version().get(), revoke.version().get()),
         move |_| async move {
             if can_manage {

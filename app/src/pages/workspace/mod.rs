@@ -19,6 +19,7 @@ pub mod templates;
 pub mod websites;
 
 use crate::api::account::Logout;
+use crate::api::resource::resource;
 use crate::api::workspace::{MarkNotificationsRead, WorkspaceShell, load_shell, notifications};
 use crate::api::{ApiError, AppError};
 use crate::components::icons::Icon;
@@ -44,7 +45,7 @@ pub fn use_shell() -> ShellCtx {
 pub fn WorkspaceLayout() -> impl IntoView {
     let params = use_params_map();
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
-    let shell = Resource::new(move || slug.get(), load_shell);
+    let shell = resource(move || slug.get(), load_shell);
     let location = use_location();
     let frame = move || {
         Suspend::new(async move {
@@ -224,7 +225,7 @@ fn Bell(workspace: uuid::Uuid, open: Signal<bool>, on_toggle: Callback<()>) -> i
     let mark_read = ServerAction::<MarkNotificationsRead>::new();
     // Copy, for the closures below: the feed renders again whenever it is reloaded.
     let zone = StoredValue::new(campaigns::workspace_zone());
-    let feed = Resource::new(
+    let feed = resource(
         move || mark_read.version().get(),
         move |_| notifications(workspace),
     );

@@ -3,6 +3,7 @@
 //! pause and remove them, anyone who may send checks status and sends a test message.
 
 use super::use_shell;
+use crate::api::resource::resource;
 use crate::api::whatsapp::{
     add_sender, delete_sender, load_senders, pause_sender, refresh_sender, test_sender,
     update_sender,
@@ -35,7 +36,7 @@ pub fn SendersPage() -> impl IntoView {
     let can_manage = ctx.shell.can(Permission::SettingsManage);
     let can_send = ctx.shell.can(Permission::Send);
     let refresh = RwSignal::new(0u32);
-    let senders = Resource::new(move || refresh.get(), move |_| load_senders(workspace));
+    let senders = resource(move || refresh.get(), move |_| load_senders(workspace));
     let editing = RwSignal::new(None::<Option<SenderDto>>);
     let created = RwSignal::new(None::<SenderCreated>);
     let reload = Callback::new(move |()| refresh.update(|n| *n += 1));

@@ -3,6 +3,7 @@
 //! the plan with its limits.
 
 use super::use_shell;
+use crate::api::resource::resource;
 use crate::api::whatsapp::{load_opt_out_settings, update_opt_out_settings};
 use crate::api::workspace::{
     FormChoices, SaveSettings, SetPlan, form_options, load_settings, plans,
@@ -22,10 +23,10 @@ pub fn SettingsPage() -> impl IntoView {
     let workspace = ctx.shell.workspace.id;
     // One resource per server function: each runs with the request's context, and the view
     // awaits them together.
-    let settings = Resource::new(move || workspace, load_settings);
-    let choices = Resource::new(|| (), |_| form_options());
-    let plan_list = Resource::new(|| (), |_| plans());
-    let opt_out = Resource::new(move || workspace, load_opt_out_settings);
+    let settings = resource(move || workspace, load_settings);
+    let choices = resource(|| (), |_| form_options());
+    let plan_list = resource(|| (), |_| plans());
+    let opt_out = resource(move || workspace, load_opt_out_settings);
     let can_edit = ctx.shell.can(Permission::SettingsManage);
     let is_admin = ctx.shell.user.is_platform_admin;
     view! {

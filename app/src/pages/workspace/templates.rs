@@ -3,6 +3,7 @@
 //! attachment, and a phone-style preview rendered for a real lead.
 
 use super::use_shell;
+use crate::api::resource::resource;
 use crate::api::templates::{
     create_template, delete_template, load_template_variables, load_templates, preview_template,
     update_template,
@@ -29,7 +30,7 @@ pub fn TemplatesPage() -> impl IntoView {
     let workspace = ctx.shell.workspace.id;
     let can_manage = ctx.shell.can(Permission::TemplatesManage);
     let refresh = RwSignal::new(0u32);
-    let data = Resource::new(
+    let data = resource(
         move || refresh.get(),
         move |_| async move {
             let list = load_templates(workspace).await?;

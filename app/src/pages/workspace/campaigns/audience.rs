@@ -7,6 +7,7 @@ use super::wizard::{FieldErr, NumberField, Wizard};
 use crate::api::ApiError;
 use crate::api::campaigns::count_campaign_audience;
 use crate::api::leads::imports;
+use crate::api::resource::resource;
 use crate::pages::workspace::imports::grouped;
 use crate::pages::workspace::lead::sleep_ms;
 use chrono::NaiveDate;
@@ -356,7 +357,7 @@ fn FilterEditor(wiz: Wizard) -> impl IntoView {
 fn MoreFilters(wiz: Wizard, filter: Memo<LeadFilter>) -> impl IntoView {
     let workspace = wiz.workspace;
     let zone = super::workspace_zone();
-    let imports = Resource::new(move || workspace, imports);
+    let imports = resource(move || workspace, imports);
     let initial = filter.get_untracked();
     let opened = initial.import_id.is_some()
         || initial.created_from.is_some()

@@ -12,6 +12,7 @@ pub mod zone;
 use super::imports::grouped;
 use super::use_shell;
 use crate::api::campaigns::{delete_campaign, load_campaigns};
+use crate::api::resource::resource;
 use crate::components::confirm::ConfirmDialog;
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
@@ -33,7 +34,7 @@ pub fn CampaignsPage() -> impl IntoView {
     let can_create = ctx.shell.can(Permission::CampaignsCreate);
     let can_edit = ctx.shell.can(Permission::CampaignsEdit);
     let refresh = RwSignal::new(0u32);
-    let list = Resource::new(move || refresh.get(), move |_| load_campaigns(workspace));
+    let list = resource(move || refresh.get(), move |_| load_campaigns(workspace));
     let reload = Callback::new(move |()| refresh.update(|n| *n += 1));
 
     // While something is sending, follow it; the Transition keeps the cards on screen meanwhile.

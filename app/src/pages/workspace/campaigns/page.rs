@@ -13,6 +13,7 @@ use crate::api::campaigns::{
     cancel_campaign, load_campaign, load_campaign_activity, load_campaign_recipients,
     pause_campaign, resume_campaign, retry_failed_campaign,
 };
+use crate::api::resource::resource;
 use crate::components::chart::{Chart, ChartSpec};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::toast::use_toaster;
@@ -43,7 +44,7 @@ pub fn CampaignPage() -> impl IntoView {
     let workspace = use_shell().shell.workspace.id;
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<Uuid>().ok()));
-    let campaign = Resource::new(
+    let campaign = resource(
         move || id.get(),
         move |id| async move {
             match id {
@@ -52,7 +53,7 @@ pub fn CampaignPage() -> impl IntoView {
             }
         },
     );
-    let recipients = Resource::new(
+    let recipients = resource(
         move || id.get(),
         move |id| async move {
             match id {
@@ -61,7 +62,7 @@ pub fn CampaignPage() -> impl IntoView {
             }
         },
     );
-    let activity = Resource::new(
+    let activity = resource(
         move || id.get(),
         move |id| async move {
             match id {
@@ -548,7 +549,7 @@ fn FailedMessages(
     let version = RwSignal::new(0u32);
     // The server's "failed" list: failed recipients and those whose message failed after it
     // went, the ones "retry failed" sends again.
-    let rows = Resource::new(
+    let rows = resource(
         move || version.get(),
         move |_| load_campaign_recipients(workspace, campaign, Some(RecipientState::Failed), None),
     );
@@ -846,8 +847,10 @@ mod live {
             return;
         };
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            // From bytes, as the page's resource decodes it: one copy of the decoder in the wasm
+            // (`api::resource`).
             if let Some(text) = ev.data().as_string()
-                && let Ok(dto) = serde_json::from_str::<CampaignDto>(&text)
+                && let Ok(dto) = serde_json::from_slice::<CampaignDto>(text.as_bytes())
             {
                 current.set(dto);
             }

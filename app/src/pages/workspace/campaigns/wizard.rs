@@ -13,6 +13,7 @@ use crate::api::campaigns::{
     create_campaign, launch_campaign, load_campaign, new_campaign_form, review_campaign,
     save_campaign,
 };
+use crate::api::resource::resource;
 use crate::api::segments::segments as load_segments;
 use crate::api::templates::{load_template_variables, load_templates};
 use crate::api::whatsapp::load_senders;
@@ -268,12 +269,12 @@ fn hours_of(fresh: &CampaignForm) -> WorkingHours {
 pub fn NewCampaignPage() -> impl IntoView {
     let workspace = use_shell().shell.workspace.id;
     let query = use_query_map();
-    let senders = Resource::new(|| (), move |()| load_senders(workspace));
-    let segments = Resource::new(|| (), move |()| load_segments(workspace));
-    let templates = Resource::new(|| (), move |()| load_templates(workspace));
-    let variables = Resource::new(|| (), move |()| load_template_variables(workspace));
+    let senders = resource(|| (), move |()| load_senders(workspace));
+    let segments = resource(|| (), move |()| load_segments(workspace));
+    let templates = resource(|| (), move |()| load_templates(workspace));
+    let variables = resource(|| (), move |()| load_template_variables(workspace));
     // The server's form: the workspace's working hours are the new campaign's.
-    let fresh = Resource::new(|| (), move |()| new_campaign_form(workspace));
+    let fresh = resource(|| (), move |()| new_campaign_form(workspace));
     view! {
         <Title text="New campaign" />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -324,7 +325,7 @@ pub fn EditCampaignPage() -> impl IntoView {
     let slug = ctx.shell.workspace.slug.clone();
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<Uuid>().ok()));
-    let campaign = Resource::new(
+    let campaign = resource(
         move || id.get(),
         move |id| async move {
             match id {
@@ -333,12 +334,12 @@ pub fn EditCampaignPage() -> impl IntoView {
             }
         },
     );
-    let senders = Resource::new(|| (), move |()| load_senders(workspace));
-    let segments = Resource::new(|| (), move |()| load_segments(workspace));
-    let templates = Resource::new(|| (), move |()| load_templates(workspace));
-    let variables = Resource::new(|| (), move |()| load_template_variables(workspace));
+    let senders = resource(|| (), move |()| load_senders(workspace));
+    let segments = resource(|| (), move |()| load_segments(workspace));
+    let templates = resource(|| (), move |()| load_templates(workspace));
+    let variables = resource(|| (), move |()| load_template_variables(workspace));
     // For its working hours: what ticking "working hours" again starts from.
-    let fresh = Resource::new(|| (), move |()| new_campaign_form(workspace));
+    let fresh = resource(|| (), move |()| new_campaign_form(workspace));
     view! {
         <Title text="Edit campaign" />
         <Transition fallback=|| view! { <p class="loading">"Loading the campaign…"</p> }>

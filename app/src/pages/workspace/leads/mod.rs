@@ -11,6 +11,7 @@ use super::imports::grouped;
 use super::use_shell;
 use super::websites::progress::{CheckProgress, CheckProgressModal};
 use crate::api::leads::{BulkLeads, leads};
+use crate::api::resource::resource;
 use crate::api::segments::{
     CreateSegment, DeleteSegment, UpdateSegment, segments as load_segments,
 };
@@ -62,14 +63,14 @@ pub fn LeadsPage() -> impl IntoView {
     // Bumped when a followed website check ends, so the list shows the new statuses.
     let checks_done = RwSignal::new(0u32);
     // Every resource here, at the top of the page, awaited together below.
-    let first = Resource::new(
+    let first = resource(
         move || (parsed.get(), bulk.version().get(), checks_done.get()),
         move |(parsed, _, _)| async move {
             let (filter, sort) = parsed.map_err(ApiError)?;
             leads(workspace, filter, sort, None).await
         },
     );
-    let segment_list = Resource::new(
+    let segment_list = resource(
         move || {
             (
                 bulk.version().get(),
@@ -82,7 +83,7 @@ pub fn LeadsPage() -> impl IntoView {
     );
 
     // A website check running in this workspace (started here, elsewhere, or before a reload).
-    let active_check = Resource::new(|| (), move |()| active_website_check(workspace));
+    let active_check = resource(|| (), move |()| active_website_check(workspace));
     let progress = CheckProgress::new();
     let verify = Callback::new(move |selection: LeadSelection| {
         leptos::task::spawn_local(async move {
@@ -97,7 +98,7 @@ pub fn LeadsPage() -> impl IntoView {
     });
 
     // A WhatsApp number check, followed the same way.
-    let active_numbers = Resource::new(|| (), move |()| active_number_check(workspace));
+    let active_numbers = resource(|| (), move |()| active_number_check(workspace));
     let number_progress = NumberCheckProgress::new();
     let numbers_done = Callback::new(move |job: shared::whatsapp::NumberCheckJobDto| {
         if job.status == shared::websites::VerifyJobStatus::Done {

@@ -6,6 +6,7 @@ pub mod progress;
 
 use super::imports::grouped;
 use super::use_shell;
+use crate::api::resource::resource;
 use crate::api::segments::create_segment;
 use crate::api::websites::{load_website_results, start_website_check};
 use crate::components::toast::use_toaster;
@@ -44,7 +45,7 @@ pub fn WebsitesPage() -> impl IntoView {
     });
     let progress = CheckProgress::new();
     let refresh = RwSignal::new(0u32);
-    let results = Resource::new(
+    let results = resource(
         move || (status_filter.get(), refresh.get()),
         move |(status, _)| {
             load_website_results(
