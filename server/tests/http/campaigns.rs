@@ -485,9 +485,25 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
     );
     assert!(rows.iter().all(|r| r["sender_name"] == "Main line"));
 
-    // The leads moved to "contacted"; launched campaigns are no longer drafts.
+    // The leads moved to "contacted"; launched campaigns are no longer drafts. The list reads
+    // every campaign's counters in one query: each has its page's, a new draft none.
+    let draft = new_draft(&browser, &ws).await;
     let list = call(&browser, "load_campaigns", json!({"workspace": ws})).await;
-    assert_eq!(list[0]["status"], "completed");
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+    assert_eq!(
+        (&list[0]["id"], &list[0]["status"]),
+        (&json!(draft), &json!("draft"))
+    );
+    assert_eq!(list[0]["counts"]["total"], 0, "{list}");
+    assert_eq!(
+        (&list[1]["id"], &list[1]["status"]),
+        (&json!(id), &json!("completed"))
+    );
+    assert_eq!(list[1]["counts"]["total"], 3, "{list}");
+    assert_eq!(
+        list[1]["counts"],
+        campaign(&browser, &ws, &id).await["counts"]
+    );
     let (status, _) = browser
         .call_json(
             "save_campaign",

@@ -65,6 +65,11 @@ async fn tally_of(
     model: &campaign::Model,
 ) -> Result<store::Tally, AppError> {
     let live = store::tally(db, WorkspaceId(model.workspace_id), model.id).await?;
+    Ok(settled(model, live))
+}
+
+/// `live` ([`store::tally`]) as [`tally_of`] reports it for `model`.
+fn settled(model: &campaign::Model, live: store::Tally) -> store::Tally {
     if status_of(model) == CampaignStatus::Completed
         && let Some(totals) = model
             .totals
@@ -78,9 +83,9 @@ async fn tally_of(
             undelivered: live.counts.undelivered,
             ..totals
         };
-        return Ok(store::Tally { counts, ..live });
+        return store::Tally { counts, ..live };
     }
-    Ok(live)
+    live
 }
 
 async fn to_dto(
@@ -196,9 +201,13 @@ pub async fn list(svc: &Services, ctx: &TenantCtx) -> Result<Vec<CampaignSummary
         .limit(LIST_LIMIT)
         .all(&svc.db)
         .await?;
+    // Every listed campaign's counters from one query.
+    let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+    let mut live = store::tallies(&svc.db, ctx.workspace_id, &ids).await?;
     let mut out = Vec::with_capacity(models.len());
     for model in models {
-        let counts = tally_of(&svc.db, &model).await?.counts;
+        let tally = live.remove(&model.id).unwrap_or_default();
+        let counts = settled(&model, tally).counts;
         let form = form_of(&model);
         out.push(CampaignSummary {
             id: model.id,

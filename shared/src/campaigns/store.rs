@@ -397,6 +397,23 @@ pub async fn tally(
     ws: WorkspaceId,
     campaign: Uuid,
 ) -> Result<Tally, AppError> {
+    Ok(tallies(db, ws, &[campaign])
+        .await?
+        .remove(&campaign)
+        .unwrap_or_default())
+}
+
+/// [`tally`] for several campaigns of one workspace in one query (the campaign list). A
+/// campaign with no recipients has no entry.
+pub async fn tallies(
+    db: &impl ConnectionTrait,
+    ws: WorkspaceId,
+    campaigns: &[Uuid],
+) -> Result<HashMap<Uuid, Tally>, AppError> {
+    let mut out: HashMap<Uuid, Tally> = HashMap::with_capacity(campaigns.len());
+    if campaigns.is_empty() {
+        return Ok(out);
+    }
     // PostgreSQL sums BIGINTs as NUMERIC: cast back.
     let sums: Vec<String> = [
         ("recipients", "recipients"),
@@ -415,17 +432,25 @@ pub async fn tally(
     .collect();
     let mut sql = Sql::new(db.get_database_backend());
     sql.push(&format!(
-        "SELECT run, {sums}, MIN(first_sent_at) AS first_sent_at, \
+        "SELECT campaign_id, run, {sums}, MIN(first_sent_at) AS first_sent_at, \
          MAX(last_sent_at) AS last_sent_at FROM campaign_run_stats WHERE workspace_id = ",
         sums = sums.join(", ")
     ))
     .bind(ws.0)
-    .push(" AND campaign_id = ")
-    .bind(campaign)
+    .push(" AND campaign_id IN (");
+    for (i, id) in campaigns.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(*id);
+    }
     // A run whose recipients are all gone (their leads deleted) is no run any more.
-    .push(" GROUP BY run HAVING SUM(recipients) > 0 ORDER BY run DESC");
-    let mut tally = Tally::default();
+    sql.push(
+        ") GROUP BY campaign_id, run HAVING SUM(recipients) > 0 \
+         ORDER BY campaign_id, run DESC",
+    );
     for row in db.query_all_raw(sql.statement()).await? {
+        let campaign: Uuid = row.try_get("", "campaign_id")?;
         let run: i32 = row.try_get("", "run")?;
         let recipients = count_column(&row, "recipients")?;
         let (sent, failed, skipped) = (
@@ -446,6 +471,7 @@ pub async fn tally(
             first_sent_at: row.try_get("", "first_sent_at")?,
             last_sent_at: row.try_get("", "last_sent_at")?,
         };
+        let tally = out.entry(campaign).or_default();
         let counts = &mut tally.counts;
         counts.total += recipients;
         counts.pending += count_column(&row, "pending")?;
@@ -460,11 +486,13 @@ pub async fn tally(
         tally.runs.push(run);
     }
     // A state no version of the code wrote counts as unknown, as the page shows it.
-    let counts = &mut tally.counts;
-    counts.unknown = counts.total
-        - (counts.pending + counts.sending + counts.sent + counts.failed + counts.skipped)
-            .min(counts.total);
-    Ok(tally)
+    for tally in out.values_mut() {
+        let counts = &mut tally.counts;
+        counts.unknown = counts.total
+            - (counts.pending + counts.sending + counts.sent + counts.failed + counts.skipped)
+                .min(counts.total);
+    }
+    Ok(out)
 }
 
 /// Recipients in state `sent` whose message the provider reported failed afterwards (a failed
