@@ -182,6 +182,17 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
     const sentPerHour = async () =>
       (await timeline.locator('tbody tr td:nth-of-type(1)').allTextContents()).map(Number).reduce((a, b) => a + b, 0);
     await expect.poll(sentPerHour, { timeout: 15_000 }).toBe(2);
+    // The read receipts reach the charts too: the page reloads them 2 s after the counters move.
+    const readPerHour = async () =>
+      (await timeline.locator('tbody tr td:nth-of-type(3)').allTextContents()).map(Number).reduce((a, b) => a + b, 0);
+    await expect.poll(readPerHour, { timeout: 15_000 }).toBe(2);
+    await expect(delivery.locator('tbody tr').filter({ has: page.locator('th', { hasText: /^Read$/ }) }).locator('td'))
+      .toHaveText(/^2 \(100/);
+    // …and so does the drawing, not only its table: Chart.js keeps one chart per canvas, and the
+    // page redraws on the same canvas (replied, read, delivered, sent with no receipt, failed).
+    const drawn = () =>
+      delivery.locator('canvas').evaluate((c) => (globalThis as any).Chart?.getChart(c)?.data?.datasets?.[0]?.data?.join(','));
+    await expect.poll(drawn, { timeout: 15_000 }).toBe('0,2,0,0,0');
     await snap(page, testInfo, 'campaign-done.png');
     // The per-recipient report downloads as CSV.
     const [download] = await Promise.all([

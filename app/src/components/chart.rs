@@ -141,7 +141,37 @@ mod draw {
             .presorted_to_dataset_data()
     }
 
+    /// Destroys the chart already drawn on canvas `id`, if any. When a chart's data changes its
+    /// view re-renders in place: Leptos keeps the `<canvas>` element (changing at most its id),
+    /// and Chart.js refuses to draw on a canvas that still holds a chart, so the old drawing
+    /// would stay while the table beside it moved on.
+    fn destroy_existing(id: &str) {
+        use js_sys::{Function, Reflect};
+        let Some(canvas) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+        else {
+            return;
+        };
+        let Ok(chart) = Reflect::get(&js_sys::global(), &"Chart".into()) else {
+            return;
+        };
+        let Ok(get_chart) =
+            Reflect::get(&chart, &"getChart".into()).and_then(|f| f.dyn_into::<Function>())
+        else {
+            return;
+        };
+        if let Ok(existing) = get_chart.call1(&chart, &canvas)
+            && existing.is_object()
+            && let Ok(destroy) =
+                Reflect::get(&existing, &"destroy".into()).and_then(|f| f.dyn_into::<Function>())
+        {
+            let _ = destroy.call0(&existing);
+        }
+    }
+
     pub fn render(id: &str, spec: &ChartSpec) {
+        destroy_existing(id);
         match spec {
             // A line through one point is a lone dot: one period reads better as bars.
             ChartSpec::Lines { labels, series } if labels.len() == 1 => {

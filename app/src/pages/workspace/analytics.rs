@@ -228,7 +228,8 @@ fn ReportView(report: Report) -> impl IntoView {
             )
         })
         .collect();
-    // Each render gets fresh canvas ids, so a new range never draws over an old chart.
+    // Canvas ids unique to the range (a new range's charts replace the old ones on the same
+    // canvases: see the chart component).
     let key = format!("{}-{}", report.query.from, report.query.to);
     view! {
         <section class="card chart-card" aria-labelledby="per-day-title">

@@ -257,9 +257,8 @@ fn ActivityCharts(
     /// Shows the runs table even before a second run.
     recurring: bool,
 ) -> impl IntoView {
+    // Reloaded charts draw over the previous ones (the chart component replaces them).
     let activity = RwSignal::new(first);
-    // Each drawing gets fresh canvas ids, so a new one never lands on an old chart.
-    let version = RwSignal::new(0u32);
     let pending = StoredValue::new(false);
     Effect::new(move |previous: Option<RecipientCounts>| {
         let now = counts.get();
@@ -273,7 +272,6 @@ fn ActivityCharts(
                 // A failed refresh keeps the charts as they were; the counters above stay live.
                 if let Ok(fresh) = load_campaign_activity(workspace, campaign).await {
                     activity.set(fresh);
-                    version.update(|v| *v += 1);
                 }
             });
         }
@@ -284,11 +282,10 @@ fn ActivityCharts(
         <div class="chart-pair campaign-charts">
             {move || {
                 let outcomes = activity.with(|a| a.outcomes.clone());
-                let key = format!("{campaign}-{}", version.get());
                 view! {
                     <section class="card chart-card" aria-labelledby="delivery-title">
                         <h2 id="delivery-title">"Delivery"</h2>
-                        <OutcomeDoughnut outcomes id=format!("chart-delivery-{key}")
+                        <OutcomeDoughnut outcomes id=format!("chart-delivery-{campaign}")
                             label="Doughnut chart of where the campaign's messages ended up"
                             empty="No message has gone out yet." />
                     </section>
@@ -296,7 +293,6 @@ fn ActivityCharts(
             }}
             {move || {
                 let timeline = activity.with(|a| a.timeline.clone());
-                let key = format!("{campaign}-{}", version.get());
                 let unit = if timeline.hourly { "hour" } else { "day" };
                 let labels: Vec<String> = timeline.points.iter().map(|p| p.label.clone()).collect();
                 let series = vec![
@@ -312,7 +308,7 @@ fn ActivityCharts(
                         } else {
                             view! {
                                 <p class="muted small">{format!("Messages sent, delivered and read per {unit}, in the workspace's time zone")}</p>
-                                <Chart id=format!("chart-timeline-{key}") label=format!("Chart of the campaign's messages sent, delivered and read per {unit}")
+                                <Chart id=format!("chart-timeline-{campaign}") label=format!("Chart of the campaign's messages sent, delivered and read per {unit}")
                                     spec=ChartSpec::Lines { labels, series } />
                                 <details class="chart-table">
                                     <summary>"Show as a table"</summary>
