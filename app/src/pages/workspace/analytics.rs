@@ -228,16 +228,14 @@ fn ReportView(report: Report) -> impl IntoView {
             )
         })
         .collect();
-    // Canvas ids unique to the range (a new range's charts replace the old ones on the same
-    // canvases: see the chart component).
-    let key = format!("{}-{}", report.query.from, report.query.to);
+    // A new range's charts replace the old ones on the same canvases (see the chart component).
     view! {
         <section class="card chart-card" aria-labelledby="per-day-title">
             <h2 id="per-day-title">"Messages per day"</h2>
             {if any_day {
                 view! {
                     <p class="muted small">{format!("{} sent in {} days", grouped(sent_total), days.len())}</p>
-                    <Chart id=format!("chart-days-{key}") label="Chart of messages sent, delivered, read and answered per day".to_owned()
+                    <Chart id="chart-days".to_owned() label="Chart of messages sent, delivered, read and answered per day".to_owned()
                         spec=ChartSpec::Lines { labels: labels.clone(), series } />
                     <details class="chart-table">
                         <summary>"Show as a table"</summary>
@@ -266,13 +264,13 @@ fn ReportView(report: Report) -> impl IntoView {
                 view! { <p class="muted empty chart-empty">"No messages in this range. Pick other days, or launch a campaign."</p> }.into_any()
             }}
         </section>
-        <FunnelView funnel=report.funnel key=key.clone() />
-        <SendTimes slots=report.send_times key=key.clone() />
+        <FunnelView funnel=report.funnel />
+        <SendTimes slots=report.send_times />
         <Variants groups=report.variants />
         <div class="chart-pair">
             <section class="card chart-card" aria-labelledby="outcomes-title">
                 <h2 id="outcomes-title">"Where the messages ended up"</h2>
-                <OutcomeDoughnut outcomes id=format!("chart-outcomes-{key}")
+                <OutcomeDoughnut outcomes id="chart-outcomes".to_owned()
                     label="Doughnut chart of message outcomes" empty="No messages in this range." />
             </section>
             <section class="card chart-card" aria-labelledby="campaigns-title">
@@ -281,7 +279,7 @@ fn ReportView(report: Report) -> impl IntoView {
                     view! { <p class="muted empty chart-empty">"No campaign sent anything in this range."</p> }.into_any()
                 } else {
                     view! {
-                        <Chart id=format!("chart-campaigns-{key}") label="Stacked bar chart of each campaign's message outcomes".to_owned()
+                        <Chart id="chart-campaigns".to_owned() label="Stacked bar chart of each campaign's message outcomes".to_owned()
                             spec=ChartSpec::StackedBars { labels: campaign_labels, series: campaign_series } />
                         <details class="chart-table">
                             <summary>"Show as a table"</summary>
@@ -314,7 +312,7 @@ fn ReportView(report: Report) -> impl IntoView {
 
 /// The range's new leads from import to customer.
 #[component]
-fn FunnelView(funnel: Funnel, key: String) -> impl IntoView {
+fn FunnelView(funnel: Funnel) -> impl IntoView {
     let steps = funnel.steps();
     let imported = funnel.imported;
     view! {
@@ -325,7 +323,7 @@ fn FunnelView(funnel: Funnel, key: String) -> impl IntoView {
             } else {
                 view! {
                     <p class="muted small">{format!("The {} leads added in this range, step by step", grouped(imported))}</p>
-                    <Chart id=format!("chart-funnel-{key}") label="Bar chart of leads at each step from import to customer".to_owned()
+                    <Chart id="chart-funnel".to_owned() label="Bar chart of leads at each step from import to customer".to_owned()
                         spec=ChartSpec::Funnel {
                             labels: steps.iter().map(|(l, _)| (*l).to_owned()).collect(),
                             values: steps.iter().map(|(_, n)| *n).collect(),
@@ -398,7 +396,7 @@ fn heat_bands(slots: &[SendSlot]) -> Vec<Band> {
 /// their rate's band, and under "Show as a table" the same as a table whose cells are shaded
 /// by their rate (the numbers, for screen readers and whoever wants them).
 #[component]
-fn SendTimes(slots: Vec<SendSlot>, key: String) -> impl IntoView {
+fn SendTimes(slots: Vec<SendSlot>) -> impl IntoView {
     let bands = heat_bands(&slots);
     let best = best_slot(&slots).cloned();
     // Shades are relative to the best rate seen, so a workspace with low rates still sees
@@ -456,7 +454,7 @@ fn SendTimes(slots: Vec<SendSlot>, key: String) -> impl IntoView {
                             None => format!("No hour has {} messages and an answer yet.", shared::analytics::MIN_SLOT_SENT),
                         }}
                     </p>
-                    <Chart id=format!("chart-send-times-{key}") label="Heat map of the share of messages answered, by weekday and hour sent".to_owned()
+                    <Chart id="chart-send-times".to_owned() label="Heat map of the share of messages answered, by weekday and hour sent".to_owned()
                         spec=ChartSpec::Matrix {
                             columns: (0u8..24).map(|h| format!("{h:02}")).collect(),
                             rows: WEEKDAYS.iter().map(|d| d[..3].to_owned()).collect(),
