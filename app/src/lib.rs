@@ -60,7 +60,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=ssr.clone() />
                 <Route path=path!("/onboarding") view={Lazy::<OnboardingRoute>::new()} ssr=ssr.clone() />
                 <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=ssr.clone() />
-                <ParentRoute path=path!("/w/:slug") view={Lazy::<WorkspaceRoute>::new()} ssr=ssr.clone()>
+                <ParentRoute path=path!("/w/:slug") view=pages::workspace::WorkspaceRoot ssr=ssr.clone()>
                     <Route path=path!("") view={Lazy::<DashboardRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("leads") view={Lazy::<LeadsRoute>::new()} ssr=ssr.clone() />
                     <Route path=path!("leads/:id") view={Lazy::<LeadRoute>::new()} ssr=ssr.clone() />

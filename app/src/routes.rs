@@ -1,6 +1,8 @@
 //! Every page as a lazily loaded route: with `cargo leptos build --split` each page's code is
 //! its own wasm chunk, fetched when the page is first shown (and before hydrating it), so the
-//! first page downloads the app shell and that page only.
+//! first page downloads the app shell and that page only. A workspace page's route renders the
+//! workspace layout around the page, so the layout is part of each page's split rather than a
+//! split of its own (docs/architecture.md, "Routes are lazy").
 
 use crate::pages::{auth, home, invite, onboarding, workspace};
 use leptos::prelude::*;
@@ -17,10 +19,25 @@ fn mark_hydrated() {
     });
 }
 
-/// Declares `$route`, a lazily loaded route that renders the page component `$page` (and, for
-/// pages rather than layouts, marks the body as hydrated).
+/// Declares `$route`, a lazily loaded route that renders the page component `$page` and marks
+/// the body as hydrated; `in workspace` puts the page inside the workspace layout.
 macro_rules! lazy_page {
-    ($(#[$doc:meta])* $route:ident => $page:path $(, $mark:ident)?) => {
+    ($(#[$doc:meta])* $route:ident => in workspace $page:path) => {
+        lazy_page!(@route $(#[$doc])* $route, {
+            fn page() -> AnyView {
+                mark_hydrated();
+                $page().into_any()
+            }
+            workspace::WorkspaceLayout(workspace::WorkspaceLayoutProps { page }).into_any()
+        });
+    };
+    ($(#[$doc:meta])* $route:ident => $page:path) => {
+        lazy_page!(@route $(#[$doc])* $route, {
+            mark_hydrated();
+            $page().into_any()
+        });
+    };
+    (@route $(#[$doc:meta])* $route:ident, $view:block) => {
         $(#[$doc])*
         #[derive(Debug)]
         pub struct $route;
@@ -31,115 +48,108 @@ macro_rules! lazy_page {
                 $route
             }
 
-            fn view(_this: Self) -> AnyView {
-                $($mark();)?
-                $page().into_any()
-            }
+            fn view(_this: Self) -> AnyView $view
         }
     };
 }
 
 lazy_page!(
     /// `/`
-    HomeRoute => home::Home, mark_hydrated
+    HomeRoute => home::Home
 );
 lazy_page!(
     /// `/login`
-    LoginRoute => auth::LoginPage, mark_hydrated
+    LoginRoute => auth::LoginPage
 );
 lazy_page!(
     /// `/register`
-    RegisterRoute => auth::RegisterPage, mark_hydrated
+    RegisterRoute => auth::RegisterPage
 );
 lazy_page!(
     /// `/onboarding`
-    OnboardingRoute => onboarding::OnboardingPage, mark_hydrated
+    OnboardingRoute => onboarding::OnboardingPage
 );
 lazy_page!(
     /// `/invite/:token`
-    InviteRoute => invite::InvitePage, mark_hydrated
-);
-lazy_page!(
-    /// `/w/:slug`: the workspace shell around its pages.
-    WorkspaceRoute => workspace::WorkspaceLayout
+    InviteRoute => invite::InvitePage
 );
 lazy_page!(
     /// `/w/:slug`
-    DashboardRoute => workspace::dashboard::DashboardPage, mark_hydrated
+    DashboardRoute => in workspace workspace::dashboard::DashboardPage
 );
 lazy_page!(
     /// `/w/:slug/leads`
-    LeadsRoute => workspace::leads::LeadsPage, mark_hydrated
+    LeadsRoute => in workspace workspace::leads::LeadsPage
 );
 lazy_page!(
     /// `/w/:slug/leads/:id`
-    LeadRoute => workspace::lead::LeadPage, mark_hydrated
+    LeadRoute => in workspace workspace::lead::LeadPage
 );
 lazy_page!(
     /// `/w/:slug/customers`
-    CustomersRoute => workspace::customers::CustomersPage, mark_hydrated
+    CustomersRoute => in workspace workspace::customers::CustomersPage
 );
 lazy_page!(
     /// `/w/:slug/customers/:id`
-    CustomerRoute => workspace::customers::CustomerPage, mark_hydrated
+    CustomerRoute => in workspace workspace::customers::CustomerPage
 );
 lazy_page!(
     /// `/w/:slug/websites`
-    WebsitesRoute => workspace::websites::WebsitesPage, mark_hydrated
+    WebsitesRoute => in workspace workspace::websites::WebsitesPage
 );
 lazy_page!(
     /// `/w/:slug/inbox`
-    InboxRoute => workspace::inbox::InboxPage, mark_hydrated
+    InboxRoute => in workspace workspace::inbox::InboxPage
 );
 lazy_page!(
     /// `/w/:slug/templates`
-    TemplatesRoute => workspace::templates::TemplatesPage, mark_hydrated
+    TemplatesRoute => in workspace workspace::templates::TemplatesPage
 );
 lazy_page!(
     /// `/w/:slug/analytics`
-    AnalyticsRoute => workspace::analytics::AnalyticsPage, mark_hydrated
+    AnalyticsRoute => in workspace workspace::analytics::AnalyticsPage
 );
 lazy_page!(
     /// `/w/:slug/campaigns`
-    CampaignsRoute => workspace::campaigns::CampaignsPage, mark_hydrated
+    CampaignsRoute => in workspace workspace::campaigns::CampaignsPage
 );
 lazy_page!(
     /// `/w/:slug/campaigns/new`
-    NewCampaignRoute => workspace::campaigns::wizard::NewCampaignPage, mark_hydrated
+    NewCampaignRoute => in workspace workspace::campaigns::wizard::NewCampaignPage
 );
 lazy_page!(
     /// `/w/:slug/campaigns/:id/edit`
-    EditCampaignRoute => workspace::campaigns::wizard::EditCampaignPage, mark_hydrated
+    EditCampaignRoute => in workspace workspace::campaigns::wizard::EditCampaignPage
 );
 lazy_page!(
     /// `/w/:slug/campaigns/:id`
-    CampaignRoute => workspace::campaigns::page::CampaignPage, mark_hydrated
+    CampaignRoute => in workspace workspace::campaigns::page::CampaignPage
 );
 lazy_page!(
     /// `/w/:slug/senders`
-    SendersRoute => workspace::senders::SendersPage, mark_hydrated
+    SendersRoute => in workspace workspace::senders::SendersPage
 );
 lazy_page!(
     /// `/w/:slug/imports`
-    ImportsRoute => workspace::imports::ImportsPage, mark_hydrated
+    ImportsRoute => in workspace workspace::imports::ImportsPage
 );
 lazy_page!(
     /// `/w/:slug/imports/:id`
-    ImportRoute => workspace::imports::ImportPage, mark_hydrated
+    ImportRoute => in workspace workspace::imports::ImportPage
 );
 lazy_page!(
     /// `/w/:slug/members`
-    MembersRoute => workspace::members::MembersPage, mark_hydrated
+    MembersRoute => in workspace workspace::members::MembersPage
 );
 lazy_page!(
     /// `/w/:slug/settings`
-    SettingsRoute => workspace::settings::SettingsPage, mark_hydrated
+    SettingsRoute => in workspace workspace::settings::SettingsPage
 );
 lazy_page!(
     /// `/w/:slug/audit`
-    AuditRoute => workspace::audit::AuditPage, mark_hydrated
+    AuditRoute => in workspace workspace::audit::AuditPage
 );
 lazy_page!(
     /// `/w/:slug/account`
-    AccountRoute => workspace::account::AccountPage, mark_hydrated
+    AccountRoute => in workspace workspace::account::AccountPage
 );

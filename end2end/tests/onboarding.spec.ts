@@ -73,6 +73,39 @@ test('a new user registers, onboards a workspace, signs out and signs back in', 
     await snap(page, testInfo, '05-dashboard.png');
   });
 
+  await test.step('moving between pages keeps the workspace shell', async () => {
+    // Each page's route renders the workspace layout afresh; the shell it shows comes from the
+    // `/w/:slug` route, which loaded it once, so a page change does not ask the server again.
+    const shellLoads: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/load_shell')) shellLoads.push(request.url());
+    });
+    // Nor does it show its loading state: before every frame the browser paints, the sidebar
+    // must be in the page.
+    await page.evaluate(() => {
+      const w = window as unknown as { framesWithoutSidebar: number };
+      w.framesWithoutSidebar = 0;
+      const watch = () => {
+        if (!document.querySelector('.sidebar')) w.framesWithoutSidebar += 1;
+        requestAnimationFrame(watch);
+      };
+      requestAnimationFrame(watch);
+    });
+    const navigation = page.getByRole('complementary', { name: 'Main navigation' });
+    const openNavigation = page.getByRole('button', { name: 'Open navigation', exact: true });
+    for (const [link, heading] of [['Leads', 'Leads'], ['Dashboard', 'Dashboard']]) {
+      if (await openNavigation.isVisible()) await openNavigation.click();
+      await navigation.getByRole('link', { name: link, exact: true }).click();
+      await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+      await expect(page.getByRole('button', { name: 'Switch workspace' })).toContainText(workspaceName);
+    }
+    await expect(page).toHaveURL(dashboardUrl);
+    expect(shellLoads).toEqual([]);
+    expect(
+      await page.evaluate(() => (window as unknown as { framesWithoutSidebar: number }).framesWithoutSidebar),
+    ).toBe(0);
+  });
+
   await test.step('sign out', async () => {
     await page.getByRole('button', { name: 'User menu', exact: true }).click();
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();

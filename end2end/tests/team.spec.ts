@@ -15,7 +15,9 @@ test('an owner invites a teammate who joins; settings and the audit log work', a
   const mate = { name: `Tom ${project}`, email: `tom-${stamp}-${project}@example.com` };
   const pageErrors = collectPageErrors(page);
 
-  await registerAndOnboard(page, { ...owner, password, workspace: `Team ${stamp}`, slug });
+  // Renamed by the settings step below; the notifications use the new name.
+  let workspaceName = `Team ${stamp}`;
+  await registerAndOnboard(page, { ...owner, password, workspace: workspaceName, slug });
 
   let link = '';
   await test.step('invite a teammate by link', async () => {
@@ -40,6 +42,24 @@ test('an owner invites a teammate who joins; settings and the audit log work', a
     await snap(page, testInfo, '12-settings-saved.png');
   });
 
+  await test.step('a new workspace name reaches the sidebar and stays on the next page', async () => {
+    const renamed = `${workspaceName} Ltd`;
+    await page.getByLabel('Workspace name', { exact: true }).fill(renamed);
+    await page.getByRole('button', { name: 'Save settings', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Settings saved.' }).last()).toBeVisible();
+    const navigation = page.getByRole('complementary', { name: 'Main navigation' });
+    await expect(navigation.locator('.brand-name')).toHaveText(renamed);
+    // A page change in the browser renders the layout again, from the shell the workspace's
+    // route keeps: it must be the renamed one.
+    const openNavigation = page.getByRole('button', { name: 'Open navigation', exact: true });
+    if (await openNavigation.isVisible()) await openNavigation.click();
+    await navigation.getByRole('link', { name: 'Audit log', exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Audit log' })).toBeVisible();
+    await expect(navigation.locator('.brand-name')).toHaveText(renamed);
+    await expect(page.getByRole('button', { name: 'Switch workspace' })).toContainText(renamed);
+    workspaceName = renamed;
+  });
+
   await test.step('the audit log shows the change', async () => {
     await gotoHydrated(page, `/w/${slug}/audit`);
     await expect(page.getByRole('cell', { name: 'Changed settings' }).first()).toBeVisible();
@@ -52,7 +72,7 @@ test('an owner invites a teammate who joins; settings and the audit log work', a
     const matePage = await context.newPage();
     const mateErrors = collectPageErrors(matePage);
     await gotoHydrated(matePage, link);
-    await expect(matePage.getByRole('heading', { level: 1, name: `Join Team ${stamp}` })).toBeVisible();
+    await expect(matePage.getByRole('heading', { level: 1, name: `Join ${workspaceName}` })).toBeVisible();
     await matePage.getByRole('link', { name: 'Create an account', exact: true }).click();
     await expect(matePage).toHaveURL(/\/register\?next=/);
     await waitHydrated(matePage);
@@ -73,7 +93,7 @@ test('an owner invites a teammate who joins; settings and the audit log work', a
   await test.step('the owner is notified', async () => {
     await gotoHydrated(page, `/w/${slug}`);
     await page.getByRole('button', { name: 'Notifications', exact: true }).click();
-    await expect(page.getByText(`${mate.name} joined Team ${stamp} as Admin.`)).toBeVisible();
+    await expect(page.getByText(`${mate.name} joined ${workspaceName} as Admin.`)).toBeVisible();
     await snap(page, testInfo, '15-notifications.png');
   });
 

@@ -1,5 +1,10 @@
 //! The signed-in app shell for one workspace (`/w/:slug/…`): sidebar, top bar with workspace
 //! switcher, notification bell and user menu, and the page in the middle.
+//!
+//! Each page's lazy route renders this layout around itself (`routes.rs`), so the layout's code
+//! travels in one wasm chunk that every workspace page shares rather than as a split point of its
+//! own (docs/architecture.md, "Routes are lazy"). The `/w/:slug` route itself only keeps the
+//! shell it loaded ([`WorkspaceRoot`]), so moving between pages does not ask for it again.
 
 pub mod account;
 pub mod analytics;
@@ -41,21 +46,63 @@ pub fn use_shell() -> ShellCtx {
     expect_context::<ShellCtx>()
 }
 
+/// The shell the `/w/:slug` route last loaded, for the next page's layout. The route outlives
+/// its pages (a page change renders a new layout) and ends when the user leaves the workspace's
+/// pages, signing out included, which drops what it kept.
+#[derive(Clone, Copy)]
+struct ShellCache(StoredValue<Option<WorkspaceShell>>);
+
+impl ShellCache {
+    /// The kept shell, if it is `slug`'s.
+    fn get(self, slug: &str) -> Option<WorkspaceShell> {
+        self.0
+            .with_value(|kept| kept.as_ref().filter(|s| s.workspace.slug == slug).cloned())
+    }
+
+    fn keep(self, shell: Option<WorkspaceShell>) {
+        self.0.set_value(shell);
+    }
+}
+
+/// The `/w/:slug` route: keeps the workspace's shell while its pages come and go.
 #[component]
-pub fn WorkspaceLayout() -> impl IntoView {
+pub fn WorkspaceRoot() -> impl IntoView {
+    provide_context(ShellCache(StoredValue::new(None)));
+    view! { <Outlet /> }
+}
+
+/// The frame around `page`, once the workspace's shell is loaded (or taken from the
+/// [`ShellCache`]); signed-out visitors go to sign in.
+#[component]
+pub fn WorkspaceLayout(page: fn() -> AnyView) -> impl IntoView {
     let params = use_params_map();
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
-    let shell = resource(move || slug.get(), load_shell);
+    // Outside `WorkspaceRoot` (never, as routed) the layout keeps its shell to itself.
+    let cache = use_context::<ShellCache>().unwrap_or_else(|| ShellCache(StoredValue::new(None)));
+    let shell = resource(
+        move || slug.get(),
+        move |slug| async move {
+            match cache.get(&slug) {
+                Some(kept) => Ok(kept),
+                None => load_shell(slug).await,
+            }
+        },
+    );
+    let reload = Callback::new(move |_| {
+        cache.keep(None);
+        shell.refetch();
+    });
     let location = use_location();
     let frame = move || {
         Suspend::new(async move {
             match shell.await {
                 Ok(data) => {
+                    cache.keep(Some(data.clone()));
                     provide_context(ShellCtx {
                         shell: data.clone(),
-                        reload: Callback::new(move |_| shell.refetch()),
+                        reload,
                     });
-                    view! { <Frame shell=data /> }.into_any()
+                    view! { <Frame shell=data page /> }.into_any()
                 }
                 Err(ApiError(AppError::Unauthorized)) => {
                     let next = location.pathname.get_untracked();
@@ -84,7 +131,7 @@ pub fn WorkspaceLayout() -> impl IntoView {
 }
 
 #[component]
-fn Frame(shell: WorkspaceShell) -> impl IntoView {
+fn Frame(shell: WorkspaceShell, page: fn() -> AnyView) -> impl IntoView {
     let nav_open = RwSignal::new(false);
     let base = format!("/w/{}", shell.workspace.slug);
     let colour = shell.workspace.brand_colour.clone();
@@ -134,7 +181,7 @@ fn Frame(shell: WorkspaceShell) -> impl IntoView {
             <div class="main">
                 <TopBar shell=shell.clone() nav_open />
                 <div class="content">
-                    <Outlet />
+                    {page()}
                 </div>
             </div>
         </div>
