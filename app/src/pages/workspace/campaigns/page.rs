@@ -260,9 +260,12 @@ fn ActivityCharts(
     // Reloaded charts draw over the previous ones (the chart component replaces them).
     let activity = RwSignal::new(first);
     let pending = StoredValue::new(false);
+    // The first run reloads too: the counters and the charts came from two requests, and a
+    // receipt that lands between them would leave the charts behind counters that then never
+    // move again (seen on a finished campaign opened as its last read receipt arrived).
     Effect::new(move |previous: Option<RecipientCounts>| {
         let now = counts.get();
-        if previous.is_some_and(|p| p != now) && !pending.get_value() {
+        if previous.is_none_or(|p| p != now) && !pending.get_value() {
             pending.set_value(true);
             leptos::task::spawn_local(async move {
                 sleep_ms(ROWS_REFRESH_MS).await;
