@@ -24,9 +24,9 @@ const total = (files) =>
     return { raw: sum.raw + s.raw, gz: sum.gz + s.gz, files: sum.files + 1 };
   }, { raw: 0, gz: 0, files: 0 });
 const base = total(shell);
-const page = (names) => {
+const page = (route) => {
   const files = new Set(shell);
-  for (const n of names) for (const f of routes[n] ?? []) files.add(`${f}.wasm`);
+  for (const f of routes[route]) files.add(`${f}.wasm`);
   return total([...files]);
 };
 // Pages under /w/{slug}: their routes render the workspace layout around the page (its code is in
@@ -38,7 +38,7 @@ const inWorkspace = new Set([
 ]);
 const rows = Object.keys(routes)
   .sort()
-  .map((r) => [r, page([r])]);
+  .map((r) => [r, page(r)]);
 // Files: how many requests the page makes for them (each wasm chunk is fetched on its own).
 console.log(`| page | files | raw KiB | gzip -9 KiB |`);
 console.log(`|---|---:|---:|---:|`);
