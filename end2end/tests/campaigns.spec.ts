@@ -229,6 +229,20 @@ test('build a campaign in the wizard, launch it and watch it finish', async ({ p
     await expect(page).toHaveURL(new RegExp(`${campaignUrl}$`));
   });
 
+  await test.step('a finished campaign\'s charts and lists reload once after it opens', async () => {
+    // Its counters no longer move, yet the charts, the failed list and the recipients table each
+    // ask again 2 s after the page opens: the server rendered them from requests of their own,
+    // and a receipt that landed between those and the counters' would otherwise stay missing.
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      const fn = /\/api\/(load_campaign_activity|load_campaign_recipients)/.exec(r.url())?.[1];
+      if (fn) asked.push(fn === 'load_campaign_recipients' && r.postData()?.includes('"failed"') ? 'failed' : fn);
+    });
+    await gotoHydrated(page, campaignUrl);
+    await expect.poll(() => [...asked].sort(), { timeout: 10_000 })
+      .toEqual(['failed', 'load_campaign_activity', 'load_campaign_recipients']);
+  });
+
   await test.step('the dashboard counts what went', async () => {
     await gotoHydrated(page, `/w/${slug}`);
     await expect(page.getByTestId('stat-leads')).toHaveText('3');

@@ -36,8 +36,37 @@ use uuid::Uuid;
 /// How often the page asks for the campaign when the event stream is not available.
 #[cfg(feature = "hydrate")]
 const POLL_MS: u64 = 2_000;
-/// How long the recipients table waits after the counters move before reloading its rows.
+/// How long the charts and lists wait after the counters move before reloading.
 const ROWS_REFRESH_MS: u32 = 2_000;
+
+/// Calls `reload` (when `wanted` says so) 2 s after the page opens, and again at most every
+/// 2 s while the counters move, so the charts and lists under the counters follow them.
+///
+/// The reload after opening is there because the counters and each chart or list come from
+/// requests of their own, made together: a receipt that lands between them would leave the
+/// chart or list behind counters that then never move again (seen on a finished campaign
+/// opened as its last read receipt arrived).
+fn follow_counters(
+    counts: Memo<RecipientCounts>,
+    wanted: impl Fn() -> bool + 'static,
+    reload: impl Fn() + Copy + 'static,
+) {
+    let pending = StoredValue::new(false);
+    Effect::new(move |previous: Option<RecipientCounts>| {
+        let now = counts.get();
+        if previous.is_none_or(|p| p != now) && wanted() && !pending.get_value() {
+            pending.set_value(true);
+            leptos::task::spawn_local(async move {
+                sleep_ms(ROWS_REFRESH_MS).await;
+                // Gone with the page: nothing to reload.
+                if pending.try_update_value(|p| *p = false).is_some() {
+                    reload();
+                }
+            });
+        }
+        now
+    });
+}
 
 #[component]
 pub fn CampaignPage() -> impl IntoView {
@@ -259,27 +288,18 @@ fn ActivityCharts(
 ) -> impl IntoView {
     // Reloaded charts draw over the previous ones (the chart component replaces them).
     let activity = RwSignal::new(first);
-    let pending = StoredValue::new(false);
-    // The first run reloads too: the counters and the charts came from two requests, and a
-    // receipt that lands between them would leave the charts behind counters that then never
-    // move again (seen on a finished campaign opened as its last read receipt arrived).
-    Effect::new(move |previous: Option<RecipientCounts>| {
-        let now = counts.get();
-        if previous.is_none_or(|p| p != now) && !pending.get_value() {
-            pending.set_value(true);
+    follow_counters(
+        counts,
+        || true,
+        move || {
             leptos::task::spawn_local(async move {
-                sleep_ms(ROWS_REFRESH_MS).await;
-                if pending.try_update_value(|p| *p = false).is_none() {
-                    return;
-                }
                 // A failed refresh keeps the charts as they were; the counters above stay live.
                 if let Ok(fresh) = load_campaign_activity(workspace, campaign).await {
                     activity.set(fresh);
                 }
             });
-        }
-        now
-    });
+        },
+    );
     view! {
         {move || view! { <RatesRow rates=CampaignRates::of_counts(&counts.get()) /> }}
         <div class="chart-pair campaign-charts">
@@ -552,20 +572,7 @@ fn FailedMessages(
         move || version.get(),
         move |_| load_campaign_recipients(workspace, campaign, Some(RecipientState::Failed), None),
     );
-    let pending = StoredValue::new(false);
-    Effect::new(move |previous: Option<RecipientCounts>| {
-        let now = counts.get();
-        if previous.is_some_and(|p| p != now) && !pending.get_value() {
-            pending.set_value(true);
-            leptos::task::spawn_local(async move {
-                sleep_ms(ROWS_REFRESH_MS).await;
-                if pending.try_update_value(|p| *p = false).is_some() {
-                    version.update(|v| *v += 1);
-                }
-            });
-        }
-        now
-    });
+    follow_counters(counts, || true, move || version.update(|v| *v += 1));
     let include_unknown = RwSignal::new(false);
     let retry = move |_| {
         let include = include_unknown.get_untracked();
@@ -717,21 +724,11 @@ fn RecipientsTable(
 
     // While sending, the first page follows the counters (at most every 2 s); once more pages
     // are open the table is left alone so it does not jump under the reader.
-    let pending = StoredValue::new(false);
-    Effect::new(move |previous: Option<RecipientCounts>| {
-        let now = counts.get();
-        if previous.is_some_and(|p| p != now) && pages.get_untracked() == 1 && !pending.get_value()
-        {
-            pending.set_value(true);
-            leptos::task::spawn_local(async move {
-                sleep_ms(ROWS_REFRESH_MS).await;
-                if pending.try_update_value(|p| *p = false).is_some() {
-                    load(None);
-                }
-            });
-        }
-        now
-    });
+    follow_counters(
+        counts,
+        move || pages.get_untracked() == 1,
+        move || load(None),
+    );
 
     view! {
         <section class="card" aria-labelledby="recipients-title">
