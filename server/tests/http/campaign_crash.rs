@@ -197,16 +197,36 @@ async fn a_worker_killed_mid_campaign_sends_nothing_twice_and_loses_nothing() {
 
     // Once the simulator has taken some sends, kill a worker with recipients in flight: some
     // of its batch reached the simulator, the rest not yet.
-    let deadline = Instant::now() + Duration::from_secs(30);
+    // Generous: two fresh processes start beside the rest of the suite on two cores (30 s was
+    // once not enough in CI); the campaign itself takes a few seconds once they run.
+    let deadline = Instant::now() + Duration::from_secs(120);
     let (pid, in_flight) = loop {
         let sending = simulator_get(&sim, "/admin/stats").await["sends"].as_u64() > Some(0);
         if sending && let Some(found) = victim(&app, &id).await {
             break found;
         }
-        assert!(
-            Instant::now() < deadline,
-            "no worker claimed recipients in 30 s"
-        );
+        if Instant::now() >= deadline {
+            // Tells "no worker started" from "they finished before one was caught sending".
+            let states: Vec<String> = rows(
+                &app,
+                &format!(
+                    "SELECT state, COUNT(*) AS n FROM campaign_recipients \
+                     WHERE campaign_id = '{id}' GROUP BY state"
+                ),
+            )
+            .await
+            .iter()
+            .map(|r| {
+                let state: String = r.try_get("", "state").unwrap_or_default();
+                let n: i64 = r.try_get("", "n").unwrap_or_default();
+                format!("{state}: {n}")
+            })
+            .collect();
+            let stats = simulator_get(&sim, "/admin/stats").await;
+            panic!(
+                "no worker was caught sending in 120 s; recipients {states:?}, simulator {stats}"
+            );
+        }
         tokio::time::sleep(Duration::from_millis(2)).await;
     };
     let killed = workers.kill(pid);
