@@ -199,32 +199,22 @@ async fn a_worker_killed_mid_campaign_sends_nothing_twice_and_loses_nothing() {
     // of its batch reached the simulator, the rest not yet.
     // Generous: two fresh processes start beside the rest of the suite on two cores (30 s was
     // once not enough in CI); the campaign itself takes a few seconds once they run.
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let wait = Duration::from_secs(120);
+    let deadline = Instant::now() + wait;
     let (pid, in_flight) = loop {
         let sending = simulator_get(&sim, "/admin/stats").await["sends"].as_u64() > Some(0);
         if sending && let Some(found) = victim(&app, &id).await {
             break found;
         }
         if Instant::now() >= deadline {
-            // Tells "no worker started" from "they finished before one was caught sending".
-            let states: Vec<String> = rows(
-                &app,
-                &format!(
-                    "SELECT state, COUNT(*) AS n FROM campaign_recipients \
-                     WHERE campaign_id = '{id}' GROUP BY state"
-                ),
-            )
-            .await
-            .iter()
-            .map(|r| {
-                let state: String = r.try_get("", "state").unwrap_or_default();
-                let n: i64 = r.try_get("", "n").unwrap_or_default();
-                format!("{state}: {n}")
-            })
-            .collect();
+            // The counters tell "no worker started" from "they finished before one was caught".
+            let (_, campaign) = browser
+                .call("load_campaign", &[("workspace", &ws), ("campaign", &id)])
+                .await;
             let stats = simulator_get(&sim, "/admin/stats").await;
             panic!(
-                "no worker was caught sending in 120 s; recipients {states:?}, simulator {stats}"
+                "no worker was caught sending in {wait:?}; counts {}, simulator {stats}",
+                campaign["counts"]
             );
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
