@@ -100,7 +100,8 @@ ensure_toolchain() {
   fi
   installed="$(rustup component list --installed)"
   local component
-  for component in rustfmt clippy; do
+  # rust-src: the release wasm compiles its own standard library (build_release_site).
+  for component in rustfmt clippy rust-src; do
     if ! grep -q "^$component" <<<"$installed"; then
       step "rustup component add $component"
       rustup component add "$component"
@@ -118,6 +119,22 @@ ensure_toolchain() {
   has_version "$CARGO_LEPTOS_VERSION" cargo leptos || die "cargo leptos --version does not report $CARGO_LEPTOS_VERSION"
   has_version "$WASM_BINDGEN_VERSION" wasm-bindgen || die "wasm-bindgen --version does not report $WASM_BINDGEN_VERSION ($(command -v wasm-bindgen || echo 'not on PATH'))"
   step "toolchain ok: $(rustc --version | cut -d' ' -f1-2), $WASM_TARGET, cargo-leptos $CARGO_LEPTOS_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION"
+}
+
+# The release site (wasm, JS, CSS, assets) in target/site. The wasm compiles its own standard
+# library for size (cargo's `-Zbuild-std` with std's `optimize_for_size`), and its panics abort at
+# once without formatting a message or recording where they happened (`-Cpanic=immediate-abort`,
+# `-Zlocation-detail=none`): every page downloads 6–11 % less (docs/benchmarks.md, "Standard
+# library built for size"). These are unstable options of the pinned stable compiler;
+# RUSTC_BOOTSTRAP=1 allows them for this build alone, whose output lives in its own target
+# directory (target/front). The server, the tests, clippy and debug builds never see them, so a
+# panic in a debug build still prints its message.
+build_release_site() {
+  RUSTC_BOOTSTRAP=1 \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+    cargo leptos build --release --split --frontend-only \
+    --lib-cargo-args=-Zbuild-std=std,panic_abort \
+    --lib-cargo-args=-Zbuild-std-features=optimize_for_size
 }
 
 # npm packages of end2end/ (wasm-opt, sass, chart.js, Playwright), then puts their bin first on PATH
