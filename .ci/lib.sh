@@ -100,13 +100,18 @@ ensure_toolchain() {
   fi
   installed="$(rustup component list --installed)"
   local component
-  # rust-src: the release wasm compiles its own standard library (build_release_site).
-  for component in rustfmt clippy rust-src; do
+  for component in rustfmt clippy; do
     if ! grep -q "^$component" <<<"$installed"; then
       step "rustup component add $component"
       rustup component add "$component"
     fi
   done
+  # The release wasm compiles its own standard library from rust-src (build_release_site); without
+  # it the site is built all the same, only larger.
+  if ! grep -q "^rust-src" <<<"$installed"; then
+    step "rustup component add rust-src"
+    rustup component add rust-src || warn "could not add rust-src: the release site will be built without its size options"
+  fi
 
   if ! has_version "$CARGO_LEPTOS_VERSION" cargo leptos; then
     step "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (takes ~15 minutes, once)"
@@ -125,11 +130,24 @@ ensure_toolchain() {
 # library for size (cargo's `-Zbuild-std` with std's `optimize_for_size`), and its panics abort at
 # once without formatting a message or recording where they happened (`-Cpanic=immediate-abort`,
 # `-Zlocation-detail=none`): every page downloads 6–11 % less (docs/benchmarks.md, "Standard
-# library built for size"). These are unstable options of the pinned stable compiler;
-# RUSTC_BOOTSTRAP=1 allows them for this build alone, whose output lives in its own target
-# directory (target/front). The server, the tests, clippy and debug builds never see them, so a
-# panic in a debug build still prints its message.
+# library built for size"). These are unstable options of the stable compiler; RUSTC_BOOTSTRAP=1
+# allows them for this build alone, whose output lives in its own target directory
+# (target/front). The server, the tests, clippy and debug builds never see them, so a panic in a
+# debug build still prints its message. A compiler without `-Cpanic=immediate-abort` (before Rust
+# 1.92) or a toolchain without rust-src builds the plain release site, larger, and says so.
 build_release_site() {
+  local missing=""
+  if ! RUSTC_BOOTSTRAP=1 rustc -Zunstable-options -Cpanic=immediate-abort --print cfg --target "$WASM_TARGET" 2>/dev/null |
+    grep -qx 'panic="immediate-abort"'; then
+    missing="$(rustc --version) has no -Cpanic=immediate-abort (Rust 1.92 and newer have it)."
+  elif [[ ! -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/std" ]]; then
+    missing="rustup's rust-src component is missing (rustup component add rust-src)."
+  fi
+  if [[ -n "$missing" ]]; then
+    warn "$missing" "Building the release site without its size options: every page downloads 6-11 % more."
+    cargo leptos build --release --split --frontend-only
+    return
+  fi
   RUSTC_BOOTSTRAP=1 \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
     cargo leptos build --release --split --frontend-only \
