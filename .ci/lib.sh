@@ -136,6 +136,13 @@ ensure_toolchain() {
 # debug build still prints its message. A compiler without `-Cpanic=immediate-abort` (before Rust
 # 1.92) or a toolchain without rust-src builds the plain release site, larger, and says so.
 build_release_site() {
+  # The wasm-only flags replace .cargo/config.toml's build.rustflags for the wasm, so they repeat
+  # its `--cfg erase_components` (the server has it from the config; both sides need it).
+  local size_env=(
+    RUSTC_BOOTSTRAP=1
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
+  )
+  local size_args=(--lib-cargo-args=-Zbuild-std=std,panic_abort --lib-cargo-args=-Zbuild-std-features=optimize_for_size)
   local missing=""
   if ! RUSTC_BOOTSTRAP=1 rustc -Zunstable-options -Cpanic=immediate-abort --print cfg --target "$WASM_TARGET" 2>/dev/null |
     grep -qx 'panic="immediate-abort"'; then
@@ -145,14 +152,9 @@ build_release_site() {
   fi
   if [[ -n "$missing" ]]; then
     warn "$missing" "Building the release site without its size options: every page downloads 6-11 % more."
-    cargo leptos build --release --split --frontend-only
-    return
+    size_env=() size_args=()
   fi
-  RUSTC_BOOTSTRAP=1 \
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
-    cargo leptos build --release --split --frontend-only \
-    --lib-cargo-args=-Zbuild-std=std,panic_abort \
-    --lib-cargo-args=-Zbuild-std-features=optimize_for_size
+  env "${size_env[@]}" cargo leptos build --release --split --frontend-only "${size_args[@]}"
 }
 
 # npm packages of end2end/ (wasm-opt, sass, chart.js, Playwright), then puts their bin first on PATH
