@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod audit;
 pub mod campaigns;
 pub mod customers;
+pub mod dates;
 pub mod error;
 pub mod ids;
 pub mod imports;

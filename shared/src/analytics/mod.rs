@@ -98,6 +98,7 @@ pub struct SenderStanding {
     pub campaign: Option<String>,
     /// When its pacing lets the next message go (a delay or a cooldown), while a campaign
     /// holds it; `None` when it is idle or may send at once.
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub next_send_at: Option<DateTime<Utc>>,
     /// Whether `next_send_at` ends a cooldown rather than an ordinary delay.
     pub cooling_down: bool,
@@ -110,6 +111,7 @@ pub struct RecentReply {
     pub lead_name: Option<String>,
     pub peer_phone: String,
     pub body: String,
+    #[serde(with = "crate::dates::wire::instant")]
     pub received_at: DateTime<Utc>,
 }
 
@@ -131,7 +133,9 @@ pub const MAX_RANGE_DAYS: i64 = 366;
 /// sender's messages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportQuery {
+    #[serde(with = "crate::dates::wire::date")]
     pub from: NaiveDate,
+    #[serde(with = "crate::dates::wire::date")]
     pub to: NaiveDate,
     pub campaign: Option<Uuid>,
     pub sender: Option<Uuid>,
@@ -160,6 +164,7 @@ impl ReportQuery {
 /// One local day of the line chart.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayPoint {
+    #[serde(with = "crate::dates::wire::date")]
     pub day: NaiveDate,
     /// Messages handed to WhatsApp that day.
     pub sent: u64,

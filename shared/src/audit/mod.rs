@@ -216,6 +216,7 @@ pub struct AuditEntryDto {
     pub actor: Option<String>,
     pub detail: String,
     pub ip: Option<String>,
+    #[serde(with = "crate::dates::wire::instant")]
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 

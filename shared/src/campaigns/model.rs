@@ -297,6 +297,7 @@ pub struct CampaignForm {
     /// The senders it sends from (at least one).
     pub sender_ids: Vec<Uuid>,
     /// When a scheduled or recurring campaign (first) starts.
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub start_at: Option<DateTime<Utc>>,
     pub notify: Notify,
 }
@@ -542,6 +543,7 @@ pub struct SenderPanel {
     pub sent_today: u32,
     pub cap: u32,
     /// When it may send next and why it waits (`None`: not sending for this campaign now).
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub next_at: Option<DateTime<Utc>>,
     pub wait: Option<Wait>,
     pub connected: Option<bool>,
@@ -559,8 +561,11 @@ pub struct CampaignSummary {
     pub status: CampaignStatus,
     pub tags: Vec<String>,
     pub counts: RecipientCounts,
+    #[serde(with = "crate::dates::wire::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub launched_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub completed_at: Option<DateTime<Utc>>,
 }
 
@@ -573,6 +578,7 @@ pub struct CampaignDto {
     pub paused_reason: Option<String>,
     /// The current run (recurring campaigns count up; 0 before launch).
     pub run: u32,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub next_run_at: Option<DateTime<Utc>>,
     pub counts: RecipientCounts,
     /// Its runs, the latest first (a one-time campaign has one): the aggregate the counters
@@ -583,8 +589,11 @@ pub struct CampaignDto {
     pub plan_notice: Option<String>,
     /// The key that signs the notification webhook (shown on the campaign page).
     pub webhook_key: Option<String>,
+    #[serde(with = "crate::dates::wire::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub launched_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub completed_at: Option<DateTime<Utc>>,
 }
 
@@ -602,6 +611,7 @@ pub struct RecipientRow {
     pub attempts: u32,
     pub sender_name: Option<String>,
     pub error: Option<String>,
+    #[serde(with = "crate::dates::wire::instant")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -855,7 +865,9 @@ pub struct CampaignRun {
     pub read: u64,
     pub replied: u64,
     /// Its first and last message sent (none while nothing went).
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub first_sent_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub last_sent_at: Option<DateTime<Utc>>,
 }
 

@@ -42,11 +42,13 @@ impl RandomSource for ThreadRandom {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SenderPace {
     /// The workspace-local day `sent_today` counts; `None` before the first send.
+    #[serde(default, with = "crate::dates::wire::date_option")]
     pub day: Option<NaiveDate>,
     pub sent_today: u32,
     /// Sends since the last cooldown began (or since the first send).
     pub since_cooldown: u32,
     /// Not before this; `None`: nothing pending.
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub next_at: Option<DateTime<Utc>>,
     /// Whether `next_at` ends a cooldown rather than an ordinary delay.
     pub cooling_down: bool,
@@ -83,6 +85,7 @@ pub enum Wait {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     /// Never before the `now` it was asked at.
+    #[serde(with = "crate::dates::wire::instant")]
     pub at: DateTime<Utc>,
     /// The weightiest reason it is not `now` (a cap outweighs hours, hours a cooldown).
     pub wait: Wait,

@@ -91,7 +91,9 @@ impl SendOrder {
 /// (exclusive) on each of `days`. Windows do not cross midnight, as in the workspace settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkingHours {
+    #[serde(with = "crate::dates::wire::clock")]
     pub start: NaiveTime,
+    #[serde(with = "crate::dates::wire::clock")]
     pub end: NaiveTime,
     pub days: WorkingDays,
 }

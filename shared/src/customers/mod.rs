@@ -23,6 +23,7 @@ pub struct CustomerDto {
     pub lead: Option<(Uuid, String)>,
     /// Who converted it.
     pub created_by: Option<String>,
+    #[serde(with = "crate::dates::wire::instant")]
     pub created_at: DateTime<Utc>,
 }
 

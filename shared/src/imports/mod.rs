@@ -195,8 +195,11 @@ pub struct ImportDto {
     pub error_count: u32,
     pub failure: Option<String>,
     pub cancel_requested: bool,
+    #[serde(with = "crate::dates::wire::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub started_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub finished_at: Option<DateTime<Utc>>,
     /// Rows per second so far (running) or overall (finished).
     pub rows_per_second: Option<f64>,

@@ -69,7 +69,9 @@ pub struct LeadDetail {
     /// Newest first.
     pub timeline: Vec<TimelineEntry>,
     pub engagement: Engagement,
+    #[serde(with = "crate::dates::wire::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::dates::wire::instant")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -80,6 +82,7 @@ pub struct LeadNote {
     /// The author's name; `None` once the account is gone.
     pub author: Option<String>,
     pub body: String,
+    #[serde(with = "crate::dates::wire::instant")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -173,6 +176,7 @@ pub struct TimelineEntry {
     pub detail: String,
     /// Who did it, when a person did.
     pub actor: Option<String>,
+    #[serde(with = "crate::dates::wire::instant")]
     pub at: DateTime<Utc>,
 }
 

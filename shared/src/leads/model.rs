@@ -166,8 +166,10 @@ pub struct LeadFilter {
     pub import_id: Option<uuid::Uuid>,
     pub opted_out: Option<bool>,
     /// Created on or after this day (UTC).
+    #[serde(default, with = "crate::dates::wire::date_option")]
     pub created_from: Option<chrono::NaiveDate>,
     /// Created on or before this day (UTC).
+    #[serde(default, with = "crate::dates::wire::date_option")]
     pub created_to: Option<chrono::NaiveDate>,
     /// `Some(true)`: leads sent at least one message; `Some(false)`: none yet.
     pub messaged: Option<bool>,
@@ -355,6 +357,7 @@ pub struct LeadRow {
     pub stage: Stage,
     pub tags: Vec<String>,
     pub opted_out: bool,
+    #[serde(with = "crate::dates::wire::instant")]
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub engagement: Engagement,
 }
@@ -365,12 +368,16 @@ pub struct LeadRow {
 pub struct Engagement {
     /// Messages sent to the lead (handed to WhatsApp).
     pub messages_sent: u64,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub last_contacted_at: Option<chrono::DateTime<chrono::Utc>>,
     /// When the lead last wrote.
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub last_reply_at: Option<chrono::DateTime<chrono::Utc>>,
     /// When the appointment booked with the lead is, if one is.
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub appointment_at: Option<chrono::DateTime<chrono::Utc>>,
     /// When the lead was converted, while it is in the Converted stage.
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub converted_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 

@@ -109,7 +109,7 @@ fn date(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<NaiveD
     if value.is_empty() {
         return None;
     }
-    let parsed = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok();
+    let parsed = crate::dates::parse_date(value);
     if parsed.is_none() {
         errors.push(FieldError::new(
             field,

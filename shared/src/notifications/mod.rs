@@ -12,6 +12,7 @@ pub struct NotificationDto {
     pub message: String,
     pub link: Option<String>,
     pub read: bool,
+    #[serde(with = "crate::dates::wire::instant")]
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 

@@ -24,6 +24,7 @@ pub struct SegmentDto {
     pub filter: LeadFilter,
     /// Leads matching the filter right now.
     pub count: u64,
+    #[serde(with = "crate::dates::wire::instant")]
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 

@@ -92,6 +92,7 @@ pub struct TemplateDto {
     pub attachment: Option<AttachmentDto>,
     /// Messages sent from it so far.
     pub usage_count: u64,
+    #[serde(with = "crate::dates::wire::instant")]
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 

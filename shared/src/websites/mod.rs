@@ -196,6 +196,7 @@ pub struct WebsiteCheck {
     pub https_valid: Option<bool>,
     /// The social or chat profile the cell held instead of a website.
     pub social_url: Option<String>,
+    #[serde(with = "crate::dates::wire::instant")]
     pub checked_at: DateTime<Utc>,
 }
 
@@ -382,8 +383,11 @@ pub struct VerifyJobDto {
     /// Seconds left at the current rate, while running.
     pub eta_seconds: Option<u64>,
     pub failure: Option<String>,
+    #[serde(with = "crate::dates::wire::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub started_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub finished_at: Option<DateTime<Utc>>,
 }
 
@@ -426,6 +430,7 @@ pub struct WebsiteResults {
     pub counts: Vec<(WebsiteStatus, u64)>,
     pub rows: Vec<ResultRow>,
     /// Present when there are more rows: pass it back as `ResultsQuery::after`.
+    #[serde(default, with = "next_page")]
     pub next: Option<(DateTime<Utc>, Uuid)>,
     /// The newest job (running or finished), if any.
     pub job: Option<VerifyJobDto>,
@@ -449,9 +454,55 @@ impl WebsiteResults {
     }
 }
 
+/// `WebsiteResults::next`, its time read with `dates::wire` like every other date the pages
+/// receive (see there for why).
+mod next_page {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use uuid::Uuid;
+
+    /// The pair as JSON has it: `["2026-01-14T14:30:00Z", "<lead id>"]`.
+    #[derive(Deserialize)]
+    struct Cursor(
+        #[serde(with = "crate::dates::wire::instant")] DateTime<Utc>,
+        Uuid,
+    );
+
+    pub fn serialize<S: Serializer>(
+        value: &Option<(DateTime<Utc>, Uuid)>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<(DateTime<Utc>, Uuid)>, D::Error> {
+        Ok(Option::<Cursor>::deserialize(deserializer)?.map(|Cursor(at, id)| (at, id)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_page_cursor_round_trips_through_json() {
+        let at = "2026-01-14T14:30:05.123456Z"
+            .parse::<DateTime<Utc>>()
+            .unwrap();
+        for next in [None, Some((at, Uuid::nil()))] {
+            let results = WebsiteResults {
+                counts: vec![],
+                rows: vec![],
+                next,
+                job: None,
+            };
+            let json = serde_json::to_string(&results).unwrap();
+            let back: WebsiteResults = serde_json::from_str(&json).unwrap();
+            assert_eq!(back.next, next, "{json}");
+        }
+    }
 
     #[test]
     fn every_reason_round_trips_and_maps_to_one_status() {

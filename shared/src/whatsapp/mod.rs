@@ -233,6 +233,7 @@ pub struct SenderDto {
     pub sent_today: u32,
     pub connected: Option<bool>,
     pub status_detail: Option<String>,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub status_checked_at: Option<DateTime<Utc>>,
     /// Why sending is paused, when it is (bad credentials, a ban signal, or by hand).
     pub paused_reason: Option<String>,
@@ -242,6 +243,7 @@ pub struct SenderDto {
     pub webhook_url: String,
     /// Whether the provider accepted the webhook registration (gateways that support it).
     pub webhook_registered: bool,
+    #[serde(with = "crate::dates::wire::instant")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -299,9 +301,13 @@ pub struct MessageDto {
     pub attachment_type: Option<String>,
     pub status: MessageStatus,
     pub error: Option<String>,
+    #[serde(with = "crate::dates::wire::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub sent_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub delivered_at: Option<DateTime<Utc>>,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub read_at: Option<DateTime<Utc>>,
 }
 
@@ -326,6 +332,7 @@ pub struct InboxEntry {
     pub lead_name: Option<String>,
     pub last_body: String,
     pub last_inbound: bool,
+    #[serde(with = "crate::dates::wire::instant")]
     pub last_at: DateTime<Utc>,
     pub unread: u32,
 }
@@ -346,7 +353,9 @@ pub struct NumberCheckJobDto {
     pub cached: u32,
     pub sender_name: Option<String>,
     pub failure: Option<String>,
+    #[serde(with = "crate::dates::wire::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(default, with = "crate::dates::wire::instant_option")]
     pub finished_at: Option<DateTime<Utc>>,
 }
 

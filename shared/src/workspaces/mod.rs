@@ -308,6 +308,7 @@ pub struct MemberDto {
     pub name: String,
     pub email: String,
     pub role: Role,
+    #[serde(with = "crate::dates::wire::instant")]
     pub joined_at: chrono::DateTime<chrono::Utc>,
     pub is_you: bool,
 }
@@ -319,7 +320,9 @@ pub struct InvitationDto {
     pub email: String,
     pub role: Role,
     pub invited_by: String,
+    #[serde(with = "crate::dates::wire::instant")]
     pub expires_at: chrono::DateTime<chrono::Utc>,
+    #[serde(with = "crate::dates::wire::instant")]
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 

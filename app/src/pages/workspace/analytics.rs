@@ -12,7 +12,7 @@ use crate::api::resource::resource;
 use crate::api::{ApiError, AppError};
 use crate::components::chart::{Band, Chart, ChartSpec};
 use crate::pages::errors::ErrorPage;
-use chrono::{Days, NaiveDate};
+use chrono::Days;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use shared::analytics::{
@@ -39,7 +39,7 @@ pub fn AnalyticsPage() -> impl IntoView {
     });
     let report = resource(move || query.get(), move |q| load_analytics(workspace, q));
     let set_date = move |from: bool, value: String| {
-        if let Ok(day) = value.parse::<NaiveDate>() {
+        if let Some(day) = shared::dates::parse_date(&value) {
             query.update(|q| if from { q.from = day } else { q.to = day });
         }
     };
@@ -201,7 +201,7 @@ fn ReportView(report: Report) -> impl IntoView {
         .any(|d| d.sent + d.delivered + d.read + d.replied > 0);
     let labels: Vec<String> = days
         .iter()
-        .map(|d| d.day.format("%d %b").to_string())
+        .map(|d| shared::dates::day_month(&d.day))
         .collect();
     let series = vec![
         ("Sent".to_owned(), days.iter().map(|d| d.sent).collect()),
@@ -250,7 +250,7 @@ fn ReportView(report: Report) -> impl IntoView {
                                 <tbody>
                                     {days.iter().filter(|d| d.sent + d.delivered + d.read + d.replied > 0).map(|d| view! {
                                         <tr>
-                                            <th scope="row">{d.day.format("%a %d %b").to_string()}</th>
+                                            <th scope="row">{shared::dates::weekday_day_month(&d.day)}</th>
                                             <td class="num">{grouped(d.sent)}</td><td class="num">{grouped(d.delivered)}</td>
                                             <td class="num">{grouped(d.read)}</td><td class="num">{grouped(d.replied)}</td>
                                         </tr>

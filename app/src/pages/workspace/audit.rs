@@ -65,7 +65,7 @@ pub fn AuditPage() -> impl IntoView {
 fn row(e: AuditEntryDto) -> impl IntoView {
     view! {
         <tr class=format!("audit-{}", e.action)>
-            <td><time datetime=e.created_at.to_rfc3339()>{e.created_at.format("%Y-%m-%d %H:%M:%S").to_string()}</time></td>
+            <td><time datetime=e.created_at.to_rfc3339()>{shared::dates::date_time_seconds(&e.created_at)}</time></td>
             <td>{e.actor.unwrap_or_else(|| "—".into())}</td>
             <td>{e.action_label}</td>
             <td class="detail">{e.detail}</td>

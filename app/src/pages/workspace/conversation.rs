@@ -239,7 +239,7 @@ fn bubble(slug: &str, m: MessageDto) -> impl IntoView {
             {m.error.map(|e| view! { <p class="bubble-error">{e}</p> })}
             <p class="bubble-meta">
                 {(!m.inbound).then(|| m.sender_name.map(|n| format!("{n} · "))).flatten()}
-                <time datetime=at.to_rfc3339()>{at.format("%d %b %H:%M").to_string()}</time>
+                <time datetime=at.to_rfc3339()>{shared::dates::day_month_time(&at)}</time>
                 {(!m.inbound).then(|| view! {
                     <span class="ticks" title=status.label() aria-label=status.label()>{status.ticks()}</span>
                 })}

@@ -48,7 +48,7 @@ pub fn CustomersPage() -> impl IntoView {
                     Some((id, name)) => view! { <a href=format!("{base}/leads/{id}")>{name}</a> }.into_any(),
                     None => view! { <span class="muted">"Deleted"</span> }.into_any(),
                 }}</td>
-                <td><time datetime=c.created_at.to_rfc3339()>{c.created_at.format("%Y-%m-%d").to_string()}</time></td>
+                <td><time datetime=c.created_at.to_rfc3339()>{shared::dates::date(&c.created_at)}</time></td>
             </tr>
         }
     };

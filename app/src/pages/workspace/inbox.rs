@@ -71,7 +71,7 @@ fn entry(e: InboxEntry, base: &str) -> impl IntoView + use<> {
         </div>
         <p class="inbox-preview">{preview}</p>
         <div class="inbox-meta">
-            <time datetime=e.last_at.to_rfc3339()>{e.last_at.format("%d %b %H:%M").to_string()}</time>
+            <time datetime=e.last_at.to_rfc3339()>{shared::dates::day_month_time(&e.last_at)}</time>
             {(unread > 0).then(|| view! {
                 <span class="unread-count" aria-label=format!("{unread} unread")>{unread}</span>
             })}

@@ -95,7 +95,7 @@ pub fn MembersPage() -> impl IntoView {
                             {if created.emailed { "We e-mailed this link to " } else { "Send this link to " }}
                             <strong>{created.invitation.email.clone()}</strong>
                             ". It works once and expires on "
-                            {created.invitation.expires_at.format("%Y-%m-%d").to_string()} "."
+                            {shared::dates::date(&created.invitation.expires_at)} "."
                         </p>
                         <input class="copy-field" readonly aria-label="Invitation link" value=created.link.clone()
                             on:focus=move |ev| {
@@ -134,7 +134,7 @@ pub fn MembersPage() -> impl IntoView {
                                                         view! { <span>{m.role.label()}</span> }.into_any()
                                                     }}
                                                 </td>
-                                                <td>{m.joined_at.format("%Y-%m-%d").to_string()}</td>
+                                                <td>{shared::dates::date(&m.joined_at)}</td>
                                                 <td class="actions">
                                                     {(can_manage && !m.is_you).then(|| view! {
                                                         <button class="btn btn-small btn-danger" on:click=move |_| { remove.dispatch(RemoveMember { workspace, user }); }>"Remove"</button>
@@ -164,7 +164,7 @@ pub fn MembersPage() -> impl IntoView {
                                     let invitation = i.id;
                                     view! {
                                         <li>
-                                            <span><strong>{i.email}</strong> " as " {i.role.label()} <span class="muted">" · invited by " {i.invited_by} " · expires " {i.expires_at.format("%Y-%m-%d").to_string()}</span></span>
+                                            <span><strong>{i.email}</strong> " as " {i.role.label()} <span class="muted">" · invited by " {i.invited_by} " · expires " {shared::dates::date(&i.expires_at)}</span></span>
                                             <button class="btn btn-small" on:click=move |_| { revoke.dispatch(RevokeInvitation { workspace, invitation }); }>"Revoke"</button>
                                         </li>
                                     }

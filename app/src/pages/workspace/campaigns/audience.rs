@@ -401,7 +401,7 @@ fn MoreFilters(wiz: Wizard, filter: Memo<LeadFilter>) -> impl IntoView {
                 <input id=id name=id type="date"
                     prop:value=move || filter.with(|f| get(f).map(|d| d.to_string()).unwrap_or_default())
                     on:change=move |ev| {
-                        let value = NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d").ok();
+                        let value = shared::dates::parse_date(&event_target_value(&ev));
                         edit_filter(wiz, |f| set(f, value));
                     } />
             </div>

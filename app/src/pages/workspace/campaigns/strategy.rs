@@ -50,14 +50,14 @@ pub fn StrategyStep(
         let error_id = format!("{id}-error");
         let initial = hours
             .get_untracked()
-            .map(|h| get(&h).format("%H:%M").to_string())
+            .map(|h| shared::dates::time(&get(&h)))
             .unwrap_or_default();
         view! {
             <div class="field" class:field-invalid=move || wiz.error(field).is_some()>
                 <label for=id.clone()>{label}</label>
                 <input id=id name=field type="time" value=initial aria-describedby=error_id.clone()
                     on:input=move |ev| {
-                        if let Ok(t) = NaiveTime::parse_from_str(&event_target_value(&ev), "%H:%M") {
+                        if let Some(t) = shared::dates::parse_time(&event_target_value(&ev)) {
                             wiz.update(field, |f| edit_hours(f, |h| set(h, t)));
                         }
                     } />

@@ -3,6 +3,7 @@
 //! the wasm bundle carries no zone data and both render the same text.
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use shared::dates;
 
 /// The workspace's zone (an IANA name such as `Africa/Nairobi`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,34 +36,32 @@ impl Zone {
 
     /// "2026-01-14 14:30": a date and time in a table or a record.
     pub fn date_time(&self, at: DateTime<Utc>) -> String {
-        self.local(at).format("%Y-%m-%d %H:%M").to_string()
+        dates::date_time(&self.local(at))
     }
 
     /// "Tue 14 Jan 14:30".
     pub fn long(&self, at: DateTime<Utc>) -> String {
-        self.local(at).format("%a %d %b %H:%M").to_string()
+        dates::weekday_day_month_time(&self.local(at))
     }
 
     /// "14:30" on the same local day as `now`, else "Tue 14:30".
     pub fn short(&self, at: DateTime<Utc>, now: DateTime<Utc>) -> String {
         let (local, today) = (self.local(at), self.local(now));
         if local.date() == today.date() {
-            local.format("%H:%M").to_string()
+            dates::time(&local)
         } else {
-            local.format("%a %H:%M").to_string()
+            dates::weekday_time(&local)
         }
     }
 
     /// A `datetime-local` input's value: `2026-01-14T14:30`, local to this zone.
     pub fn to_input(&self, at: DateTime<Utc>) -> String {
-        self.local(at).format("%Y-%m-%dT%H:%M").to_string()
+        dates::input_date_time(&self.local(at))
     }
 
     /// Reads a `datetime-local` value as a time in this zone.
     pub fn from_input(&self, value: &str) -> Option<DateTime<Utc>> {
-        NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
-            .ok()
-            .map(|local| self.instant(local))
+        dates::parse_input_date_time(value.trim()).map(|local| self.instant(local))
     }
 }
 

@@ -315,7 +315,7 @@ pub fn LeadsPage() -> impl IntoView {
 /// when none of these happened.
 fn engagement(e: &shared::leads::Engagement) -> impl IntoView + use<> {
     let zone = super::campaigns::workspace_zone();
-    let day = |at| zone.local(at).format("%d %b").to_string();
+    let day = |at| shared::dates::day_month(&zone.local(at));
     let last = e.last_contacted_at.map(day);
     let sent = (e.messages_sent > 0).then(|| {
         let title = last

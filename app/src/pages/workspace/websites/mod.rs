@@ -312,7 +312,7 @@ fn result_row(r: ResultRow, base: &str) -> impl IntoView + use<> {
                 <span class="reason">{check.reason.label()}</span>
             </td>
             <td class="evidence">{evidence(&check)}</td>
-            <td><time datetime=check.checked_at.to_rfc3339()>{check.checked_at.format("%Y-%m-%d %H:%M").to_string()}</time></td>
+            <td><time datetime=check.checked_at.to_rfc3339()>{shared::dates::date_time(&check.checked_at)}</time></td>
             <td><span class=format!("offer-tag offer-{}", r.offer.as_str())>{r.offer.label()}</span></td>
         </tr>
     }
