@@ -4,25 +4,16 @@
 //! given, and the wasm of nearly every page carried it for a handful of fixed patterns
 //! (docs/benchmarks.md, "Dates without chrono's strftime and parser").
 
-use chrono::{
-    DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc, Weekday,
-};
+use crate::workspaces::WorkingDays;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// `Tue` (`%a`).
+/// `Tue` (`%a`): the names the working-days setting shows, Monday first.
 fn weekday(day: &impl Datelike) -> &'static str {
-    match day.weekday() {
-        Weekday::Mon => "Mon",
-        Weekday::Tue => "Tue",
-        Weekday::Wed => "Wed",
-        Weekday::Thu => "Thu",
-        Weekday::Fri => "Fri",
-        Weekday::Sat => "Sat",
-        Weekday::Sun => "Sun",
-    }
+    WorkingDays::NAMES[day.weekday().num_days_from_monday() as usize]
 }
 
 /// `Jan` (`%b`).
@@ -462,27 +453,16 @@ mod tests {
             (r#""yesterday""#, "a time like 2026-01-14T14:30:00Z"),
             (r#"17"#, "a time like 2026-01-14T14:30:00Z"),
         ] {
-            let error = serde_json::from_str::<OnlyAt>(&format!(r#"{{"at":{json}}}"#)).unwrap_err();
+            let error = wire::instant::deserialize(&mut serde_json::Deserializer::from_str(json))
+                .unwrap_err();
             assert!(error.to_string().contains(expected), "{json}: {error}");
         }
-        let error = serde_json::from_str::<OnlyDay>(r#"{"day":"2026-02-30"}"#).unwrap_err();
+        let error =
+            wire::date::deserialize(&mut serde_json::Deserializer::from_str(r#""2026-02-30""#))
+                .unwrap_err();
         assert!(
             error.to_string().contains("a date like 2026-01-14"),
             "{error}"
         );
-    }
-
-    #[derive(Debug, Deserialize)]
-    struct OnlyAt {
-        #[serde(with = "wire::instant")]
-        #[allow(dead_code)]
-        at: DateTime<Utc>,
-    }
-
-    #[derive(Debug, Deserialize)]
-    struct OnlyDay {
-        #[serde(with = "wire::date")]
-        #[allow(dead_code)]
-        day: NaiveDate,
     }
 }
