@@ -134,7 +134,8 @@ ensure_toolchain() {
 # allows them for this build alone, whose output lives in its own target directory
 # (target/front). The server, the tests, clippy and debug builds never see them, so a panic in a
 # debug build still prints its message. A compiler without `-Cpanic=immediate-abort` (before Rust
-# 1.92) or a toolchain without rust-src builds the plain release site, larger, and says so.
+# 1.92) or a toolchain without rust-src builds the plain release site, larger, and says so. The
+# split loader is then rewritten to fetch a page's chunks in one response (.ci/bundle-chunks.mjs).
 build_release_site() {
   # The wasm-only flags replace .cargo/config.toml's build.rustflags for the wasm, so they repeat
   # its `--cfg erase_components` (the server has it from the config; both sides need it).
@@ -155,6 +156,8 @@ build_release_site() {
     size_env=() size_args=()
   fi
   env "${size_env[@]}" cargo leptos build --release --split --frontend-only "${size_args[@]}"
+  # One request per page load for the chunks, compressed as one body (server/src/http/bundles.rs).
+  node "$ROOT/.ci/bundle-chunks.mjs" "$ROOT/target/site/pkg"
 }
 
 # npm packages of end2end/ (wasm-opt, sass, chart.js, Playwright), then puts their bin first on PATH

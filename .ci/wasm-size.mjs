@@ -1,17 +1,24 @@
 // Computes what each page downloads from a split cargo-leptos build (see .ci/wasm-size).
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 
 const [pkg, name] = process.argv.slice(2);
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 const size = (file) => {
   const bytes = readFileSync(join(pkg, file));
-  return { raw: bytes.length, gz: gzipSync(bytes, { level: 9 }).length };
+  return { raw: bytes.length, gz: gz(bytes) };
 };
 const kib = (n) => (n / 1024).toFixed(1);
 const loader = readdirSync(pkg).find((f) => f.startsWith("__wasm_split") && f.endsWith(".js"));
 const shell = [`${name}.wasm`, `${name}.js`, `${name}.css`, loader].filter(Boolean);
-const manifest = JSON.parse(readFileSync(join(pkg, "__wasm_split_manifest.json"), "utf8"));
+// After .ci/bundle-chunks.mjs a page fetches its chunks as one bundle (server/src/http/bundles.rs),
+// compressed as one body; the splitter's own list of each route's chunks is then kept in
+// __wasm_split_chunks.json.
+const bundled = existsSync(join(pkg, "__wasm_split_chunks.json"));
+const manifest = JSON.parse(
+  readFileSync(join(pkg, bundled ? "__wasm_split_chunks.json" : "__wasm_split_manifest.json"), "utf8"),
+);
 // Route keys look like "__login_route_view_<hash>"; chunks are listed with the route's own file.
 const routes = Object.fromEntries(
   Object.entries(manifest)
@@ -24,10 +31,25 @@ const total = (files) =>
     return { raw: sum.raw + s.raw, gz: sum.gz + s.gz, files: sum.files + 1 };
   }, { raw: 0, gz: 0, files: 0 });
 const base = total(shell);
+const bundle = (files) => {
+  // As the server frames them: smallest first, each with its name and length.
+  const modules = files
+    .map((f) => ({ name: f.replace(/^chunk_/, "c"), bytes: readFileSync(join(pkg, `${f}.wasm`)) }))
+    .sort((a, b) => a.bytes.length - b.bytes.length || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const body = Buffer.concat(
+    modules.flatMap(({ name, bytes }) => [
+      Buffer.from([name.length]),
+      Buffer.from(name),
+      Buffer.from(new Uint32Array([bytes.length]).buffer),
+      bytes,
+    ]),
+  );
+  return { raw: body.length, gz: gz(body), files: 1 };
+};
 const page = (route) => {
-  const files = new Set(shell);
-  for (const f of routes[route]) files.add(`${f}.wasm`);
-  return total([...files]);
+  if (!bundled) return total([...new Set([...shell, ...routes[route].map((f) => `${f}.wasm`)])]);
+  const chunks = bundle(routes[route]);
+  return { raw: base.raw + chunks.raw, gz: base.gz + chunks.gz, files: base.files + chunks.files };
 };
 // Pages under /w/{slug}: their routes render the workspace layout around the page (its code is in
 // the page's own chunks), so they are labelled as such.
@@ -39,7 +61,8 @@ const inWorkspace = new Set([
 const rows = Object.keys(routes)
   .sort()
   .map((r) => [r, page(r)]);
-// Files: how many requests the page makes for them (each wasm chunk is fetched on its own).
+// Files: how many requests the page makes for them (one for its chunks when bundled, else one
+// per chunk).
 console.log(`| page | files | raw KiB | gzip -9 KiB |`);
 console.log(`|---|---:|---:|---:|`);
 console.log(`| shell only (${shell.join(", ")}) | ${base.files} | ${kib(base.raw)} | ${kib(base.gz)} |`);

@@ -17,8 +17,21 @@ test('a new user registers, onboards a workspace, signs out and signs back in', 
 
   const dashboardHeading = page.getByRole('heading', { level: 1, name: 'Dashboard' });
 
+  // The wasm a page loads: the main module, and its lazy route's chunks as one bundle (a later
+  // page's bundle holds only chunks not loaded yet), never chunks one by one.
+  const wasmRequests: string[] = [];
+  page.on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith('/pkg/') && path.endsWith('.wasm')) wasmRequests.push(path);
+  });
+  const bundleTokens = (path: string) => path.replace(/^\/pkg\/bundle\//, '').replace(/\.wasm$/, '').split('.');
+
   await test.step('register', async () => {
     await gotoHydrated(page, '/register');
+    expect(wasmRequests).toHaveLength(2);
+    expect(wasmRequests[0]).toBe('/pkg/leadloom.wasm');
+    expect(wasmRequests[1]).toMatch(/^\/pkg\/bundle\/[a-z0-9_.]+\.wasm$/);
+    expect(bundleTokens(wasmRequests[1]).some((t) => t.startsWith('split___register_route_view_'))).toBe(true);
     await page.getByLabel('Name', { exact: true }).fill(`E2E ${project}`);
     await page.getByLabel('Email', { exact: true }).fill(email);
     await page.getByLabel('Password', { exact: true }).fill(password);
@@ -93,12 +106,21 @@ test('a new user registers, onboards a workspace, signs out and signs back in', 
     });
     const navigation = page.getByRole('complementary', { name: 'Main navigation' });
     const openNavigation = page.getByRole('button', { name: 'Open navigation', exact: true });
+    const loadedBefore = new Set(wasmRequests.filter((p) => p.startsWith('/pkg/bundle/')).flatMap(bundleTokens));
+    const requestsBefore = wasmRequests.length;
     for (const [link, heading] of [['Leads', 'Leads'], ['Dashboard', 'Dashboard']]) {
       if (await openNavigation.isVisible()) await openNavigation.click();
       await navigation.getByRole('link', { name: link, exact: true }).click();
       await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
       await expect(page.getByRole('button', { name: 'Switch workspace' })).toContainText(workspaceName);
     }
+    // The leads page's chunks came in one bundle without those loaded before; the dashboard's
+    // were loaded already.
+    const later = wasmRequests.slice(requestsBefore);
+    expect(later).toHaveLength(1);
+    const leadsTokens = bundleTokens(later[0]);
+    expect(leadsTokens.some((t) => t.startsWith('split___leads_route_view_'))).toBe(true);
+    expect(leadsTokens.filter((t) => loadedBefore.has(t))).toEqual([]);
     await expect(page).toHaveURL(dashboardUrl);
     expect(shellLoads).toEqual([]);
     expect(

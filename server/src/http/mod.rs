@@ -1,8 +1,10 @@
 //! HTTP plumbing and the routes that are not Leptos pages: the router, middleware (CSRF guard,
-//! client address, security headers), health check, workspace logos, spreadsheet uploads, lead exports and provider webhooks.
+//! client address, security headers), health check, wasm chunk bundles, workspace logos,
+//! spreadsheet uploads, lead exports and provider webhooks.
 
 pub mod api_status;
 pub mod attachments;
+pub mod bundles;
 pub mod campaigns;
 pub mod csrf;
 pub mod health;

@@ -1,8 +1,11 @@
 //! Assembles the router: Leptos pages and server functions, the plain routes (logo, spreadsheet
-//! upload, report and export downloads), static assets, and the middleware stack (request id,
-//! tracing, security headers, client address, CSRF guard, sessions); body limits per route.
+//! upload, report and export downloads), static assets and wasm chunk bundles, and the
+//! middleware stack (request id, tracing, security headers, client address, CSRF guard,
+//! sessions); body limits per route.
 
-use super::{api_status, attachments, campaigns, csrf, health, imports, logo, meta, webhooks};
+use super::{
+    api_status, attachments, bundles, campaigns, csrf, health, imports, logo, meta, webhooks,
+};
 use crate::AppState;
 use axum::{
     Router,
@@ -127,8 +130,13 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         )
         .layer(DefaultBodyLimit::max(1024 * 1024));
 
+    // The split wasm's chunks, one response per page load (before the pages' fallback, which
+    // serves the site's other files).
+    let bundle_route = format!("/{}/bundle/{{list}}", state.leptos_options.site_pkg_dir);
+
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route(&bundle_route, get(bundles::serve))
         .merge(webhook_routes)
         .merge(logo_routes)
         .merge(file_routes)

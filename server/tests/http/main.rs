@@ -10,6 +10,7 @@ mod common;
 mod accounts;
 mod analytics;
 mod attachments;
+mod bundles;
 mod campaign_crash;
 mod campaigns;
 mod imports;

@@ -55,6 +55,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// This test's attachments directory (removed at the end).
     pub attachments_dir: std::path::PathBuf,
+    /// This test's site root (static files; empty until a test writes to it).
+    pub site_dir: std::path::PathBuf,
     /// A gateway simulator of its own that the app sends one-time phone codes through
     /// (session [`PLATFORM_SESSION`], key [`SIMULATOR_KEY`]).
     pub platform_gateway: String,
@@ -184,14 +186,15 @@ impl TestApp {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let base = format!("http://{addr}");
+        let files = tempfile::tempdir().expect("attachments dir");
+        let site_dir = files.path().join("site");
         let leptos_options = LeptosOptions::builder()
             .output_name("leadloom")
-            .site_root("target/site")
+            .site_root(site_dir.display().to_string())
             .site_addr(addr)
             .build();
         let import_wakeup = Arc::new(tokio::sync::Notify::new());
         let verify_wakeup = Arc::new(tokio::sync::Notify::new());
-        let files = tempfile::tempdir().expect("attachments dir");
         let platform_gateway = start_simulator(quick_simulator()).await;
         let attachments_dir = files.path().join("attachments");
         let state = AppState {
@@ -256,6 +259,7 @@ impl TestApp {
             db,
             backend,
             attachments_dir,
+            site_dir,
             platform_gateway,
             _guard: guard,
             _files: files,
