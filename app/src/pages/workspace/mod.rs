@@ -30,6 +30,7 @@ use crate::api::{ApiError, AppError};
 use crate::components::icons::Icon;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::{use_location, use_params_map};
 use shared::workspaces::Permission;
@@ -257,9 +258,16 @@ fn TopBar(shell: WorkspaceShell, nav_open: RwSignal<bool>) -> impl IntoView {
                     <div class="menu menu-right" role="menu">
                         <p class="menu-title">{user.name.clone()}<br /><span class="muted">{user.email.clone()}</span></p>
                         <a role="menuitem" href=format!("/w/{}/account", current.slug) on:click=move |_| menu.set(None)>"Account"</a>
-                        <ActionForm action=logout>
+                        // A plain form, not `ActionForm`: that reads its fields into the
+                        // arguments with serde_qs's decoder, which would then travel with every
+                        // workspace page for an action that has none. Before hydration the form
+                        // posts on its own.
+                        <form method="post" action=Logout::url() on:submit=move |ev| {
+                            ev.prevent_default();
+                            logout.dispatch(Logout {});
+                        }>
                             <button type="submit" class="menu-button">"Sign out"</button>
-                        </ActionForm>
+                        </form>
                     </div>
                 </Show>
             </div>
