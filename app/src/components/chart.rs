@@ -1,7 +1,8 @@
 //! Charts drawn by Chart.js through chart-js-rs in the hydrated page: a canvas, and next to it
 //! (for screen readers, and anyone who wants the numbers) the same data as a table. Chart.js is
 //! loaded on first use from the site (`/vendor/chart.umd.js`, copied from npm by the build),
-//! so pages without charts never download it.
+//! so pages without charts never download it; the code that draws is a lazy split of its own,
+//! fetched with Chart.js after the page has hydrated.
 
 use leptos::prelude::*;
 
@@ -62,7 +63,7 @@ pub fn Chart(id: String, label: String, spec: ChartSpec) -> impl IntoView {
         let (id, spec) = (id.clone(), spec.clone());
         Effect::new(move |_| {
             let (id, spec) = (id.clone(), spec.clone());
-            draw::when_ready(move || draw::render(&id, &spec));
+            leptos::task::spawn_local(draw_later(id, spec));
         });
     }
     #[cfg(not(feature = "hydrate"))]
@@ -72,6 +73,16 @@ pub fn Chart(id: String, label: String, spec: ChartSpec) -> impl IntoView {
             <canvas id=id role="img" aria-label=label></canvas>
         </div>
     }
+}
+
+/// Draws `spec` on the canvas `id`, from a wasm chunk of its own: chart-js-rs and the serde
+/// code that builds Chart.js's configuration are about a tenth of a chart page's code, and the
+/// chart is drawn only after the page has hydrated (when Chart.js has loaded, besides), so the
+/// page's first download leaves them out (docs/benchmarks.md, "Chart code after hydration").
+#[cfg(feature = "hydrate")]
+#[lazy]
+fn draw_later(id: String, spec: ChartSpec) {
+    draw::when_ready(move || draw::render(&id, &spec));
 }
 
 #[cfg(feature = "hydrate")]
