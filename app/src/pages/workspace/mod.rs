@@ -260,8 +260,7 @@ fn TopBar(shell: WorkspaceShell, nav_open: RwSignal<bool>) -> impl IntoView {
                         <a role="menuitem" href=format!("/w/{}/account", current.slug) on:click=move |_| menu.set(None)>"Account"</a>
                         // A plain form, not `ActionForm`: that reads its fields into the
                         // arguments with serde_qs's decoder, which would then travel with every
-                        // workspace page for an action that has none. Before hydration the form
-                        // posts on its own.
+                        // workspace page for an action that has none.
                         <form method="post" action=Logout::url() on:submit=move |ev| {
                             ev.prevent_default();
                             logout.dispatch(Logout {});
