@@ -1,7 +1,7 @@
 //! Sign-in and registration pages.
 
 use crate::api::account::{Login, Register};
-use crate::components::form::{Field, FormAlert, Submit, field_error, form_error};
+use crate::components::form::{Field, FlatActionForm, FormAlert, Submit, field_error, form_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -46,7 +46,7 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <Title text="Sign in" />
         <AuthCard title="Sign in">
-            <ActionForm action=action attr:class="form" attr:novalidate=true>
+            <FlatActionForm action=action attr:class="form" attr:novalidate=true>
                 <FormAlert message=form_error(result) />
                 <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
                 <Field label="Email" name="email" kind="email" autocomplete="email" required=true
@@ -54,7 +54,7 @@ pub fn LoginPage() -> impl IntoView {
                 <Field label="Password" name="password" kind="password" autocomplete="current-password"
                     required=true error=field_error(result, "password") />
                 <Submit label="Sign in" busy_label="Signing in…" pending=action.pending() />
-            </ActionForm>
+            </FlatActionForm>
             <p class="auth-switch">
                 "New to LeadLoom? "
                 <a href=move || with_next("/register", next.get())>"Create an account"</a>
@@ -71,7 +71,7 @@ pub fn RegisterPage() -> impl IntoView {
     view! {
         <Title text="Create your account" />
         <AuthCard title="Create your account">
-            <ActionForm action=action attr:class="form" attr:novalidate=true>
+            <FlatActionForm action=action attr:class="form" attr:novalidate=true>
                 <FormAlert message=form_error(result) />
                 <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
                 <Field label="Name" name="name" autocomplete="name" required=true maxlength=120
@@ -82,7 +82,7 @@ pub fn RegisterPage() -> impl IntoView {
                     required=true hint="At least 10 characters. A phrase of unrelated words works well."
                     error=field_error(result, "password") />
                 <Submit label="Create account" busy_label="Creating your account…" pending=action.pending() />
-            </ActionForm>
+            </FlatActionForm>
             <p class="auth-switch">
                 "Already have an account? "
                 <a href=move || with_next("/login", next.get())>"Sign in"</a>

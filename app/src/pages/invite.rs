@@ -4,7 +4,7 @@
 use crate::api::account::whoami;
 use crate::api::resource::resource;
 use crate::api::workspace::{AcceptInvitation, preview_invitation};
-use crate::components::form::{FormAlert, form_error};
+use crate::components::form::{FlatActionForm, FormAlert, form_error};
 use crate::pages::auth::AuthCard;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
@@ -45,12 +45,12 @@ pub fn InvitePage() -> impl IntoView {
                             {match (status, user) {
                                 (Some(message), _) => view! { <div class="alert alert-error" role="alert">{message}</div> }.into_any(),
                                 (None, Some(user)) => view! {
-                                    <ActionForm action=accept attr:class="form">
+                                    <FlatActionForm action=accept attr:class="form">
                                         <FormAlert message=form_error(accept.value()) />
                                         <input type="hidden" name="token" value=token.get_untracked() />
                                         <p class="muted">"Signed in as " {user.email}</p>
                                         <button type="submit" class="btn btn-primary">"Accept invitation"</button>
-                                    </ActionForm>
+                                    </FlatActionForm>
                                 }.into_any(),
                                 (None, None) => view! {
                                     <div class="form-actions">

@@ -6,7 +6,7 @@ use crate::api::account::{
     ChangePassword, ConfirmPhoneCode, SendPhoneCode, UpdateProfile, load_phone_verification,
 };
 use crate::api::resource::resource;
-use crate::components::form::{Field, FormAlert, Submit, field_error, form_error};
+use crate::components::form::{Field, FlatActionForm, FormAlert, Submit, field_error, form_error};
 use crate::components::toast::use_toaster;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -40,7 +40,7 @@ pub fn AccountPage() -> impl IntoView {
         <div class="page-header"><h1>"Account"</h1></div>
         <section class="card">
             <h2>"Profile"</h2>
-            <ActionForm action=profile attr:class="form" attr:novalidate=true>
+            <FlatActionForm action=profile attr:class="form" attr:novalidate=true>
                 <FormAlert message=form_error(profile.value()) />
                 <Field label="Name" name="name" value=user.name.clone() autocomplete="name" maxlength=120
                     error=field_error(profile.value(), "name") />
@@ -50,7 +50,7 @@ pub fn AccountPage() -> impl IntoView {
                     autocomplete="tel" maxlength=32 hint="Optional. With country code, e.g. +254 712 345 678."
                     error=field_error(profile.value(), "phone") />
                 <Submit label="Save profile" busy_label="Saving…" pending=profile.pending() />
-            </ActionForm>
+            </FlatActionForm>
         </section>
         <Transition fallback=|| view! { <section class="card"><p class="loading">"Loading…"</p></section> }>
             {move || Suspend::new(async move {
@@ -62,7 +62,7 @@ pub fn AccountPage() -> impl IntoView {
         </Transition>
         <section class="card">
             <h2>"Change password"</h2>
-            <ActionForm action=password attr:class="form" attr:novalidate=true>
+            <FlatActionForm action=password attr:class="form" attr:novalidate=true>
                 <FormAlert message=form_error(password.value()) />
                 <Field label="Current password" name="current_password" kind="password"
                     autocomplete="current-password" error=field_error(password.value(), "current_password") />
@@ -70,7 +70,7 @@ pub fn AccountPage() -> impl IntoView {
                     hint="At least 10 characters; a phrase of unrelated words works well."
                     error=field_error(password.value(), "new_password") />
                 <Submit label="Change password" busy_label="Changing…" pending=password.pending() />
-            </ActionForm>
+            </FlatActionForm>
         </section>
     }
 }
@@ -195,7 +195,7 @@ fn PhoneVerificationCard(initial: PhoneVerificationDto) -> impl IntoView {
                 {move || remaining().is_none().then(|| code_error.get()).flatten().map(|message| view! {
                     <p class="alert alert-error" role="alert">{message}</p>
                 })}
-                <ActionForm action=confirm attr:class="form form-inline code-form" attr:novalidate=true>
+                <FlatActionForm action=confirm attr:class="form form-inline code-form" attr:novalidate=true>
                     <Show when=move || remaining().is_some_and(|left| left > 0)>
                         <div class="field" class:field-invalid=move || code_error.get().is_some()>
                             <label for="phone-code">"Code"</label>
@@ -228,7 +228,7 @@ fn PhoneVerificationCard(initial: PhoneVerificationDto) -> impl IntoView {
                             }
                         }}
                     </button>
-                </ActionForm>
+                </FlatActionForm>
             </Show>
         </section>
     }

@@ -6,7 +6,7 @@ use crate::api::resource::resource;
 use crate::api::workspace::{
     ChangeRole, Invite, RemoveMember, RevokeInvitation, invitations, members,
 };
-use crate::components::form::{FormAlert, field_error, form_error};
+use crate::components::form::{FlatActionForm, FormAlert, field_error, form_error};
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
@@ -70,7 +70,7 @@ pub fn MembersPage() -> impl IntoView {
         {can_manage.then(|| view! {
             <section class="card">
                 <h2>"Invite someone"</h2>
-                <ActionForm action=invite attr:class="form form-inline" attr:novalidate=true>
+                <FlatActionForm action=invite attr:class="form form-inline" attr:novalidate=true>
                     <FormAlert message=form_error(invite.value()) />
                     <input type="hidden" name="workspace" value=workspace.to_string() />
                     <div class="field" class:field-invalid=move || field_error(invite.value(), "email").get().is_some()>
@@ -88,7 +88,7 @@ pub fn MembersPage() -> impl IntoView {
                         <p class="field-error">{field_error(invite.value(), "role")}</p>
                     </div>
                     <button type="submit" class="btn btn-primary" disabled=move || invite.pending().get()>"Send invitation"</button>
-                </ActionForm>
+                </FlatActionForm>
                 {move || invite.value().get().and_then(Result::ok).map(|created| view! {
                     <div class="invite-link" role="status">
                         <p>

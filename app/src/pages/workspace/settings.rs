@@ -8,6 +8,7 @@ use crate::api::whatsapp::{load_opt_out_settings, update_opt_out_settings};
 use crate::api::workspace::{
     FormChoices, SaveSettings, SetPlan, form_options, load_settings, plans,
 };
+use crate::components::form::FlatActionForm;
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
@@ -298,7 +299,7 @@ fn PlanSection(settings: WorkspaceSettings, plans: Vec<PlanDto>, is_admin: bool)
                 </table>
             </div>
             {is_admin.then(|| view! {
-                <ActionForm action=set_plan attr:class="form form-inline">
+                <FlatActionForm action=set_plan attr:class="form form-inline">
                     <input type="hidden" name="slug" value=slug.clone() />
                     <label for="plan-select">"Platform admin: move this workspace to"</label>
                     <select id="plan-select" name="plan">
@@ -308,7 +309,7 @@ fn PlanSection(settings: WorkspaceSettings, plans: Vec<PlanDto>, is_admin: bool)
                         <option value="enterprise">"Enterprise"</option>
                     </select>
                     <button type="submit" class="btn">"Change plan"</button>
-                </ActionForm>
+                </FlatActionForm>
             })}
         </section>
     }
