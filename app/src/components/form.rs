@@ -99,8 +99,8 @@ pub fn Submit(
 /// Leptos's `ActionForm` for forms whose field names are the server function's arguments, with
 /// no `a[b]` nesting. `ActionForm` reads the fields with serde_qs's decoder, which with the
 /// B-tree maps it builds is about 20 KiB gzip of every page that has one; this reads them with
-/// serde_urlencoded, which has only flat fields to handle (docs/architecture.md, "`ActionForm`
-/// only where a form has fields"). As `ActionForm`: a `<form method="post">` to the server
+/// serde_urlencoded, which has only flat fields to handle (docs/architecture.md, "Forms read
+/// their fields with serde_urlencoded, not `ActionForm`"). As `ActionForm`: a `<form method="post">` to the server
 /// function's URL, so it posts on its own before hydration; once hydrated, a submit dispatches
 /// `action` instead, and a form that cannot be read becomes the action's error.
 #[component]

@@ -258,9 +258,9 @@ fn TopBar(shell: WorkspaceShell, nav_open: RwSignal<bool>) -> impl IntoView {
                     <div class="menu menu-right" role="menu">
                         <p class="menu-title">{user.name.clone()}<br /><span class="muted">{user.email.clone()}</span></p>
                         <a role="menuitem" href=format!("/w/{}/account", current.slug) on:click=move |_| menu.set(None)>"Account"</a>
-                        // A plain form, not `ActionForm`: that reads its fields into the
-                        // arguments with serde_qs's decoder, which would then travel with every
-                        // workspace page for an action that has none.
+                        // A plain form, not `ActionForm` or `FlatActionForm`: with no fields
+                        // there is nothing to decode, and a decoder here would travel with
+                        // every workspace page.
                         <form method="post" action=Logout::url() on:submit=move |ev| {
                             ev.prevent_default();
                             logout.dispatch(Logout {});
