@@ -20,6 +20,7 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod strategy;
+mod tagged;
 
 pub use model::*;
 

@@ -193,7 +193,13 @@ impl RecipientState {
 
 /// Which leads a campaign goes to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+// Read through a wire type that keeps serde's buffer out of the wasm (`tagged.rs`).
+#[serde(
+    rename_all = "snake_case",
+    tag = "kind",
+    content = "value",
+    try_from = "super::tagged::AudienceSourceWire"
+)]
 pub enum AudienceSource {
     /// The leads matching a filter (as on the lead list).
     Filter(LeadFilter),
@@ -223,7 +229,12 @@ pub struct Audience {
 
 /// What a variant sends besides (or instead of) its text.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+// Read through a wire type that keeps serde's buffer out of the wasm (`tagged.rs`).
+#[serde(
+    rename_all = "snake_case",
+    tag = "kind",
+    try_from = "super::tagged::VariantExtraWire"
+)]
 pub enum VariantExtra {
     /// Text only, or text as the caption of `attachment`.
     #[default]

@@ -17,7 +17,15 @@ pub use crate::leads::LeadField;
 
 /// Where one column of the file goes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "value", rename_all = "lowercase")]
+// Read as a flat `{kind, value}` struct: serde's derived reading of an adjacently tagged enum
+// carries its buffered `Content` path into the import page's wasm (docs/benchmarks.md,
+// "Tagged enums without serde's buffer").
+#[serde(
+    tag = "kind",
+    content = "value",
+    rename_all = "lowercase",
+    try_from = "ColumnTargetWire"
+)]
 pub enum ColumnTarget {
     /// One of the lead's own fields.
     Field(LeadField),
@@ -25,6 +33,36 @@ pub enum ColumnTarget {
     Custom,
     /// Not imported.
     Ignore,
+}
+
+/// [`ColumnTarget`] as written: `{"kind": "field", "value": "phone"}`, `{"kind": "custom"}`.
+#[derive(Deserialize)]
+struct ColumnTargetWire {
+    kind: ColumnKind,
+    value: Option<LeadField>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ColumnKind {
+    Field,
+    Custom,
+    Ignore,
+}
+
+impl TryFrom<ColumnTargetWire> for ColumnTarget {
+    type Error = &'static str;
+
+    fn try_from(wire: ColumnTargetWire) -> Result<Self, &'static str> {
+        Ok(match wire.kind {
+            ColumnKind::Field => Self::Field(
+                wire.value
+                    .ok_or("a column of kind field needs the lead field as its value")?,
+            ),
+            ColumnKind::Custom => Self::Custom,
+            ColumnKind::Ignore => Self::Ignore,
+        })
+    }
 }
 
 /// One column of the file with where it goes and how sure detection was.
@@ -275,6 +313,35 @@ mod tests {
         assert_eq!(eta, Some(16));
         assert_eq!(pace(0, 10, Some(start), now), (None, None));
         assert_eq!(pace(5, 10, None, now), (None, None));
+    }
+
+    #[test]
+    fn column_targets_read_back_in_any_key_order() {
+        for target in [
+            ColumnTarget::Field(LeadField::Phone),
+            ColumnTarget::Custom,
+            ColumnTarget::Ignore,
+        ] {
+            let written = serde_json::to_string(&target).unwrap();
+            assert_eq!(
+                serde_json::from_str::<ColumnTarget>(&written).unwrap(),
+                target
+            );
+        }
+        assert_eq!(
+            serde_json::from_str::<ColumnTarget>(r#"{"value":"website","kind":"field"}"#).unwrap(),
+            ColumnTarget::Field(LeadField::Website)
+        );
+        let error = serde_json::from_str::<ColumnTarget>(r#"{"kind":"field"}"#).unwrap_err();
+        assert!(
+            error.to_string().contains("needs the lead field"),
+            "{error}"
+        );
+        let error = serde_json::from_str::<ColumnTarget>(r#"{"kind":"fax"}"#).unwrap_err();
+        assert!(
+            error.to_string().contains("unknown variant `fax`"),
+            "{error}"
+        );
     }
 
     #[test]
