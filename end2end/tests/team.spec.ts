@@ -92,9 +92,15 @@ test('an owner invites a teammate who joins; settings and the audit log work', a
 
   await test.step('the owner is notified', async () => {
     await gotoHydrated(page, `/w/${slug}`);
+    // The page carries the bell's count; the list is loaded when the bell opens.
+    const count = page.getByLabel('1 unread', { exact: true });
+    await expect(count).toBeVisible();
     await page.getByRole('button', { name: 'Notifications', exact: true }).click();
     await expect(page.getByText(`${mate.name} joined ${workspaceName} as Admin.`)).toBeVisible();
     await snap(page, testInfo, '15-notifications.png');
+    await page.getByRole('button', { name: 'Mark all as read', exact: true }).click();
+    await expect(page.getByRole('button', { name: 'Mark all as read', exact: true })).toBeHidden();
+    await expect(count).toBeHidden();
   });
 
   await test.step('someone else\'s workspace is a 404', async () => {

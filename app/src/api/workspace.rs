@@ -273,6 +273,24 @@ pub async fn notifications(workspace: Uuid) -> ApiResult<NotificationFeed> {
     )
 }
 
+/// The bell's number alone: every signed-in page shows it, while the list it opens is loaded
+/// only when opened ([`notifications`]).
+#[server(endpoint = "unread_notifications")]
+pub async fn unread_notifications(workspace: Uuid) -> ApiResult<u64> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(shared::notifications::store::unread_count(
+                &svc.db,
+                tenant.workspace_id,
+                tenant.user_id,
+            )
+            .await?)
+        }
+        .await,
+    )
+}
+
 #[server(endpoint = "mark_notifications_read")]
 pub async fn mark_notifications_read(workspace: Uuid) -> ApiResult<()> {
     ctx::respond(

@@ -156,6 +156,7 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
         ),
         ("audit_log", vec![("workspace", &ws_b)]),
         ("notifications", vec![("workspace", &ws_b)]),
+        ("unread_notifications", vec![("workspace", &ws_b)]),
         ("mark_notifications_read", vec![("workspace", &ws_b)]),
         ("set_plan", vec![("slug", "bravo"), ("plan", "pro")]),
         ("imports", vec![("workspace", &ws_b)]),

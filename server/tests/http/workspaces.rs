@@ -3,7 +3,7 @@
 
 use crate::common::{TestApp, error_kind};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub(crate) fn settings_form(workspace: &str, overrides: &[(&str, &str)]) -> String {
     let mut fields = vec![
@@ -226,7 +226,10 @@ async fn invitations_roles_and_plan_limits(app: TestApp) {
         "links work once"
     );
 
-    // The owner hears about it.
+    // The owner hears about it: the bell's count, then its list.
+    let in_ws = [("workspace", ws.as_str())];
+    let unread = || owner.call("unread_notifications", &in_ws);
+    assert_eq!(unread().await, (StatusCode::OK, json!(1)));
     let feed = owner.call("notifications", &[("workspace", &ws)]).await.1;
     assert_eq!(feed["unread"], 1);
     assert!(
@@ -234,6 +237,27 @@ async fn invitations_roles_and_plan_limits(app: TestApp) {
             .as_str()
             .unwrap()
             .contains("Viv joined")
+    );
+    // The viewer's own bell is not the owner's.
+    assert_eq!(
+        viewer
+            .call("unread_notifications", &[("workspace", &ws)])
+            .await,
+        (StatusCode::OK, json!(0))
+    );
+    // Marking read clears the count and keeps the list.
+    assert_eq!(
+        owner
+            .call("mark_notifications_read", &[("workspace", &ws)])
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(unread().await, (StatusCode::OK, json!(0)));
+    let feed = owner.call("notifications", &[("workspace", &ws)]).await.1;
+    assert_eq!(
+        (feed["unread"].clone(), feed["items"][0]["read"].clone()),
+        (json!(0), json!(true))
     );
 
     // Viewers see the workspace but cannot change it, invite, or read the audit log.

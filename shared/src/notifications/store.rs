@@ -37,15 +37,8 @@ pub async fn feed(
     workspace: WorkspaceId,
     user: UserId,
 ) -> Result<NotificationFeed, AppError> {
-    let mine = notification::Entity::find()
-        .filter(notification::Column::WorkspaceId.eq(workspace.0))
-        .filter(notification::Column::UserId.eq(user.0));
-    let unread = mine
-        .clone()
-        .filter(notification::Column::ReadAt.is_null())
-        .count(db)
-        .await?;
-    let items = mine
+    let unread = unread_count(db, workspace, user).await?;
+    let items = mine(workspace, user)
         .order_by_desc(notification::Column::Id)
         .limit(10)
         .all(db)
@@ -60,6 +53,24 @@ pub async fn feed(
         })
         .collect();
     Ok(NotificationFeed { unread, items })
+}
+
+/// How many notifications of `user` in `workspace` are unread: the number on the bell.
+pub async fn unread_count(
+    db: &impl ConnectionTrait,
+    workspace: WorkspaceId,
+    user: UserId,
+) -> Result<u64, AppError> {
+    Ok(mine(workspace, user)
+        .filter(notification::Column::ReadAt.is_null())
+        .count(db)
+        .await?)
+}
+
+fn mine(workspace: WorkspaceId, user: UserId) -> sea_orm::Select<notification::Entity> {
+    notification::Entity::find()
+        .filter(notification::Column::WorkspaceId.eq(workspace.0))
+        .filter(notification::Column::UserId.eq(user.0))
 }
 
 pub async fn mark_all_read(

@@ -25,7 +25,9 @@ pub mod websites;
 
 use crate::api::account::Logout;
 use crate::api::resource::resource;
-use crate::api::workspace::{MarkNotificationsRead, WorkspaceShell, load_shell, notifications};
+use crate::api::workspace::{
+    MarkNotificationsRead, WorkspaceShell, load_shell, notifications, unread_notifications,
+};
 use crate::api::{ApiError, AppError};
 use crate::components::icons::Icon;
 use crate::pages::errors::ErrorPage;
@@ -274,14 +276,16 @@ fn TopBar(shell: WorkspaceShell, nav_open: RwSignal<bool>) -> impl IntoView {
     }
 }
 
+/// The notification bell. Every signed-in page hydrates it, so it loads only the unread count;
+/// the list, with its dates in the workspace's zone and the "mark all as read" action, is a
+/// lazy split fetched when the bell is first opened (docs/benchmarks.md, "The bell's count").
 #[component]
 fn Bell(workspace: uuid::Uuid, open: Signal<bool>, on_toggle: Callback<()>) -> impl IntoView {
-    let mark_read = ServerAction::<MarkNotificationsRead>::new();
-    // Copy, for the closures below: the feed renders again whenever it is reloaded.
-    let zone = StoredValue::new(campaigns::workspace_zone());
-    let feed = resource(
-        move || mark_read.version().get(),
-        move |_| notifications(workspace),
+    // Bumped by the list when it marks everything read, so the count follows.
+    let marked = RwSignal::new(0_u32);
+    let unread = resource(
+        move || marked.get(),
+        move |_| unread_notifications(workspace),
     );
     view! {
         <div class="menu-anchor">
@@ -290,8 +294,8 @@ fn Bell(workspace: uuid::Uuid, open: Signal<bool>, on_toggle: Callback<()>) -> i
                 <Icon name="bell" />
                 <Transition>
                     {move || Suspend::new(async move {
-                        feed.await.ok().filter(|f| f.unread > 0).map(|f| view! {
-                            <span class="bell-count" aria-label=format!("{} unread", f.unread)>{f.unread}</span>
+                        unread.await.ok().filter(|n| *n > 0).map(|n| view! {
+                            <span class="bell-count" aria-label=format!("{n} unread")>{n}</span>
                         })
                     })}
                 </Transition>
@@ -299,27 +303,50 @@ fn Bell(workspace: uuid::Uuid, open: Signal<bool>, on_toggle: Callback<()>) -> i
             <Show when=move || open.get()>
                 <div class="menu menu-right notifications" role="menu">
                     <p class="menu-title">"Notifications"</p>
-                    <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                        {move || Suspend::new(async move { match feed.await {
-                            Ok(f) if f.items.is_empty() => view! { <p class="muted empty">"Nothing new. Invitations accepted and role changes show up here."</p> }.into_any(),
-                            Ok(f) => view! {
-                                <ul class="notification-list">
-                                    {f.items.into_iter().map(|n| view! {
-                                        <li class:unread=!n.read>
-                                            <a href=n.link.unwrap_or_default()>{n.message}</a>
-                                            <time class="muted" datetime=n.created_at.to_rfc3339()>{zone.with_value(|z| z.long(n.created_at))}</time>
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                                {(f.unread > 0).then(|| view! {
-                                    <button class="btn btn-small" on:click=move |_| { mark_read.dispatch(MarkNotificationsRead { workspace }); }>"Mark all as read"</button>
-                                })}
-                            }.into_any(),
-                            Err(e) => view! { <p class="muted">{e.to_string()}</p> }.into_any(),
-                        }})}
-                    </Transition>
+                    <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                        {Suspend::new(notification_list(workspace, marked))}
+                    </Suspense>
                 </div>
             </Show>
         </div>
     }
+}
+
+/// The bell's list: the latest notifications and "Mark all as read", which bumps `marked`.
+#[lazy]
+fn notification_list(workspace: uuid::Uuid, marked: RwSignal<u32>) -> AnyView {
+    let mark_read = ServerAction::<MarkNotificationsRead>::new();
+    // Copy, for the closures below: the feed renders again whenever it is reloaded.
+    let zone = StoredValue::new(campaigns::workspace_zone());
+    let feed = resource(
+        move || mark_read.version().get(),
+        move |_| notifications(workspace),
+    );
+    Effect::new(move || {
+        if mark_read.version().get() > 0 {
+            marked.update(|n| *n += 1);
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move { match feed.await {
+                Ok(f) if f.items.is_empty() => view! { <p class="muted empty">"Nothing new. Invitations accepted and role changes show up here."</p> }.into_any(),
+                Ok(f) => view! {
+                    <ul class="notification-list">
+                        {f.items.into_iter().map(|n| view! {
+                            <li class:unread=!n.read>
+                                <a href=n.link.unwrap_or_default()>{n.message}</a>
+                                <time class="muted" datetime=n.created_at.to_rfc3339()>{zone.with_value(|z| z.long(n.created_at))}</time>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                    {(f.unread > 0).then(|| view! {
+                        <button class="btn btn-small" on:click=move |_| { mark_read.dispatch(MarkNotificationsRead { workspace }); }>"Mark all as read"</button>
+                    })}
+                }.into_any(),
+                Err(e) => view! { <p class="muted">{e.to_string()}</p> }.into_any(),
+            }})}
+        </Transition>
+    }
+    .into_any()
 }
