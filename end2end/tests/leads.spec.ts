@@ -52,9 +52,12 @@ test('filter, select, tag, stage, segment and delete leads', async ({ page }, te
   await test.step('filter by city', async () => {
     await gotoHydrated(page, `/w/${slug}/leads`);
     await page.getByLabel('City', { exact: true }).fill('Nairobi');
+    await page.evaluate(() => { (window as unknown as { sameDocument: boolean }).sameDocument = true; });
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect(page).toHaveURL(/city=Nairobi/);
     await expect(page.getByText('3 leads', { exact: true })).toBeVisible();
+    // The filter form navigates inside the app once hydrated: no page load in between.
+    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
     await expect(page.locator('table.leads tbody tr')).toHaveCount(3);
     await expect(page.getByRole('link', { name: 'Amani Bakery' })).toHaveAttribute(
       'href',

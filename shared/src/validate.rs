@@ -83,7 +83,9 @@ pub fn password_length(value: &str) -> Result<(), String> {
 
 /// A workspace slug: 3–40 of `a-z 0-9 -`, not starting or ending with `-`.
 pub fn slug(value: &str) -> Result<String, String> {
-    let value = value.trim().to_lowercase();
+    // ASCII case only, here and below: a slug is ASCII, and Unicode case mapping would put its
+    // tables into every page's wasm (docs/benchmarks.md, "No Unicode case tables in the browser").
+    let value = value.trim().to_ascii_lowercase();
     if value.len() < 3 || value.len() > 40 {
         return Err("Slug must be 3 to 40 characters.".into());
     }
@@ -102,16 +104,18 @@ pub fn slug(value: &str) -> Result<String, String> {
 /// Suggests a slug from a workspace name ("Acme Agency Ltd." → "acme-agency-ltd").
 pub fn slugify(name: &str) -> String {
     let mut out = String::new();
-    for c in name.to_lowercase().chars() {
-        let mapped = match c {
-            'a'..='z' | '0'..='9' => Some(c),
-            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => Some('a'),
-            'é' | 'è' | 'ê' | 'ë' => Some('e'),
-            'í' | 'ì' | 'î' | 'ï' => Some('i'),
-            'ó' | 'ò' | 'ô' | 'ö' | 'õ' => Some('o'),
-            'ú' | 'ù' | 'û' | 'ü' => Some('u'),
-            'ç' => Some('c'),
-            'ñ' => Some('n'),
+    for c in name.chars() {
+        let mapped = match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9') => Some(c),
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => {
+                Some('a')
+            }
+            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => Some('e'),
+            'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Ì' | 'Î' | 'Ï' => Some('i'),
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => Some('o'),
+            'ú' | 'ù' | 'û' | 'ü' | 'Ú' | 'Ù' | 'Û' | 'Ü' => Some('u'),
+            'ç' | 'Ç' => Some('c'),
+            'ñ' | 'Ñ' => Some('n'),
             _ => None,
         };
         match mapped {
@@ -128,7 +132,7 @@ pub fn slugify(name: &str) -> String {
 
 /// A `#rrggbb` colour.
 pub fn hex_colour(value: &str) -> Result<String, String> {
-    let value = value.trim().to_lowercase();
+    let value = value.trim().to_ascii_lowercase();
     let ok = value.len() == 7
         && value.starts_with('#')
         && value[1..].chars().all(|c| c.is_ascii_hexdigit());
@@ -189,6 +193,11 @@ mod tests {
         assert!(slug("acme_co").is_err());
         assert_eq!(slugify("  Açaí Agência Ltd. "), "acai-agencia-ltd");
         assert_eq!(slugify("Nairobi Web Co"), "nairobi-web-co");
+        // Accented capitals fold like their small letters; other scripts become hyphens.
+        assert_eq!(slugify("ÉCOLE ÀÇÑ Ü"), "ecole-acn-u");
+        assert_eq!(slugify("Café Δelta"), "cafe-elta");
+        // A slug is ASCII: look-alike letters are refused rather than folded (U+212A KELVIN SIGN).
+        assert!(slug("\u{212a}ilo").is_err());
     }
 
     #[test]

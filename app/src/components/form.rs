@@ -1,5 +1,6 @@
-//! Form building blocks: the form that calls a server function, a labelled field with its error
-//! message, and the alert for errors that belong to the whole form.
+//! Form building blocks: the form that calls a server function, the GET form that navigates,
+//! a labelled field with its error message, and the alert for errors that belong to the whole
+//! form.
 
 use crate::api::ApiError;
 use leptos::prelude::*;
@@ -147,12 +148,55 @@ where
 /// The submitted form's fields (the submitting button's name and value included) as `S`.
 #[cfg(feature = "hydrate")]
 fn read_fields<S: serde::de::DeserializeOwned>(ev: &leptos::ev::SubmitEvent) -> Result<S, String> {
-    let data = leptos::form::form_data_from_event(ev).map_err(|e| e.to_string())?;
-    let query = leptos::web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data)
-        .map_err(|_| "The form's fields could not be read.".to_string())?
-        .to_string()
-        .as_string()
-        .unwrap_or_default();
+    let query = form_query(ev)?;
     serde_urlencoded::from_str(&query)
         .map_err(|e| format!("The form's fields could not be read: {e}"))
+}
+
+/// The submitted form's fields (the submitting button's name and value included) as a query
+/// string, `a=1&b=two`, encoded by the browser as a GET form would encode them.
+#[cfg(feature = "hydrate")]
+pub fn form_query(ev: &leptos::ev::SubmitEvent) -> Result<String, String> {
+    let data = leptos::form::form_data_from_event(ev).map_err(|e| e.to_string())?;
+    Ok(
+        leptos::web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data)
+            .map_err(|_| "The form's fields could not be read.".to_string())?
+            .to_string()
+            .as_string()
+            .unwrap_or_default(),
+    )
+}
+
+/// A `<form method="get">` to `action` that, once hydrated, goes there with the router
+/// instead of reloading the page; before hydration the browser submits it itself. Leptos
+/// router's `Form` does the same, but lower-cases its attributes with `str::to_lowercase`,
+/// whose Unicode tables would sit in the wasm's data that every page downloads
+/// (docs/benchmarks.md, "No Unicode case tables in the browser").
+#[component]
+pub fn GetForm(action: String, children: Children) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    let on_submit = {
+        let navigate = leptos_router::hooks::use_navigate();
+        let action = action.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            if ev.default_prevented() {
+                return;
+            }
+            match form_query(&ev) {
+                Ok(query) => {
+                    ev.prevent_default();
+                    navigate(&format!("{action}?{query}"), Default::default());
+                }
+                // The browser's own submission still works.
+                Err(detail) => leptos::logging::error!("{detail}"),
+            }
+        }
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let on_submit = |_: leptos::ev::SubmitEvent| {};
+    view! {
+        <form method="get" action=action on:submit=on_submit>
+            {children()}
+        </form>
+    }
 }

@@ -100,8 +100,10 @@ impl LeadField {
 
     /// The field named `value` (as in [`LeadField::NAMES`], any case), if any.
     pub fn parse(value: &str) -> Option<Self> {
-        let wanted = value.trim().to_lowercase();
-        Self::ALL.into_iter().find(|f| f.as_str() == wanted)
+        let wanted = value.trim();
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(wanted))
     }
 }
 

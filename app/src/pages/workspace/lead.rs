@@ -158,8 +158,8 @@ fn LeadView(
                 <h1>{move || current.with(|c| c.name.clone())}</h1>
                 <p class="badges">
                     {move || current.with(|c| view! {
-                        <span class=format!("badge website-{}", c.website_status.as_str().to_lowercase())>{format!("Website: {}", c.website_status.label())}</span>
-                        <span class=format!("badge whatsapp-{}", c.whatsapp_status.as_str().to_lowercase())>{format!("WhatsApp: {}", c.whatsapp_status.label())}</span>
+                        <span class=format!("badge website-{}", c.website_status.as_str().to_ascii_lowercase())>{format!("Website: {}", c.website_status.label())}</span>
+                        <span class=format!("badge whatsapp-{}", c.whatsapp_status.as_str().to_ascii_lowercase())>{format!("WhatsApp: {}", c.whatsapp_status.label())}</span>
                         {c.opted_out.then(|| view! { <span class="badge badge-warn">"Opted out"</span> })}
                     })}
                 </p>
@@ -701,7 +701,7 @@ fn WebsiteCard(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView
             {move || current.with(|c| match &c.website_check {
                 Some(check) => view! {
                     <p>
-                        <span class=format!("badge website-{}", check.status.as_str().to_lowercase())>{check.status.label()}</span>
+                        <span class=format!("badge website-{}", check.status.as_str().to_ascii_lowercase())>{check.status.label()}</span>
                         " "<span class="reason">{check.reason.label()}</span>
                     </p>
                     <p class="evidence muted small">{super::websites::evidence(check)}</p>

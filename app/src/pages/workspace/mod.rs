@@ -198,13 +198,10 @@ fn WorkspaceMark(shell: WorkspaceShell) -> impl IntoView {
     if ws.has_logo {
         view! { <img class="brand-logo" src=format!("/w/{}/logo", ws.slug) alt="" width="32" height="32" /> }.into_any()
     } else {
-        let initial = ws
-            .name
-            .chars()
-            .next()
-            .unwrap_or('L')
-            .to_uppercase()
-            .to_string();
+        // Upper-cased by the stylesheet: Rust's `to_uppercase` would bring its Unicode case
+        // tables into the wasm's data, which every page downloads (docs/benchmarks.md,
+        // "No Unicode case tables in the browser").
+        let initial = ws.name.chars().next().unwrap_or('L').to_string();
         view! { <span class="brand-mark">{initial}</span> }.into_any()
     }
 }
@@ -254,7 +251,7 @@ fn TopBar(shell: WorkspaceShell, nav_open: RwSignal<bool>) -> impl IntoView {
             <div class="menu-anchor">
                 <button class="icon-btn avatar" aria-label="User menu" aria-haspopup="true"
                     aria-expanded=move || (menu.get() == Some("user")).to_string() on:click=move |_| toggle("user")>
-                    {user.name.chars().next().unwrap_or('?').to_uppercase().to_string()}
+                    {user.name.chars().next().unwrap_or('?').to_string()}
                 </button>
                 <Show when=move || menu.get() == Some("user")>
                     <div class="menu menu-right" role="menu">

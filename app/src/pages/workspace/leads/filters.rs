@@ -2,8 +2,8 @@
 //! reloadable, and what segments link to). The common filters are always shown; the rest
 //! fold away under "More filters" and open by themselves when one is set.
 
+use crate::components::form::GetForm;
 use leptos::prelude::*;
-use leptos_router::components::Form;
 use shared::leads::{LeadQuery, LeadSort, Stage, WebsiteStatus, WhatsappStatus};
 
 /// A text input bound to one of the query's parameters.
@@ -71,7 +71,7 @@ pub fn FilterForm(
         })
     };
     view! {
-        <Form method="GET" action=base.clone()>
+        <GetForm action=base.clone()>
             <div class="card filters">
                 <div class="filter-row">
                     <div class="field grow">
@@ -133,6 +133,6 @@ pub fn FilterForm(
                     <a class="btn btn-link" href=base>"Clear"</a>
                 </div>
             </div>
-        </Form>
+        </GetForm>
     }
 }

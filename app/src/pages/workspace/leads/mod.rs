@@ -366,12 +366,12 @@ fn lead_row(r: LeadRow, base: String, selection: Selection, selectable: bool) ->
                 <span class:flagged=flagged.is_some() title=flagged.clone().unwrap_or_default()>{r.phone.unwrap_or_default()}</span>
                 {flagged.map(|reason| view! { <span class="badge badge-warn" title=reason>"check"</span> })}
                 {(r.whatsapp_status != shared::leads::WhatsappStatus::Unchecked).then(|| view! {
-                    <span class=format!("badge whatsapp-{}", r.whatsapp_status.as_str().to_lowercase())>{r.whatsapp_status.label()}</span>
+                    <span class=format!("badge whatsapp-{}", r.whatsapp_status.as_str().to_ascii_lowercase())>{r.whatsapp_status.label()}</span>
                 })}
             </td>
             <td>
                 {r.website.map(|w| view! { <span class="lead-site">{w}</span> })}
-                <span class=format!("badge website-{}", r.website_status.as_str().to_lowercase())>{r.website_status.label()}</span>
+                <span class=format!("badge website-{}", r.website_status.as_str().to_ascii_lowercase())>{r.website_status.label()}</span>
             </td>
             <td>{r.city.unwrap_or_default()}</td>
             <td>{r.category.unwrap_or_default()}</td>

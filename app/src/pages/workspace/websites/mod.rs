@@ -176,7 +176,7 @@ pub fn WebsitesPage() -> impl IntoView {
                         let cards = WebsiteStatus::ALL.into_iter().map(|s| {
                             let href = format!("{base}/websites?status={}", s.as_str());
                             view! {
-                                <a class=format!("status-card website-{}", s.as_str().to_lowercase())
+                                <a class=format!("status-card website-{}", s.as_str().to_ascii_lowercase())
                                     class:active=selected == Some(s) href=href>
                                     <span class="status-count">{grouped(page.count(s))}</span>
                                     <span class="status-label">{s.label()}</span>
@@ -308,7 +308,7 @@ fn result_row(r: ResultRow, base: &str) -> impl IntoView + use<> {
                 })}
             </td>
             <td>
-                <span class=format!("badge website-{}", status.as_str().to_lowercase())>{status.label()}</span>
+                <span class=format!("badge website-{}", status.as_str().to_ascii_lowercase())>{status.label()}</span>
                 <span class="reason">{check.reason.label()}</span>
             </td>
             <td class="evidence">{evidence(&check)}</td>

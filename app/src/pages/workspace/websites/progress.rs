@@ -178,7 +178,7 @@ pub fn CheckProgressModal(
                             {[WebsiteStatus::Working, WebsiteStatus::NotWorking, WebsiteStatus::NoWebsite, WebsiteStatus::Error]
                                 .into_iter()
                                 .map(|s| view! {
-                                    <li class=format!("count-chip website-{}", s.as_str().to_lowercase())>
+                                    <li class=format!("count-chip website-{}", s.as_str().to_ascii_lowercase())>
                                         <span class="count-value">{grouped(job.counts.get(s).into())}</span>
                                         <span class="count-label">{s.label()}</span>
                                     </li>
