@@ -56,17 +56,25 @@ pub fn SendersPage() -> impl IntoView {
         </div>
         <p class="muted">"The WhatsApp numbers this workspace sends from. New numbers start with a low daily cap and warm up; LeadLoom pauses a number the moment its provider refuses the credentials or signals a restriction."</p>
         {move || created.get().map(|c| view! { <CreatedNotice created=c on_close=Callback::new(move |()| created.set(None)) /> })}
-        {move || editing.get().map(|existing| view! {
-            <SenderForm workspace=workspace existing=existing
-                on_done=Callback::new(move |result: Option<SenderCreated>| {
+        {move || editing.get().map(|existing| {
+            let parts = SenderFormParts {
+                workspace,
+                existing,
+                on_done: Callback::new(move |result: Option<SenderCreated>| {
                     if let Some(c) = result {
                         created.set(Some(c));
                     }
                     reload.run(());
                     // Last: closing the form disposes the form, and this callback with it.
                     editing.set(None);
-                })
-                on_cancel=Callback::new(move |()| editing.set(None)) />
+                }),
+                on_cancel: Callback::new(move |()| editing.set(None)),
+            };
+            view! {
+                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {Suspend::new(sender_form(parts))}
+                </Suspense>
+            }
         })}
         <Transition fallback=|| view! { <p class="loading">"Loading senders…"</p> }>
             {move || Suspend::new(async move {
@@ -127,6 +135,28 @@ fn CreatedNotice(created: SenderCreated, on_close: Callback<()>) -> impl IntoVie
             <button type="button" class="btn" on:click=move |_| on_close.run(())>"Done"</button>
         </section>
     }
+}
+
+/// What the add/edit form is made from, handed as one value through its lazy split.
+struct SenderFormParts {
+    workspace: Uuid,
+    existing: Option<SenderDto>,
+    on_done: Callback<Option<SenderCreated>>,
+    on_cancel: Callback<()>,
+}
+
+/// The add/edit form, a lazy split fetched when "Add sender" or "Edit" is first clicked: it is
+/// never on the page the server renders, so hydrating never needs it (docs/benchmarks.md,
+/// "Forms that open on a click").
+#[lazy]
+fn sender_form(parts: SenderFormParts) -> AnyView {
+    let SenderFormParts {
+        workspace,
+        existing,
+        on_done,
+        on_cancel,
+    } = parts;
+    view! { <SenderForm workspace existing on_done on_cancel /> }.into_any()
 }
 
 #[component]

@@ -59,14 +59,21 @@ pub fn TemplatesPage() -> impl IntoView {
         {move || {
             let existing = editing.get()?;
             let variables = data.with(|d| d.as_ref()?.as_ref().ok().map(|(_, v)| v.clone()))?;
+            let parts = EditorParts {
+                workspace,
+                existing,
+                variables,
+                on_done: Callback::new(move |()| {
+                    reload.run(());
+                    // Last: closing the editor disposes it, and this callback with it.
+                    editing.set(None);
+                }),
+                on_cancel: Callback::new(move |()| editing.set(None)),
+            };
             Some(view! {
-                <TemplateEditor workspace=workspace existing=existing variables=variables
-                    on_done=Callback::new(move |()| {
-                        reload.run(());
-                        // Last: closing the editor disposes it, and this callback with it.
-                        editing.set(None);
-                    })
-                    on_cancel=Callback::new(move |()| editing.set(None)) />
+                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {Suspend::new(template_editor(parts))}
+                </Suspense>
             })
         }}
         <Transition fallback=|| view! { <p class="loading">"Loading templates…"</p> }>
@@ -151,6 +158,30 @@ fn TemplateCard(
 
 /// How long the editor waits after typing before asking the server for a new preview.
 const PREVIEW_DELAY_MS: u32 = 400;
+
+/// What the editor is made from, handed as one value through its lazy split.
+struct EditorParts {
+    workspace: Uuid,
+    existing: Option<TemplateDto>,
+    variables: TemplateVariables,
+    on_done: Callback<()>,
+    on_cancel: Callback<()>,
+}
+
+/// The editor (composer, phone preview, attachment), a lazy split fetched when "New template"
+/// or "Edit" is first clicked: it is never on the page the server renders, so hydrating never
+/// needs it (docs/benchmarks.md, "Forms that open on a click").
+#[lazy]
+fn template_editor(parts: EditorParts) -> AnyView {
+    let EditorParts {
+        workspace,
+        existing,
+        variables,
+        on_done,
+        on_cancel,
+    } = parts;
+    view! { <TemplateEditor workspace existing variables on_done on_cancel /> }.into_any()
+}
 
 #[component]
 fn TemplateEditor(
