@@ -202,65 +202,59 @@ pub fn ImportPage() -> impl IntoView {
     let workspace = ctx.shell.workspace.id;
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<Uuid>().ok()));
-    // Every resource of the page is created here, at the top, and awaited in one place: a
-    // resource created inside another's `Suspend` does not hydrate from the server's data.
-    let status = resource(
-        move || id.get(),
-        move |id| async move {
-            match id {
-                Some(id) => import_status(workspace, id).await,
-                None => Err(ApiError(AppError::NotFound)),
-            }
+    // Bumped when the import starts, so the page loads its progress instead of its preview.
+    let restarted = RwSignal::new(0_u32);
+    // One resource for what the import's state needs (docs/benchmarks.md, "One resource per
+    // page"): created here, at the top, and awaited in one place, since a resource created
+    // inside another's `Suspend` does not hydrate from the server's data.
+    let data = resource(
+        move || (id.get(), restarted.get()),
+        move |(id, _)| async move {
+            let id = id.ok_or(ApiError(AppError::NotFound))?;
+            let status = import_status(workspace, id).await?;
+            Ok::<_, ApiError>(if status.status == ImportStatus::Draft {
+                ImportState::Draft {
+                    preview: load_import_preview(workspace, id).await?,
+                    countries: form_options().await?.countries,
+                }
+            } else {
+                // A report exists once rows have been written; the progress shows without it.
+                let report = load_import_report(workspace, id).await.ok();
+                ImportState::Started { status, report }
+            })
         },
     );
-    // Only a draft has a preview, only a started import a report; asking for the other one
-    // costs a quick refusal from the server.
-    let preview = resource(
-        move || id.get(),
-        move |id| async move {
-            match id {
-                Some(id) => load_import_preview(workspace, id).await,
-                None => Err(ApiError(AppError::NotFound)),
-            }
-        },
-    );
-    let report = resource(
-        move || id.get(),
-        move |id| async move {
-            match id {
-                Some(id) => load_import_report(workspace, id).await,
-                None => Err(ApiError(AppError::NotFound)),
-            }
-        },
-    );
-    let choices = resource(|| (), |_| form_options());
-    let restart = Callback::new(move |_| {
-        status.refetch();
-        report.refetch();
-    });
+    let restart = Callback::new(move |_| restarted.update(|n| *n += 1));
     view! {
         <Title text="Import" />
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match status.await {
-                    Ok(dto) if dto.status == ImportStatus::Draft => {
-                        let loaded = async { Ok::<_, ApiError>((preview.await?, choices.await?)) };
-                        match loaded.await {
-                            Ok((preview, choices)) => view! {
-                                <PreviewForm preview countries=choices.countries on_started=restart />
-                            }.into_any(),
-                            Err(e) => view! { <ErrorPage error=e /> }.into_any(),
-                        }
-                    }
-                    Ok(dto) => {
-                        let report = report.await.ok();
-                        view! { <ProgressStep initial=dto report /> }.into_any()
+                match data.await {
+                    Ok(ImportState::Draft { preview, countries }) => view! {
+                        <PreviewForm preview countries on_started=restart />
+                    }.into_any(),
+                    Ok(ImportState::Started { status, report }) => {
+                        view! { <ProgressStep initial=status report /> }.into_any()
                     }
                     Err(e) => view! { <ErrorPage error=e /> }.into_any(),
                 }
             })}
         </Suspense>
     }
+}
+
+/// What the import page shows: a draft's preview with the countries its phone column may
+/// assume, or a started import's progress with its report when there is one.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+enum ImportState {
+    Draft {
+        preview: ImportPreview,
+        countries: Vec<(String, String)>,
+    },
+    Started {
+        status: ImportDto,
+        report: Option<ImportReport>,
+    },
 }
 
 /// The `<select>` value for a column's target.

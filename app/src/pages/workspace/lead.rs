@@ -40,36 +40,28 @@ pub fn LeadPage() -> impl IntoView {
     let workspace = ctx.shell.workspace.id;
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<Uuid>().ok()));
-    let lead = resource(
+    // One resource for the page's four server functions (docs/benchmarks.md, "One resource
+    // per page"); a missing or malformed id is a 404 before anything is asked.
+    let data = resource(
         move || id.get(),
         move |id| async move {
-            match id {
-                Some(id) => load_lead(workspace, id).await,
-                None => Err(ApiError(AppError::NotFound)),
-            }
+            let id = id.ok_or(ApiError(AppError::NotFound))?;
+            Ok::<_, ApiError>((
+                load_lead(workspace, id).await?,
+                load_conversation(workspace, id).await?,
+                load_senders(workspace).await?,
+                load_templates(workspace).await?,
+            ))
         },
     );
-    let conversation = resource(
-        move || id.get(),
-        move |id| async move {
-            match id {
-                Some(id) => load_conversation(workspace, id).await,
-                None => Ok(Vec::new()),
-            }
-        },
-    );
-    let senders = resource(|| (), move |()| load_senders(workspace));
-    let templates = resource(|| (), move |()| load_templates(workspace));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the lead…"</p> }>
             {move || Suspend::new(async move {
-                match (lead.await, conversation.await, senders.await, templates.await) {
-                    (Ok(detail), Ok(messages), Ok(senders), Ok(templates)) => {
+                match data.await {
+                    Ok((detail, messages, senders, templates)) => {
                         view! { <LeadView detail messages senders templates /> }.into_any()
                     }
-                    (Err(e), _, _, _) | (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => {
-                        view! { <ErrorPage error=e /> }.into_any()
-                    }
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
                 }
             })}
         </Suspense>

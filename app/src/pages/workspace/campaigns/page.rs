@@ -73,39 +73,25 @@ pub fn CampaignPage() -> impl IntoView {
     let workspace = use_shell().shell.workspace.id;
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<Uuid>().ok()));
-    let campaign = resource(
+    // One resource for the page's three server functions (docs/benchmarks.md, "One resource
+    // per page").
+    let data = resource(
         move || id.get(),
         move |id| async move {
-            match id {
-                Some(id) => load_campaign(workspace, id).await,
-                None => Err(ApiError(AppError::NotFound)),
-            }
-        },
-    );
-    let recipients = resource(
-        move || id.get(),
-        move |id| async move {
-            match id {
-                Some(id) => load_campaign_recipients(workspace, id, None, None).await,
-                None => Err(ApiError(AppError::NotFound)),
-            }
-        },
-    );
-    let activity = resource(
-        move || id.get(),
-        move |id| async move {
-            match id {
-                Some(id) => load_campaign_activity(workspace, id).await,
-                None => Err(ApiError(AppError::NotFound)),
-            }
+            let id = id.ok_or(ApiError(AppError::NotFound))?;
+            Ok::<_, ApiError>((
+                load_campaign(workspace, id).await?,
+                load_campaign_recipients(workspace, id, None, None).await?,
+                load_campaign_activity(workspace, id).await?,
+            ))
         },
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading the campaign…"</p> }>
             {move || Suspend::new(async move {
-                match (campaign.await, recipients.await, activity.await) {
-                    (Ok(dto), Ok(first), Ok(activity)) => view! { <CampaignView dto first activity /> }.into_any(),
-                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => view! { <ErrorPage error=e /> }.into_any(),
+                match data.await {
+                    Ok((dto, first, activity)) => view! { <CampaignView dto first activity /> }.into_any(),
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
                 }
             })}
         </Transition>

@@ -249,7 +249,7 @@ fn remember_draft_url(url: &str) {
 
 /// What every step's pickers offer: senders, segments, templates and their variables, and
 /// the workspace's working hours (what "only send during working hours" starts from).
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Choices {
     pub senders: Vec<SenderDto>,
     pub segments: Vec<SegmentDto>,
@@ -263,32 +263,41 @@ fn hours_of(fresh: &CampaignForm) -> WorkingHours {
     fresh.strategy.working_hours.unwrap_or_default()
 }
 
+/// What both wizard pages choose from, with the server's new-campaign form (the workspace's
+/// working hours), loaded as one resource: a resource per server function would put one more
+/// copy of the async machinery into the page's wasm for each (docs/benchmarks.md, "One
+/// resource per page").
+async fn load_choices(workspace: Uuid) -> Result<(Choices, CampaignForm), ApiError> {
+    let senders = load_senders(workspace).await?;
+    let segments = load_segments(workspace).await?;
+    let templates = load_templates(workspace).await?;
+    let variables = load_template_variables(workspace).await?;
+    let fresh = new_campaign_form(workspace).await?;
+    let working_hours = hours_of(&fresh);
+    let choices = Choices {
+        senders,
+        segments,
+        templates,
+        variables,
+        working_hours,
+    };
+    Ok((choices, fresh))
+}
+
 /// `/w/:slug/campaigns/new`: `?leads=id,id` starts from leads ticked on the lead list,
 /// `?audience=filter&…` from the list's filter (its URL parameters).
 #[component]
 pub fn NewCampaignPage() -> impl IntoView {
     let workspace = use_shell().shell.workspace.id;
     let query = use_query_map();
-    let senders = resource(|| (), move |()| load_senders(workspace));
-    let segments = resource(|| (), move |()| load_segments(workspace));
-    let templates = resource(|| (), move |()| load_templates(workspace));
-    let variables = resource(|| (), move |()| load_template_variables(workspace));
-    // The server's form: the workspace's working hours are the new campaign's.
-    let fresh = resource(|| (), move |()| new_campaign_form(workspace));
+    // The server's form in it: the workspace's working hours are the new campaign's.
+    let loaded = resource(|| (), move |()| load_choices(workspace));
     view! {
         <Title text="New campaign" />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let loaded = (
-                    senders.await,
-                    segments.await,
-                    templates.await,
-                    variables.await,
-                    fresh.await,
-                );
-                match loaded {
-                    (Ok(senders), Ok(segments), Ok(templates), Ok(variables), Ok(mut form)) => {
-                        let working_hours = hours_of(&form);
+                match loaded.await {
+                    Ok((choices, mut form)) => {
                         let leads: Vec<Uuid> = query.with_untracked(|q| {
                             q.get("leads")
                                 .map(|list| list.split(',').filter_map(|id| id.trim().parse().ok()).collect())
@@ -303,14 +312,9 @@ pub fn NewCampaignPage() -> impl IntoView {
                                 form.audience.source = AudienceSource::Filter(filter);
                             }
                         }
-                        let choices = Choices { senders, segments, templates, variables, working_hours };
                         view! { <WizardView workspace initial=form existing=None choices /> }.into_any()
                     }
-                    (Err(e), ..)
-                    | (_, Err(e), ..)
-                    | (_, _, Err(e), _, _)
-                    | (_, _, _, Err(e), _)
-                    | (.., Err(e)) => view! { <ErrorPage error=e /> }.into_any(),
+                    Err(e) => view! { <ErrorPage error=e /> }.into_any(),
                 }
             })}
         </Transition>
@@ -334,27 +338,15 @@ pub fn EditCampaignPage() -> impl IntoView {
             }
         },
     );
-    let senders = resource(|| (), move |()| load_senders(workspace));
-    let segments = resource(|| (), move |()| load_segments(workspace));
-    let templates = resource(|| (), move |()| load_templates(workspace));
-    let variables = resource(|| (), move |()| load_template_variables(workspace));
-    // For its working hours: what ticking "working hours" again starts from.
-    let fresh = resource(|| (), move |()| new_campaign_form(workspace));
+    // The fresh form in it for its working hours: what ticking "working hours" again starts from.
+    let loaded = resource(|| (), move |()| load_choices(workspace));
     view! {
         <Title text="Edit campaign" />
         <Transition fallback=|| view! { <p class="loading">"Loading the campaign…"</p> }>
             {move || {
                 let slug = slug.clone();
                 Suspend::new(async move {
-                    let loaded = (
-                        campaign.await,
-                        senders.await,
-                        segments.await,
-                        templates.await,
-                        variables.await,
-                        fresh.await,
-                    );
-                    match loaded {
+                    match (campaign.await, loaded.await) {
                         (Ok(dto), ..) if dto.status != CampaignStatus::Draft => view! {
                             <div class="card">
                                 <h1>{dto.form.name.clone()}</h1>
@@ -362,18 +354,11 @@ pub fn EditCampaignPage() -> impl IntoView {
                                 <a class="btn" href=format!("/w/{slug}/campaigns/{}", dto.id)>"Open the campaign"</a>
                             </div>
                         }.into_any(),
-                        (Ok(dto), Ok(senders), Ok(segments), Ok(templates), Ok(variables), Ok(fresh)) => {
-                            let working_hours = hours_of(&fresh);
-                            let choices = Choices { senders, segments, templates, variables, working_hours };
+                        (Ok(dto), Ok((choices, _))) => {
                             let initial = dto.form.clone();
                             view! { <WizardView workspace initial existing=Some(dto) choices /> }.into_any()
                         }
-                        (Err(e), ..)
-                        | (_, Err(e), ..)
-                        | (_, _, Err(e), ..)
-                        | (_, _, _, Err(e), ..)
-                        | (_, _, _, _, Err(e), _)
-                        | (.., Err(e)) => view! { <ErrorPage error=e /> }.into_any(),
+                        (Err(e), _) | (_, Err(e)) => view! { <ErrorPage error=e /> }.into_any(),
                     }
                 })
             }}

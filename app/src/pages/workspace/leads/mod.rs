@@ -82,8 +82,19 @@ pub fn LeadsPage() -> impl IntoView {
         move |_| load_segments(workspace),
     );
 
-    // A website check running in this workspace (started here, elsewhere, or before a reload).
-    let active_check = resource(|| (), move |()| active_website_check(workspace));
+    // A website check and a WhatsApp number check running in this workspace (started here,
+    // elsewhere, or before a reload), as one resource (docs/benchmarks.md, "One resource per
+    // page").
+    let active_checks = resource(
+        || (),
+        // Each on its own: one that cannot be read does not hide the other.
+        move |()| async move {
+            (
+                active_website_check(workspace).await.ok().flatten(),
+                active_number_check(workspace).await.ok().flatten(),
+            )
+        },
+    );
     let progress = CheckProgress::new();
     let verify = Callback::new(move |selection: LeadSelection| {
         leptos::task::spawn_local(async move {
@@ -97,8 +108,7 @@ pub fn LeadsPage() -> impl IntoView {
         });
     });
 
-    // A WhatsApp number check, followed the same way.
-    let active_numbers = resource(|| (), move |()| active_number_check(workspace));
+    // The WhatsApp number check is followed the same way.
     let number_progress = NumberCheckProgress::new();
     let numbers_done = Callback::new(move |job: shared::whatsapp::NumberCheckJobDto| {
         if job.status == shared::websites::VerifyJobStatus::Done {
@@ -218,12 +228,13 @@ pub fn LeadsPage() -> impl IntoView {
                 Suspend::new(async move {
                     let page = first.await;
                     let segment_list = segment_list.await;
-                    if let Ok(Some(job)) = active_check.await
+                    let (website_job, number_job) = active_checks.await;
+                    if let Some(job) = website_job
                         && progress.job.with_untracked(Option::is_none)
                     {
                         progress.follow(job);
                     }
-                    if let Ok(Some(job)) = active_numbers.await
+                    if let Some(job) = number_job
                         && number_progress.job.with_untracked(Option::is_none)
                     {
                         number_progress.follow(workspace, job, numbers_done);
