@@ -42,6 +42,16 @@ test('an owner invites a teammate who joins; settings and the audit log work', a
     await snap(page, testInfo, '12-settings-saved.png');
   });
 
+  await test.step('opt-out words are saved and kept', async () => {
+    const keywords = page.getByLabel('Keywords, one per line (blank: the defaults)', { exact: true });
+    await keywords.fill('STOP\nunsubscribe');
+    await page.getByRole('button', { name: 'Save opt-out settings', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Opt-out settings saved.' })).toBeVisible();
+    await page.reload();
+    await waitHydrated(page);
+    await expect(page.getByLabel('Keywords, one per line (blank: the defaults)', { exact: true })).toHaveValue(/unsubscribe/);
+  });
+
   await test.step('a new workspace name reaches the sidebar and stays on the next page', async () => {
     const renamed = `${workspaceName} Ltd`;
     await page.getByLabel('Workspace name', { exact: true }).fill(renamed);

@@ -156,7 +156,7 @@ fn read_fields<S: serde::de::DeserializeOwned>(ev: &leptos::ev::SubmitEvent) -> 
 /// The submitted form's fields (the submitting button's name and value included) as a query
 /// string, `a=1&b=two`, encoded by the browser as a GET form would encode them.
 #[cfg(feature = "hydrate")]
-pub fn form_query(ev: &leptos::ev::SubmitEvent) -> Result<String, String> {
+fn form_query(ev: &leptos::ev::SubmitEvent) -> Result<String, String> {
     let data = leptos::form::form_data_from_event(ev).map_err(|e| e.to_string())?;
     Ok(
         leptos::web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data)

@@ -3,10 +3,11 @@
 //! the plan with its limits.
 
 use super::use_shell;
+use crate::api::ApiError;
 use crate::api::resource::resource;
 use crate::api::whatsapp::{load_opt_out_settings, update_opt_out_settings};
 use crate::api::workspace::{
-    FormChoices, SaveSettings, SetPlan, form_options, load_settings, plans,
+    FormChoices, SaveSettings, SetPlan, form_options, load_settings, plans, save_settings,
 };
 use crate::components::form::FlatActionForm;
 use crate::components::toast::use_toaster;
@@ -22,12 +23,20 @@ use shared::workspaces::{Permission, UpdateSettings, WorkingDays, WorkspaceSetti
 pub fn SettingsPage() -> impl IntoView {
     let ctx = use_shell();
     let workspace = ctx.shell.workspace.id;
-    // One resource per server function: each runs with the request's context, and the view
-    // awaits them together.
-    let settings = resource(move || workspace, load_settings);
-    let choices = resource(|| (), |_| form_options());
-    let plan_list = resource(|| (), |_| plans());
-    let opt_out = resource(move || workspace, load_opt_out_settings);
+    // One resource for the page's four server functions: none is loaded again on its own, and
+    // each resource is a copy of the async machinery in the page's wasm (docs/benchmarks.md,
+    // "One resource per page").
+    let data = resource(
+        move || workspace,
+        |workspace| async move {
+            Ok::<_, crate::api::ApiError>((
+                load_settings(workspace).await?,
+                form_options().await?,
+                plans().await?,
+                load_opt_out_settings(workspace).await?,
+            ))
+        },
+    );
     let can_edit = ctx.shell.can(Permission::SettingsManage);
     let is_admin = ctx.shell.user.is_platform_admin;
     view! {
@@ -37,8 +46,7 @@ pub fn SettingsPage() -> impl IntoView {
         </div>
         <Suspense fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
-                let loaded = async { Ok::<_, crate::api::ApiError>((settings.await?, choices.await?, plan_list.await?, opt_out.await?)) };
-                match loaded.await {
+                match data.await {
                     Ok((settings, choices, plans, opt_out)) => view! {
                         <SettingsForm settings=settings.clone() choices can_edit />
                         <LogoForm settings=settings.clone() can_edit />
@@ -50,6 +58,24 @@ pub fn SettingsPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The settings form's save. Saving happens on a click, never while the page hydrates, so
+/// the server function's client (its arguments' encoding, the request, the reply's decoding)
+/// is a lazy split fetched on the first save (docs/benchmarks.md, "Server calls made on a
+/// click").
+#[lazy]
+async fn save_later(input: SaveSettings) -> Result<WorkspaceSettings, ApiError> {
+    save_settings(input.workspace, input.form).await
+}
+
+/// The opt-out form's save, a lazy split for the same reason as [`save_later`].
+#[lazy]
+async fn save_opt_out_later(
+    workspace: uuid::Uuid,
+    form: OptOutSettings,
+) -> Result<OptOutSettings, ApiError> {
+    update_opt_out_settings(workspace, form).await
 }
 
 #[component]
@@ -75,7 +101,7 @@ fn SettingsForm(
     let end = RwSignal::new(settings.working_hours_end.clone());
     let days = RwSignal::new(settings.working_days);
 
-    let save = ServerAction::<SaveSettings>::new();
+    let save = Action::new(|input: &SaveSettings| save_later(input.clone()));
     let result = save.value();
     let error = move |field: &'static str| {
         move || {
@@ -331,7 +357,7 @@ fn OptOutForm(workspace: uuid::Uuid, opt_out: OptOutSettings, can_edit: bool) ->
         };
         saving.set(true);
         leptos::task::spawn_local(async move {
-            match update_opt_out_settings(workspace, form).await {
+            match save_opt_out_later(workspace, form).await {
                 Ok(saved) => {
                     keywords.set(saved.keywords);
                     reply.set(saved.reply);
