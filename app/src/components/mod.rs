@@ -7,4 +7,5 @@ pub mod composer;
 pub mod confirm;
 pub mod form;
 pub mod icons;
+pub mod lazy;
 pub mod toast;

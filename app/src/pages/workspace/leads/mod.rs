@@ -15,20 +15,20 @@ use crate::api::resource::resource;
 use crate::api::segments::{
     CreateSegment, DeleteSegment, UpdateSegment, segments as load_segments,
 };
-use crate::api::websites::{active_website_check, start_website_check};
-use crate::api::whatsapp::{active_number_check, start_number_check};
+use crate::api::websites::active_website_check;
+use crate::api::whatsapp::active_number_check;
 use crate::api::{ApiError, AppError};
+use crate::components::lazy::wanted_once;
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
-use bulk::{BulkBar, SelectAllBanner, Selection};
+use bulk::{BulkBarParts, SelectAllBanner, Selection, bulk_bar, bulk_later};
 use filters::FilterForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use numbers::{NumberCheckBanner, NumberCheckProgress};
 use segments::{SegmentActions, SegmentsPanel};
-use shared::leads::{LeadQuery, LeadRow, LeadSelection};
-use shared::websites::CheckScope;
+use shared::leads::{LeadQuery, LeadRow};
 use shared::workspaces::Permission;
 
 #[component]
@@ -53,7 +53,7 @@ pub fn LeadsPage() -> impl IntoView {
     let filter_and_sort = Signal::derive(move || parsed.get().unwrap_or_default());
     let filter = Signal::derive(move || filter_and_sort.get().0);
 
-    let bulk = ServerAction::<BulkLeads>::new();
+    let bulk = Action::new(|input: &BulkLeads| bulk_later(input.clone()));
     let segment_actions = SegmentActions {
         create: ServerAction::<CreateSegment>::new(),
         update: ServerAction::<UpdateSegment>::new(),
@@ -96,17 +96,7 @@ pub fn LeadsPage() -> impl IntoView {
         },
     );
     let progress = CheckProgress::new();
-    let verify = Callback::new(move |selection: LeadSelection| {
-        leptos::task::spawn_local(async move {
-            match start_website_check(workspace, CheckScope::Selection(selection)).await {
-                Ok(job) => progress.follow(job),
-                Err(e) => toaster.error(
-                    e.field_message("selection")
-                        .unwrap_or_else(|| e.to_string()),
-                ),
-            }
-        });
-    });
+    let website_check_started = Callback::new(move |job| progress.follow(job));
 
     // The WhatsApp number check is followed the same way.
     let number_progress = NumberCheckProgress::new();
@@ -119,19 +109,12 @@ pub fn LeadsPage() -> impl IntoView {
         }
         checks_done.update(|n| *n += 1);
     });
-    let check_numbers = Callback::new(move |selection: LeadSelection| {
-        leptos::task::spawn_local(async move {
-            match start_number_check(workspace, selection).await {
-                Ok(job) => number_progress.follow(workspace, job, numbers_done),
-                Err(e) => toaster.error(
-                    e.field_message("selection")
-                        .unwrap_or_else(|| e.to_string()),
-                ),
-            }
-        });
-    });
+    let number_check_started =
+        Callback::new(move |job| number_progress.follow(workspace, job, numbers_done));
 
     let selection = Selection::new();
+    // The bulk bar's split is fetched with the first tick (`bulk.rs`).
+    let bar_wanted = wanted_once(move || selection.count() > 0);
     // A new filter is a new list: what was ticked in the old one is no longer on screen.
     Effect::new(move |_| {
         current.track();
@@ -263,11 +246,26 @@ pub fn LeadsPage() -> impl IntoView {
                                 }.into_any()
                             } else {
                                 let selectable = can_manage || can_export || can_send || new_campaign.with_value(Option::is_some);
+                                let export_base = StoredValue::new(export_base);
+                                let bar = move || {
+                                    let parts = BulkBarParts {
+                                        workspace,
+                                        selection,
+                                        filter,
+                                        export_base: export_base.get_value(),
+                                        query_string,
+                                        action: bulk,
+                                        can_manage,
+                                        can_export,
+                                        can_send,
+                                        on_website_check: website_check_started,
+                                        on_number_check: number_check_started,
+                                        new_campaign: new_campaign.get_value(),
+                                    };
+                                    view! { <Suspense>{Suspend::new(bulk_bar(parts))}</Suspense> }
+                                };
                                 view! {
-                                    <BulkBar workspace=workspace selection=selection filter=filter export_base=export_base
-                                        query_string=query_string action=bulk can_manage=can_manage can_export=can_export
-                                        on_verify=verify can_send=can_send on_check_numbers=check_numbers
-                                        new_campaign=new_campaign.get_value() />
+                                    <Show when=move || bar_wanted.get()>{bar()}</Show>
                                     <section class="card">
                                         <p class="muted list-count">{format!("{} leads", grouped(total))}</p>
                                         <SelectAllBanner selection=selection />

@@ -3,6 +3,7 @@
 //! reload) until it ends, with Cancel.
 
 use crate::api::whatsapp::{cancel_number_check, number_check};
+use crate::components::lazy::wanted_once;
 use crate::components::toast::use_toaster;
 use crate::pages::workspace::imports::grouped;
 use leptos::prelude::*;
@@ -61,8 +62,21 @@ impl NumberCheckProgress {
     }
 }
 
+/// The followed check's banner; nothing until the page follows one (most page loads), so its
+/// code is a lazy split fetched then, which stays mounted (`components/lazy.rs`;
+/// docs/benchmarks.md, "Served with Zopfli, the split loader compacted").
 #[component]
 pub fn NumberCheckBanner(workspace: Uuid, progress: NumberCheckProgress) -> impl IntoView {
+    let wanted = wanted_once(move || progress.job.with(Option::is_some));
+    view! {
+        <Show when=move || wanted.get()>
+            <Suspense>{Suspend::new(number_check_banner(workspace, progress))}</Suspense>
+        </Show>
+    }
+}
+
+#[lazy]
+fn number_check_banner(workspace: Uuid, progress: NumberCheckProgress) -> AnyView {
     let toaster = use_toaster();
     let cancelling = RwSignal::new(false);
     let cancel = move |id: Uuid| {
@@ -120,4 +134,5 @@ pub fn NumberCheckBanner(workspace: Uuid, progress: NumberCheckProgress) -> impl
             }
         })}
     }
+    .into_any()
 }

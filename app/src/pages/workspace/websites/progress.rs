@@ -5,6 +5,7 @@
 
 use super::super::imports::grouped;
 use crate::api::websites::{cancel_website_check, website_check};
+use crate::components::lazy::wanted_once;
 use crate::components::toast::use_toaster;
 use leptos::prelude::*;
 use shared::leads::WebsiteStatus;
@@ -58,6 +59,10 @@ pub fn time_left(seconds: u64) -> String {
     }
 }
 
+/// The modal and its banner, once the page follows a check: until then (most page loads) they
+/// are nothing, so their code is a lazy split fetched when a check is first followed, which stays
+/// mounted (`components/lazy.rs`; docs/benchmarks.md, "Served with Zopfli, the split loader
+/// compacted").
 #[component]
 pub fn CheckProgressModal(
     workspace: Uuid,
@@ -69,6 +74,43 @@ pub fn CheckProgressModal(
     #[prop(optional)]
     on_end: Option<Callback<VerifyJobDto>>,
 ) -> impl IntoView {
+    let results_href = StoredValue::new(results_href);
+    let wanted = wanted_once(move || progress.job.with(Option::is_some));
+    view! {
+        <Show when=move || wanted.get()>
+            {move || {
+                let parts = ModalParts {
+                    workspace,
+                    progress,
+                    results_href: results_href.get_value(),
+                    can_manage,
+                    on_end,
+                };
+                view! { <Suspense>{Suspend::new(check_progress(parts))}</Suspense> }
+            }}
+        </Show>
+    }
+}
+
+/// What the modal is made from, handed as one value through its lazy split.
+struct ModalParts {
+    workspace: Uuid,
+    progress: CheckProgress,
+    results_href: String,
+    can_manage: bool,
+    on_end: Option<Callback<VerifyJobDto>>,
+}
+
+/// The followed check's banner and modal, polling it while it runs.
+#[lazy]
+fn check_progress(parts: ModalParts) -> AnyView {
+    let ModalParts {
+        workspace,
+        progress,
+        results_href,
+        can_manage,
+        on_end,
+    } = parts;
     let toaster = use_toaster();
     // Poll while the job runs; stop once it has ended.
     Effect::new(move |_| {
@@ -207,4 +249,5 @@ pub fn CheckProgressModal(
             </div>
         </Show>
     }
+    .into_any()
 }
