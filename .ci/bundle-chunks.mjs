@@ -80,12 +80,66 @@ async function __fetchBundle() {
 async function __instantiateBundled(bytes, imports) {
     return WebAssembly.instantiate(await bytes, imports);
 }
+// One loader per chunk, made when a lazy function first names it; lazy functions name their
+// chunks as ranges ("38-51,62"): see COMPACT below.
+const __chunkLoads = [];
+const __chunk = (n) => (__chunkLoads[n] ??= makeLoad(() => {
+    const src = __bundled(\`chunk_\${n}\`);
+    return async (imports) => (__instantiateBundled(src, imports));
+}, []));
+const __chunks = (ranges) => ranges.split(",").flatMap((range) => {
+    const [first, last = first] = range.split("-").map(Number);
+    return Array.from({ length: last - first + 1 }, (_, i) => __chunk(first + i));
+});
 `;
 
 const fail = (message) => {
   console.error(`bundle-chunks: ${message}`);
   process.exit(1);
 };
+
+// COMPACT: the splitter writes, for each of its ~1,000 chunks, a comment naming every lazy
+// function that uses it and a loader of five lines, and for each lazy function the list of its
+// chunks' loaders by name. Every page loads this file before hydrating: it was 680 KB raw and
+// 25 KiB gzip, more than most pages' own code. Without the comments, with one loader made on
+// demand per chunk number (`__chunk` in RUNTIME, the same loader each time, as before) and each
+// lazy function's chunks as ranges of numbers, it says the same in a few KiB
+// (docs/benchmarks.md, "The split loader, compacted"). Any other shape stops the build.
+const CHUNK_LOADER =
+  /^const __chunk_(\d+) = makeLoad\(\(\) => \{\n {4}const src = __bundled\("chunk_\1"\);\n {4}return async \(imports\) => \(__instantiateBundled\(src, imports\)\);\n\}\n, \[\]\);\n/gm;
+const ranges = (numbers) => {
+  const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+  const out = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    out.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return out.join(",");
+};
+function compact(source) {
+  // The splitter's comments list lazy functions' names; they hold no `*`.
+  let out = source.replace(/^\/\* [^*]*\*\/\n/gm, "");
+  const defined = new Set();
+  out = out.replace(CHUNK_LOADER, (_, n) => {
+    defined.add(Number(n));
+    return "";
+  });
+  const named = new Set();
+  out = out.replace(/\[(__chunk_\d+(?:, __chunk_\d+)*)\]/g, (_, list) => {
+    const numbers = list.split(", ").map((name) => Number(name.slice("__chunk_".length)));
+    for (const n of numbers) {
+      if (!defined.has(n)) fail(`the loader names chunk ${n}, which it does not define`);
+      named.add(n);
+    }
+    return `__chunks("${ranges(numbers)}")`;
+  });
+  if (/__chunk_\d/.test(out)) fail("the loader names chunks in a shape this script does not compact");
+  if (defined.size === 0) fail("the loader defines no chunk in the shape this script compacts");
+  console.log(`bundle-chunks: ${defined.size} chunk loaders made on demand, ${named.size} named by lazy functions`);
+  return out;
+}
 
 const [pkg] = process.argv.slice(2);
 if (!pkg) fail("usage: node .ci/bundle-chunks.mjs <site pkg dir>");
@@ -105,6 +159,7 @@ if (!loader.includes(MARKER)) {
     fail(`${loaderPath}: expected as many chunk fetches as instantiations, found ${fetched} and ${instantiated}`);
   }
   loader = loader.replace(fetches, '__bundled("$1")').replace(instantiations, "__instantiateBundled(src, imports)");
+  loader = compact(loader);
   // After the loader's import line, before its loaders are defined.
   const firstLineEnd = loader.indexOf("\n") + 1;
   loader = loader.slice(0, firstLineEnd) + RUNTIME + loader.slice(firstLineEnd);

@@ -123,7 +123,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         services: work.services.clone(),
         trust_proxy: args.trust_proxy,
         public_origin: public_url.clone(),
+        precompressed: Default::default(),
     };
+    state.precompressed.compress_site_in_background(
+        std::path::Path::new(state.leptos_options.site_root.as_ref())
+            .join(state.leptos_options.site_pkg_dir.as_ref()),
+        state.leptos_options.output_name.to_string(),
+    );
     let app = router(
         state,
         RouterOptions {

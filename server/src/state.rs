@@ -15,4 +15,6 @@ pub struct AppState {
     pub trust_proxy: bool,
     /// The deployment's public origin, accepted by the CSRF guard besides the Host header.
     pub public_origin: String,
+    /// The site's wasm, scripts and styles compressed once with Zopfli (`http/precompressed.rs`).
+    pub precompressed: crate::http::precompressed::Precompressed,
 }

@@ -12,13 +12,13 @@
 //! between large ones (1–3 KiB less per page than in the list's order). The route only reads
 //! `.wasm` files of the site's package directory, by names of the two shapes the splitter writes.
 
+use super::precompressed;
+use crate::state::AppState;
 use axum::{
     extract::{Path, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use leptos::config::LeptosOptions;
-use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::path::{Path as FsPath, PathBuf};
 
@@ -64,7 +64,7 @@ pub fn parse_list(list: &str) -> Option<Vec<Listed>> {
 }
 
 /// The framed modules, smallest first, or `None` when one of them is not in `dir`.
-fn read_bundle(dir: &FsPath, modules: &[Listed]) -> std::io::Result<Option<Vec<u8>>> {
+pub fn read_bundle(dir: &FsPath, modules: &[Listed]) -> std::io::Result<Option<Vec<u8>>> {
     let mut read = Vec::with_capacity(modules.len());
     for module in modules {
         match std::fs::read(dir.join(format!("{}.wasm", module.stem))) {
@@ -91,15 +91,17 @@ fn read_bundle(dir: &FsPath, modules: &[Listed]) -> std::io::Result<Option<Vec<u
 }
 
 /// `GET /pkg/bundle/{list}`: the listed chunks in one body, revalidated by its ETag (the chunk
-/// files keep their names from one build to the next, so the browser must ask again).
+/// files keep their names from one build to the next, so the browser must ask again); as
+/// Zopfli's gzip once it is ready (`precompressed.rs`).
 pub async fn serve(
-    State(options): State<LeptosOptions>,
+    State(state): State<AppState>,
     Path(list): Path<String>,
     headers: HeaderMap,
 ) -> Response {
     let Some(modules) = parse_list(&list) else {
         return (StatusCode::NOT_FOUND, "Not a list of wasm chunks.").into_response();
     };
+    let options = &state.leptos_options;
     let dir = PathBuf::from(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
     let body = match tokio::task::spawn_blocking(move || read_bundle(&dir, &modules)).await {
         Ok(Ok(Some(body))) => body,
@@ -115,12 +117,14 @@ pub async fn serve(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
-    let cached = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
-    let mut response = if cached {
+    let key = precompressed::body_key(&body);
+    let (etag, gzip_etag) = precompressed::etags(&key);
+    if precompressed::accepts_gzip(&headers)
+        && let Some(gz) = state.precompressed.get(&key)
+    {
+        return precompressed::gzip_response(&headers, gz, "application/octet-stream", &gzip_etag);
+    }
+    let mut response = if precompressed::matches(&headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         body.into_response()

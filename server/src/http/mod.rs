@@ -1,5 +1,5 @@
 //! HTTP plumbing and the routes that are not Leptos pages: the router, middleware (CSRF guard,
-//! client address, security headers), health check, wasm chunk bundles, workspace logos,
+//! client address, security headers), health check, wasm chunk bundles and the precompressed site files, workspace logos,
 //! spreadsheet uploads, lead exports and provider webhooks.
 
 pub mod api_status;
@@ -11,6 +11,7 @@ pub mod health;
 pub mod imports;
 pub mod logo;
 pub mod meta;
+pub mod precompressed;
 pub mod router;
 pub mod tenant;
 pub mod webhooks;

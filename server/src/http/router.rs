@@ -4,7 +4,8 @@
 //! sessions); body limits per route.
 
 use super::{
-    api_status, attachments, bundles, campaigns, csrf, health, imports, logo, meta, webhooks,
+    api_status, attachments, bundles, campaigns, csrf, health, imports, logo, meta, precompressed,
+    webhooks,
 };
 use crate::AppState;
 use axum::{
@@ -146,6 +147,11 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
                 // gzip for browsers that ask: the wasm chunks, scripts, styles and pages shrink
                 // to about a third, which is what phones on mobile data notice.
                 .layer(CompressionLayer::new().gzip(true))
+                // Inside the compression layer, which leaves a precompressed body alone.
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    precompressed::serve_site_file,
+                ))
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(
                     |request: &axum::http::Request<axum::body::Body>| {

@@ -82,3 +82,115 @@ async fn bundles_serve_listed_chunks_only(app: TestApp) {
 }
 
 both_backends!(wasm_bundles, bundles_serve_listed_chunks_only);
+
+fn gunzip(gz: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut body = Vec::new();
+    flate2::read::GzDecoder::new(gz)
+        .read_to_end(&mut body)
+        .unwrap();
+    body
+}
+
+/// The shell files and bundles compressed once with Zopfli go to browsers that take gzip, with
+/// an ETag of their own; a file rebuilt since is compressed on the fly instead, never stale.
+async fn precompressed_site_files_are_served_as_gzip(app: TestApp) {
+    let pkg = app.site_dir.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let main: Vec<u8> = b"\0asm"
+        .iter()
+        .copied()
+        .chain((0..20_000u32).flat_map(|i| (i % 97).to_le_bytes()))
+        .collect();
+    std::fs::write(pkg.join("leadloom.wasm"), &main).unwrap();
+    std::fs::write(
+        pkg.join("leadloom.js"),
+        "export function hydrate() {}\n".repeat(50),
+    )
+    .unwrap();
+    std::fs::write(pkg.join("chunk_3.wasm"), b"\0asm chunk three").unwrap();
+    std::fs::write(pkg.join("split___x_route_view_1.wasm"), b"\0asm route").unwrap();
+    std::fs::write(
+        pkg.join("__wasm_split_manifest.json"),
+        r#"{"__x_route_view_1": ["bundle/c3.split___x_route_view_1"]}"#,
+    )
+    .unwrap();
+    let ready = app.precompressed.compress_site(&pkg, "leadloom");
+    assert_eq!(ready, (3, 0), "the wasm, the script and the route's bundle");
+
+    let browser = app.client();
+    let get = |path: &'static str, accept: &'static str| {
+        browser
+            .http
+            .get(format!("{}{path}", browser.base))
+            .header("Accept-Encoding", accept)
+            .send()
+    };
+    for (path, content_type, plain) in [
+        ("/pkg/leadloom.wasm", "application/wasm", main.clone()),
+        (
+            "/pkg/leadloom.js",
+            "text/javascript",
+            "export function hydrate() {}\n".repeat(50).into_bytes(),
+        ),
+        (
+            "/pkg/bundle/c3.split___x_route_view_1.wasm",
+            "application/octet-stream",
+            framed(&[
+                ("split___x_route_view_1", b"\0asm route"),
+                ("c3", b"\0asm chunk three"),
+            ]),
+        ),
+    ] {
+        let response = get(path, "gzip, deflate, br").await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let headers = response.headers().clone();
+        assert_eq!(headers["content-encoding"], "gzip", "{path}");
+        assert_eq!(headers["content-type"], content_type, "{path}");
+        let etag = headers["etag"].to_str().unwrap().to_owned();
+        assert!(etag.ends_with("-gz\""), "{path}: {etag}");
+        assert_eq!(gunzip(&response.bytes().await.unwrap()), plain, "{path}");
+
+        // Revalidated by its own tag.
+        let again = browser
+            .http
+            .get(format!("{}{path}", browser.base))
+            .header("Accept-Encoding", "gzip")
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+
+        // A browser that does not take gzip gets the plain bytes.
+        let plain_response = get(path, "identity").await.unwrap();
+        assert!(
+            plain_response.headers().get("content-encoding").is_none(),
+            "{path}"
+        );
+        assert_eq!(
+            plain_response.bytes().await.unwrap().as_ref(),
+            plain.as_slice(),
+            "{path}"
+        );
+    }
+
+    // Rebuilt since: not the precompressed body (its tag is the new content's), still gzip.
+    let rebuilt: Vec<u8> = main.iter().rev().copied().collect();
+    std::fs::write(pkg.join("leadloom.wasm"), &rebuilt).unwrap();
+    let response = get("/pkg/leadloom.wasm", "gzip").await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let etag = response
+        .headers()
+        .get("etag")
+        .map(|t| t.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert!(!etag.ends_with("-gz\""), "{etag}");
+    let body = response.bytes().await.unwrap();
+    assert_eq!(gunzip(&body), rebuilt);
+}
+
+both_backends!(
+    precompressed_site_files,
+    precompressed_site_files_are_served_as_gzip
+);

@@ -57,6 +57,8 @@ pub struct TestApp {
     pub attachments_dir: std::path::PathBuf,
     /// This test's site root (static files; empty until a test writes to it).
     pub site_dir: std::path::PathBuf,
+    /// The app's precompressed site files, filled when a test asks (`compress_site`).
+    pub precompressed: server::http::precompressed::Precompressed,
     /// A gateway simulator of its own that the app sends one-time phone codes through
     /// (session [`PLATFORM_SESSION`], key [`SIMULATOR_KEY`]).
     pub platform_gateway: String,
@@ -220,7 +222,9 @@ impl TestApp {
             },
             trust_proxy: false,
             public_origin: base.clone(),
+            precompressed: Default::default(),
         };
+        let precompressed = state.precompressed.clone();
         let services = state.services.clone();
         let app = router(
             state,
@@ -260,6 +264,7 @@ impl TestApp {
             backend,
             attachments_dir,
             site_dir,
+            precompressed,
             platform_gateway,
             _guard: guard,
             _files: files,
