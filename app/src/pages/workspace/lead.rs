@@ -4,14 +4,14 @@
 
 use super::conversation::ConversationCard;
 use super::use_shell;
-use crate::api::ApiError;
 use crate::api::lead::{
-    AddLeadNote, ConvertLead, DeleteLead, DeleteLeadNote, SetLeadAppointment, SetLeadStage,
-    UpdateLead, load_lead,
+    add_lead_note, convert_lead, delete_lead, delete_lead_note, load_lead, set_lead_appointment,
+    set_lead_stage, update_lead,
 };
 use crate::api::resource::resource;
 use crate::api::templates::load_templates;
 use crate::api::whatsapp::{load_conversation, load_senders};
+use crate::api::{ApiError, ApiResult};
 use crate::components::form::{FormAlert, field_error, form_error};
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
@@ -19,6 +19,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::AppError;
+use shared::customers::CustomerDto;
 use shared::leads::{CustomField, LeadDetail, LeadEdit, Stage, TimelineKind};
 use shared::templates::TemplateDto;
 use shared::whatsapp::{MessageDto, SenderDto};
@@ -68,6 +69,72 @@ pub fn LeadPage() -> impl IntoView {
     }
 }
 
+/// A change made on the lead page.
+#[derive(Clone)]
+enum LeadChange {
+    Edit(LeadEdit),
+    Stage(Stage),
+    /// Books or moves the appointment; `None` cancels it.
+    Appointment(Option<chrono::DateTime<chrono::Utc>>),
+    AddNote(String),
+    DeleteNote(Uuid),
+    Convert,
+    Delete,
+}
+
+/// What a change left: the lead as it now is, the customer it became, or nothing.
+#[derive(Clone)]
+enum LeadChanged {
+    Lead(LeadDetail),
+    Customer(CustomerDto),
+    Deleted,
+}
+
+/// One change to one lead.
+#[derive(Clone)]
+struct LeadWrite {
+    workspace: Uuid,
+    lead: Uuid,
+    change: LeadChange,
+}
+
+/// The page's changes happen on a click, never while it hydrates, so their server calls (the
+/// arguments' encoding, the requests, the replies' decoding) are one lazy split fetched with the
+/// first change (docs/benchmarks.md, "The lead page's changes in one split").
+#[lazy]
+async fn write_lead(write: LeadWrite) -> ApiResult<LeadChanged> {
+    let LeadWrite {
+        workspace,
+        lead,
+        change,
+    } = write;
+    Ok(match change {
+        LeadChange::Edit(form) => LeadChanged::Lead(update_lead(workspace, lead, form).await?),
+        LeadChange::Stage(stage) => {
+            LeadChanged::Lead(set_lead_stage(workspace, lead, stage).await?)
+        }
+        LeadChange::Appointment(at) => {
+            LeadChanged::Lead(set_lead_appointment(workspace, lead, at).await?)
+        }
+        LeadChange::AddNote(body) => LeadChanged::Lead(add_lead_note(workspace, lead, body).await?),
+        LeadChange::DeleteNote(note) => {
+            LeadChanged::Lead(delete_lead_note(workspace, lead, note).await?)
+        }
+        LeadChange::Convert => LeadChanged::Customer(convert_lead(workspace, lead).await?),
+        LeadChange::Delete => {
+            delete_lead(workspace, lead).await?;
+            LeadChanged::Deleted
+        }
+    })
+}
+
+/// An action over [`write_lead`]: each part of the page keeps its own `value` and `pending`.
+type LeadAction = Action<LeadWrite, ApiResult<LeadChanged>>;
+
+fn lead_action() -> LeadAction {
+    Action::new(|write: &LeadWrite| write_lead(write.clone()))
+}
+
 /// "2026-11-21 17:05" on the workspace's clock (its zone named in the tooltip), as every other
 /// page shows times.
 fn when(at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
@@ -91,21 +158,26 @@ fn LeadView(
     let lead_id = detail.id;
     let current = RwSignal::new(detail);
 
-    let set_stage = ServerAction::<SetLeadStage>::new();
-    let convert = ServerAction::<ConvertLead>::new();
-    let delete = ServerAction::<DeleteLead>::new();
+    let write = move |change| LeadWrite {
+        workspace,
+        lead: lead_id,
+        change,
+    };
+    let set_stage = lead_action();
+    let convert = lead_action();
+    let delete = lead_action();
     Effect::new(move |_| match set_stage.value().get() {
-        Some(Ok(updated)) => {
+        Some(Ok(LeadChanged::Lead(updated))) => {
             toaster.success(format!("Moved to {}.", updated.stage.label()));
             current.set(updated);
         }
         Some(Err(e)) => toaster.error(e.to_string()),
-        None => {}
+        _ => {}
     });
     let navigate = use_navigate();
     let customer_base = StoredValue::new(format!("/w/{slug}/customers"));
     Effect::new(move |_| match convert.value().get() {
-        Some(Ok(customer)) => {
+        Some(Ok(LeadChanged::Customer(customer))) => {
             toaster.success(format!("\"{}\" is now a customer.", customer.name));
             navigate(
                 &format!("{}/{}", customer_base.get_value(), customer.id),
@@ -113,13 +185,13 @@ fn LeadView(
             );
         }
         Some(Err(e)) => toaster.error(e.to_string()),
-        None => {}
+        _ => {}
     });
     let navigate = use_navigate();
     let leads_link = format!("/w/{slug}/leads");
     let after_delete = leads_link.clone();
     Effect::new(move |_| match delete.value().get() {
-        Some(Ok(())) => {
+        Some(Ok(_)) => {
             toaster.success("Lead deleted.");
             navigate(&after_delete, Default::default());
         }
@@ -135,7 +207,7 @@ fn LeadView(
                 <button type="button" class=format!("stage-step stage-{}", stage.as_str())
                     aria-pressed=move || is_current().to_string()
                     disabled=move || !can_manage || set_stage.pending().get()
-                    on:click=move |_| { set_stage.dispatch(SetLeadStage { workspace, lead: lead_id, stage }); }>
+                    on:click=move |_| { set_stage.dispatch(write(LeadChange::Stage(stage))); }>
                     {stage.label()}
                 </button>
             </li>
@@ -162,7 +234,7 @@ fn LeadView(
                 })}
                 <Show when=move || can_manage && current.with(|c| c.customer.is_none())>
                     <button type="button" class="btn btn-primary" disabled=move || convert.pending().get()
-                        on:click=move |_| { convert.dispatch(ConvertLead { workspace, lead: lead_id }); }>
+                        on:click=move |_| { convert.dispatch(write(LeadChange::Convert)); }>
                         {move || if convert.pending().get() { "Converting…" } else { "Convert to customer" }}
                     </button>
                 </Show>
@@ -176,7 +248,7 @@ fn LeadView(
                 <p id="confirm-delete-text">"Delete this lead with its tags, notes and timeline? This cannot be undone. A customer made from it stays."</p>
                 <div class="confirm-actions">
                     <button type="button" class="btn btn-danger" disabled=move || delete.pending().get()
-                        on:click=move |_| { delete.dispatch(DeleteLead { workspace, lead: lead_id }); }>"Delete the lead"</button>
+                        on:click=move |_| { delete.dispatch(write(LeadChange::Delete)); }>"Delete the lead"</button>
                     <button type="button" class="btn" on:click=move |_| confirming_delete.set(false)>"Cancel"</button>
                 </div>
             </div>
@@ -252,10 +324,15 @@ fn Appointment(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView
     let booked = move || current.with(|c| c.engagement.appointment_at);
     let editing = RwSignal::new(false);
     let input = RwSignal::new(String::new());
-    let save = ServerAction::<SetLeadAppointment>::new();
+    let save = lead_action();
     let saved = save.value();
+    let book = move |at| LeadWrite {
+        workspace,
+        lead: lead_id,
+        change: LeadChange::Appointment(at),
+    };
     Effect::new(move |_| match saved.get() {
-        Some(Ok(updated)) => {
+        Some(Ok(LeadChanged::Lead(updated))) => {
             toaster.success(match updated.engagement.appointment_at {
                 Some(at) => format!("Appointment set for {}.", zone.with_value(|z| z.long(at))),
                 None => "Appointment cancelled.".to_owned(),
@@ -264,7 +341,7 @@ fn Appointment(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView
             current.set(updated);
         }
         Some(Err(e)) => toaster.error(e.to_string()),
-        None => {}
+        _ => {}
     });
     let server_error = field_error(saved, "appointment");
     let local_error = RwSignal::new(None::<String>);
@@ -283,21 +360,13 @@ fn Appointment(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView
         match zone.with_value(|z| z.from_input(&input.get())) {
             Some(at) => {
                 local_error.set(None);
-                save.dispatch(SetLeadAppointment {
-                    workspace,
-                    lead: lead_id,
-                    at: Some(at),
-                });
+                save.dispatch(book(Some(at)));
             }
             None => local_error.set(Some("Pick a date and a time.".to_owned())),
         }
     };
     let cancel_appointment = move |_| {
-        save.dispatch(SetLeadAppointment {
-            workspace,
-            lead: lead_id,
-            at: None,
-        });
+        save.dispatch(book(None));
     };
     view! {
         <div class="appointment" data-testid="lead-appointment">
@@ -451,23 +520,23 @@ fn LeadForm(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
     let toaster = use_toaster();
     let lead_id = current.with_untracked(|c| c.id);
     let state = FormState::new(&current.get_untracked());
-    let save = ServerAction::<UpdateLead>::new();
+    let save = lead_action();
     let result = save.value();
     Effect::new(move |_| match result.get() {
-        Some(Ok(updated)) => {
+        Some(Ok(LeadChanged::Lead(updated))) => {
             toaster.success("Lead saved.");
             state.load(&updated);
             current.set(updated);
         }
         Some(Err(e)) => toaster.error(e.to_string()),
-        None => {}
+        _ => {}
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        save.dispatch(UpdateLead {
+        save.dispatch(LeadWrite {
             workspace,
             lead: lead_id,
-            form: state.to_edit(),
+            change: LeadChange::Edit(state.to_edit()),
         });
     };
     let input = move |name: &'static str,
@@ -577,34 +646,35 @@ fn Notes(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
     let toaster = use_toaster();
     let lead_id = current.with_untracked(|c| c.id);
     let body = RwSignal::new(String::new());
-    let add = ServerAction::<AddLeadNote>::new();
-    let remove = ServerAction::<DeleteLeadNote>::new();
+    let add = lead_action();
+    let remove = lead_action();
+    let write = move |change| LeadWrite {
+        workspace,
+        lead: lead_id,
+        change,
+    };
     let added = add.value();
     Effect::new(move |_| match added.get() {
-        Some(Ok(updated)) => {
+        Some(Ok(LeadChanged::Lead(updated))) => {
             toaster.success("Note added.");
             body.set(String::new());
             current.set(updated);
         }
         Some(Err(e)) => toaster.error(e.to_string()),
-        None => {}
+        _ => {}
     });
     Effect::new(move |_| match remove.value().get() {
-        Some(Ok(updated)) => {
+        Some(Ok(LeadChanged::Lead(updated))) => {
             toaster.success("Note deleted.");
             current.set(updated);
         }
         Some(Err(e)) => toaster.error(e.to_string()),
-        None => {}
+        _ => {}
     });
     let error = field_error(added, "body");
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        add.dispatch(AddLeadNote {
-            workspace,
-            lead: lead_id,
-            body: body.get(),
-        });
+        add.dispatch(write(LeadChange::AddNote(body.get())));
     };
     view! {
         <section class="card notes" aria-labelledby="notes-title">
@@ -635,7 +705,7 @@ fn Notes(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
                                     {note.author.unwrap_or_else(|| "A former member".to_owned())}" · "{when(note.created_at)}
                                     <Show when=move || can_manage>
                                         <button type="button" class="btn btn-link btn-small"
-                                            on:click=move |_| { remove.dispatch(DeleteLeadNote { workspace, lead: lead_id, note: note_id }); }>"Delete"</button>
+                                            on:click=move |_| { remove.dispatch(write(LeadChange::DeleteNote(note_id))); }>"Delete"</button>
                                     </Show>
                                 </p>
                             </li>
