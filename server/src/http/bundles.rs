@@ -103,8 +103,14 @@ pub async fn serve(
     };
     let options = &state.leptos_options;
     let dir = PathBuf::from(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-    let body = match tokio::task::spawn_blocking(move || read_bundle(&dir, &modules)).await {
-        Ok(Ok(Some(body))) => body,
+    // Reading the chunks and hashing the body (its ETag and precompressed key) block: off the
+    // runtime's threads.
+    let read = move || {
+        read_bundle(&dir, &modules)
+            .map(|body| body.map(|body| (precompressed::body_key(&body), body)))
+    };
+    let (key, body) = match tokio::task::spawn_blocking(read).await {
+        Ok(Ok(Some(read))) => read,
         Ok(Ok(None)) => {
             return (StatusCode::NOT_FOUND, "No such wasm chunk.").into_response();
         }
@@ -117,7 +123,6 @@ pub async fn serve(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let key = precompressed::body_key(&body);
     let (etag, gzip_etag) = precompressed::etags(&key);
     if precompressed::accepts_gzip(&headers)
         && let Some(gz) = state.precompressed.get(&key)

@@ -11,8 +11,10 @@
 //! for anything else, the compression layer does as before.
 //!
 //! Bodies are found by what they contain (a SHA-256 of the uncompressed bytes), never by name: a
-//! file rebuilt while the server runs is simply not found, and is compressed on the fly, so a
-//! stale body is never served.
+//! bundle rebuilt while the server runs is simply not found, and is compressed on the fly, so a
+//! stale body is never served. A shell file is matched by the size and modification time it had
+//! when it was compressed (one `stat` per request rather than reading and hashing it): a rebuilt
+//! file has another, and goes through the compression layer.
 
 use axum::{
     body::Body,
@@ -26,6 +28,7 @@ use std::collections::HashMap;
 use std::num::NonZeroU64;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
 
 /// The first 16 bytes of a body's SHA-256: its key here and its ETag.
 pub type BodyKey = [u8; 16];
@@ -57,28 +60,45 @@ pub fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Compressed bodies by [`BodyKey`], shared by the handlers and the thread that fills it.
+/// A shell file as it was when compressed: its size and modification time, and its body's key.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct FileStamp {
+    len: u64,
+    modified: SystemTime,
+}
+
+impl FileStamp {
+    fn of(meta: &std::fs::Metadata) -> Option<Self> {
+        Some(Self {
+            len: meta.len(),
+            modified: meta.modified().ok()?,
+        })
+    }
+}
+
+/// Compressed bodies by [`BodyKey`], and the shell files compressed by name, shared by the
+/// handlers and the thread that fills them.
 #[derive(Clone, Default, Debug)]
-pub struct Precompressed(Arc<RwLock<HashMap<BodyKey, Arc<[u8]>>>>);
+pub struct Precompressed {
+    bodies: Arc<RwLock<HashMap<BodyKey, Arc<[u8]>>>>,
+    files: Arc<RwLock<HashMap<PathBuf, (FileStamp, BodyKey)>>>,
+}
 
 impl Precompressed {
     pub fn get(&self, key: &BodyKey) -> Option<Arc<[u8]>> {
-        self.0.read().ok()?.get(key).cloned()
+        self.bodies.read().ok()?.get(key).cloned()
     }
 
     fn insert(&self, key: BodyKey, gz: Vec<u8>) {
-        if let Ok(mut bodies) = self.0.write() {
+        if let Ok(mut bodies) = self.bodies.write() {
             bodies.insert(key, gz.into());
         }
     }
 
-    /// How many bodies are ready.
-    pub fn len(&self) -> usize {
-        self.0.read().map(|b| b.len()).unwrap_or_default()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    /// The key of the shell file at `path`, if it is still as it was when compressed.
+    fn file_key(&self, path: &Path, meta: &std::fs::Metadata) -> Option<BodyKey> {
+        let (stamp, key) = *self.files.read().ok()?.get(path)?;
+        (FileStamp::of(meta)? == stamp).then_some(key)
     }
 
     /// Compresses the bodies a first page load asks for (the module's documentation), one at a
@@ -111,8 +131,11 @@ impl Precompressed {
         let mut failed = 0;
         for body in site_bodies(pkg_dir, output_name) {
             match body {
-                Ok(body) => {
+                Ok((file, body)) => {
                     let key = body_key(&body);
+                    if let (Some((path, stamp)), Ok(mut files)) = (file, self.files.write()) {
+                        files.insert(path, (stamp, key));
+                    }
                     if self.get(&key).is_some() {
                         continue;
                     }
@@ -137,11 +160,15 @@ impl Precompressed {
     }
 }
 
+/// A body to compress, with the shell file it was read from (and that file's stamp, taken
+/// before reading, so a file rewritten meanwhile does not match) when it is one.
+type SiteBody = (Option<(PathBuf, FileStamp)>, Vec<u8>);
+
 /// The shell files, then every bundle the split manifest names (lazily read, one at a time).
 fn site_bodies(
     pkg_dir: &Path,
     output_name: &str,
-) -> impl Iterator<Item = std::io::Result<Vec<u8>>> {
+) -> impl Iterator<Item = std::io::Result<SiteBody>> {
     let mut shell: Vec<PathBuf> = ["wasm", "js", "css"]
         .iter()
         .map(|ext| pkg_dir.join(format!("{output_name}.{ext}")))
@@ -158,10 +185,16 @@ fn site_bodies(
     let pkg_dir = pkg_dir.to_path_buf();
     shell
         .into_iter()
-        .map(std::fs::read)
+        .map(|path| {
+            let stamp = FileStamp::of(&std::fs::metadata(&path)?);
+            let body = std::fs::read(&path)?;
+            Ok((stamp.map(|stamp| (path, stamp)), body))
+        })
         .chain(bundles.into_iter().filter_map(move |list| {
             let modules = super::bundles::parse_list(&format!("{list}.wasm"))?;
-            super::bundles::read_bundle(&pkg_dir, &modules).transpose()
+            super::bundles::read_bundle(&pkg_dir, &modules)
+                .transpose()
+                .map(|body| body.map(|body| (None, body)))
         }))
 }
 
@@ -284,12 +317,15 @@ pub async fn serve_site_file(
     let path = PathBuf::from(options.site_root.as_ref())
         .join(options.site_pkg_dir.as_ref())
         .join(&name);
-    let Ok(body) = tokio::fs::read(&path).await else {
+    let Ok(meta) = tokio::fs::metadata(&path).await else {
         return next.run(request).await;
     };
-    let key = body_key(&body);
-    match state.precompressed.get(&key) {
-        Some(gz) => gzip_response(request.headers(), gz, content_type, &etags(&key).1),
+    let precompressed = &state.precompressed;
+    match precompressed
+        .file_key(&path, &meta)
+        .and_then(|key| Some((precompressed.get(&key)?, key)))
+    {
+        Some((gz, key)) => gzip_response(request.headers(), gz, content_type, &etags(&key).1),
         None => next.run(request).await,
     }
 }

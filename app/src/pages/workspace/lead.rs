@@ -128,11 +128,18 @@ async fn write_lead(write: LeadWrite) -> ApiResult<LeadChanged> {
     })
 }
 
-/// An action over [`write_lead`]: each part of the page keeps its own `value` and `pending`.
-type LeadAction = Action<LeadWrite, ApiResult<LeadChanged>>;
+/// An action over [`write_lead`] for one lead: each part of the page keeps its own `value` and
+/// `pending`.
+type LeadAction = Action<LeadChange, ApiResult<LeadChanged>>;
 
-fn lead_action() -> LeadAction {
-    Action::new(|write: &LeadWrite| write_lead(write.clone()))
+fn lead_action(workspace: Uuid, lead: Uuid) -> LeadAction {
+    Action::new(move |change: &LeadChange| {
+        write_lead(LeadWrite {
+            workspace,
+            lead,
+            change: change.clone(),
+        })
+    })
 }
 
 /// "2026-11-21 17:05" on the workspace's clock (its zone named in the tooltip), as every other
@@ -158,14 +165,9 @@ fn LeadView(
     let lead_id = detail.id;
     let current = RwSignal::new(detail);
 
-    let write = move |change| LeadWrite {
-        workspace,
-        lead: lead_id,
-        change,
-    };
-    let set_stage = lead_action();
-    let convert = lead_action();
-    let delete = lead_action();
+    let set_stage = lead_action(workspace, lead_id);
+    let convert = lead_action(workspace, lead_id);
+    let delete = lead_action(workspace, lead_id);
     Effect::new(move |_| match set_stage.value().get() {
         Some(Ok(LeadChanged::Lead(updated))) => {
             toaster.success(format!("Moved to {}.", updated.stage.label()));
@@ -207,7 +209,7 @@ fn LeadView(
                 <button type="button" class=format!("stage-step stage-{}", stage.as_str())
                     aria-pressed=move || is_current().to_string()
                     disabled=move || !can_manage || set_stage.pending().get()
-                    on:click=move |_| { set_stage.dispatch(write(LeadChange::Stage(stage))); }>
+                    on:click=move |_| { set_stage.dispatch(LeadChange::Stage(stage)); }>
                     {stage.label()}
                 </button>
             </li>
@@ -234,7 +236,7 @@ fn LeadView(
                 })}
                 <Show when=move || can_manage && current.with(|c| c.customer.is_none())>
                     <button type="button" class="btn btn-primary" disabled=move || convert.pending().get()
-                        on:click=move |_| { convert.dispatch(write(LeadChange::Convert)); }>
+                        on:click=move |_| { convert.dispatch(LeadChange::Convert); }>
                         {move || if convert.pending().get() { "Converting…" } else { "Convert to customer" }}
                     </button>
                 </Show>
@@ -248,7 +250,7 @@ fn LeadView(
                 <p id="confirm-delete-text">"Delete this lead with its tags, notes and timeline? This cannot be undone. A customer made from it stays."</p>
                 <div class="confirm-actions">
                     <button type="button" class="btn btn-danger" disabled=move || delete.pending().get()
-                        on:click=move |_| { delete.dispatch(write(LeadChange::Delete)); }>"Delete the lead"</button>
+                        on:click=move |_| { delete.dispatch(LeadChange::Delete); }>"Delete the lead"</button>
                     <button type="button" class="btn" on:click=move |_| confirming_delete.set(false)>"Cancel"</button>
                 </div>
             </div>
@@ -324,13 +326,8 @@ fn Appointment(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView
     let booked = move || current.with(|c| c.engagement.appointment_at);
     let editing = RwSignal::new(false);
     let input = RwSignal::new(String::new());
-    let save = lead_action();
+    let save = lead_action(workspace, lead_id);
     let saved = save.value();
-    let book = move |at| LeadWrite {
-        workspace,
-        lead: lead_id,
-        change: LeadChange::Appointment(at),
-    };
     Effect::new(move |_| match saved.get() {
         Some(Ok(LeadChanged::Lead(updated))) => {
             toaster.success(match updated.engagement.appointment_at {
@@ -360,13 +357,13 @@ fn Appointment(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView
         match zone.with_value(|z| z.from_input(&input.get())) {
             Some(at) => {
                 local_error.set(None);
-                save.dispatch(book(Some(at)));
+                save.dispatch(LeadChange::Appointment(Some(at)));
             }
             None => local_error.set(Some("Pick a date and a time.".to_owned())),
         }
     };
     let cancel_appointment = move |_| {
-        save.dispatch(book(None));
+        save.dispatch(LeadChange::Appointment(None));
     };
     view! {
         <div class="appointment" data-testid="lead-appointment">
@@ -520,7 +517,7 @@ fn LeadForm(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
     let toaster = use_toaster();
     let lead_id = current.with_untracked(|c| c.id);
     let state = FormState::new(&current.get_untracked());
-    let save = lead_action();
+    let save = lead_action(workspace, lead_id);
     let result = save.value();
     Effect::new(move |_| match result.get() {
         Some(Ok(LeadChanged::Lead(updated))) => {
@@ -533,11 +530,7 @@ fn LeadForm(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        save.dispatch(LeadWrite {
-            workspace,
-            lead: lead_id,
-            change: LeadChange::Edit(state.to_edit()),
-        });
+        save.dispatch(LeadChange::Edit(state.to_edit()));
     };
     let input = move |name: &'static str,
                       label: &'static str,
@@ -646,13 +639,8 @@ fn Notes(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
     let toaster = use_toaster();
     let lead_id = current.with_untracked(|c| c.id);
     let body = RwSignal::new(String::new());
-    let add = lead_action();
-    let remove = lead_action();
-    let write = move |change| LeadWrite {
-        workspace,
-        lead: lead_id,
-        change,
-    };
+    let add = lead_action(workspace, lead_id);
+    let remove = lead_action(workspace, lead_id);
     let added = add.value();
     Effect::new(move |_| match added.get() {
         Some(Ok(LeadChanged::Lead(updated))) => {
@@ -674,7 +662,7 @@ fn Notes(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
     let error = field_error(added, "body");
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        add.dispatch(write(LeadChange::AddNote(body.get())));
+        add.dispatch(LeadChange::AddNote(body.get()));
     };
     view! {
         <section class="card notes" aria-labelledby="notes-title">
@@ -705,7 +693,7 @@ fn Notes(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
                                     {note.author.unwrap_or_else(|| "A former member".to_owned())}" · "{when(note.created_at)}
                                     <Show when=move || can_manage>
                                         <button type="button" class="btn btn-link btn-small"
-                                            on:click=move |_| { remove.dispatch(write(LeadChange::DeleteNote(note_id))); }>"Delete"</button>
+                                            on:click=move |_| { remove.dispatch(LeadChange::DeleteNote(note_id)); }>"Delete"</button>
                                     </Show>
                                 </p>
                             </li>

@@ -29,7 +29,7 @@ pub fn SettingsPage() -> impl IntoView {
     let data = resource(
         move || workspace,
         |workspace| async move {
-            Ok::<_, crate::api::ApiError>((
+            Ok::<_, ApiError>((
                 load_settings(workspace).await?,
                 form_options().await?,
                 plans().await?,
