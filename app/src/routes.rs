@@ -4,6 +4,7 @@
 //! workspace layout around the page, so the layout is part of each page's split rather than a
 //! split of its own (docs/architecture.md, "Routes are lazy").
 
+use crate::components::effect::effect;
 use crate::pages::{auth, home, invite, onboarding, workspace};
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
@@ -12,7 +13,7 @@ use leptos_router::{LazyRoute, lazy_route};
 /// Effects run only in the browser, after the view that created them has hydrated; a page's
 /// view hydrates after its lazy chunk has arrived, so this is later than `App`'s own effects.
 fn mark_hydrated() {
-    Effect::new(|_| {
+    effect(|| {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
         }

@@ -7,8 +7,8 @@ use super::ApiResult;
 use leptos::prelude::*;
 use server_fn::codec::Json;
 use shared::campaigns::{
-    Audience, AudienceCount, CampaignActivity, CampaignDto, CampaignForm, CampaignSummary,
-    LaunchReview, RecipientPage, RecipientState, VariantPreview,
+    Audience, AudienceCount, CampaignActivity, CampaignDto, CampaignForm, CampaignLive,
+    CampaignSummary, LaunchReview, RecipientPage, RecipientState, VariantPreview,
 };
 use uuid::Uuid;
 
@@ -33,6 +33,18 @@ pub async fn load_campaign(workspace: Uuid, campaign: Uuid) -> ApiResult<Campaig
         async {
             let (svc, tenant) = ctx::tenant(workspace).await?;
             Ok(campaigns::get(&svc, &tenant, campaign).await?)
+        }
+        .await,
+    )
+}
+
+/// The campaign as its live page shows it (the wizard's form reduced to what the page names).
+#[server(endpoint = "load_campaign_live")]
+pub async fn load_campaign_live(workspace: Uuid, campaign: Uuid) -> ApiResult<CampaignLive> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            Ok(campaigns::live(&svc, &tenant, campaign).await?)
         }
         .await,
     )

@@ -5,8 +5,8 @@ use super::ApiResult;
 use leptos::prelude::*;
 use server_fn::codec::Json;
 use shared::whatsapp::{
-    InboxEntry, MessageDto, NumberCheckJobDto, OptOutSettings, SenderCreated, SenderDto,
-    SenderInput,
+    InboxEntry, MessageDto, NumberCheckJobDto, OptOutSettings, ReplyChoices, SenderCreated,
+    SenderDto, SenderInput,
 };
 use uuid::Uuid;
 
@@ -22,6 +22,20 @@ pub async fn load_senders(workspace: Uuid) -> ApiResult<Vec<SenderDto>> {
         async {
             let (svc, tenant) = ctx::tenant(workspace).await?;
             Ok(senders::list(&svc, &tenant).await?)
+        }
+        .await,
+    )
+}
+
+/// The lead page's reply box: the senders and templates it offers, with only what it shows.
+#[server(endpoint = "reply_choices")]
+pub async fn load_reply_choices(workspace: Uuid) -> ApiResult<ReplyChoices> {
+    ctx::respond(
+        async {
+            let (svc, tenant) = ctx::tenant(workspace).await?;
+            let senders = senders::list(&svc, &tenant).await?;
+            let templates = shared::templates::service::list(&svc, &tenant).await?;
+            Ok(ReplyChoices::new(&senders, &templates))
         }
         .await,
     )

@@ -81,6 +81,8 @@ pub struct WorkspaceShell {
     /// Whether this deployment sends e-mail (SMTP is configured): pages offer e-mail (the
     /// campaign wizard's "notify me by e-mail") only when it would go out.
     pub email_enabled: bool,
+    /// The member's unread notifications when the shell was loaded: the bell's first count.
+    pub unread_notifications: u64,
 }
 
 impl WorkspaceShell {
@@ -107,11 +109,18 @@ pub async fn load_shell(slug: String) -> ApiResult<WorkspaceShell> {
                 .into_iter()
                 .filter(|p| tenant.role.allows(*p))
                 .collect();
+            let unread_notifications = shared::notifications::store::unread_count(
+                &svc.db,
+                tenant.workspace_id,
+                tenant.user_id,
+            )
+            .await?;
             Ok(WorkspaceShell {
                 user,
                 workspace,
                 permissions,
                 email_enabled: svc.mailer.is_some(),
+                unread_notifications,
             })
         }
         .await,

@@ -12,9 +12,29 @@ const ACCEPT: &str = ".pdf,.jpg,.jpeg,.png,.doc,.docx,application/pdf,image/jpeg
 /// `1.2 MB`, `830 KB`.
 pub fn file_size(bytes: u64) -> String {
     if bytes >= 1_048_576 {
-        format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+        // Tenths of a megabyte, rounded, in integers: printing a float would bring the float
+        // formatting code into every page with a reply box.
+        let tenths = (bytes * 10 + 524_288) / 1_048_576;
+        format!("{}.{} MB", tenths / 10, tenths % 10)
     } else {
         format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_size;
+
+    #[test]
+    fn sizes_read_as_a_person_would() {
+        assert_eq!(file_size(1), "1 KB");
+        assert_eq!(file_size(1024), "1 KB");
+        assert_eq!(file_size(1025), "2 KB");
+        assert_eq!(file_size(850_000), "831 KB");
+        assert_eq!(file_size(1_048_576), "1.0 MB");
+        assert_eq!(file_size(1_258_291), "1.2 MB");
+        assert_eq!(file_size(5 * 1_048_576 - 1), "5.0 MB");
+        assert_eq!(file_size(1_101_005), "1.1 MB");
     }
 }
 
@@ -65,6 +85,14 @@ pub fn AttachmentChip(state: AttachmentState, error_id: &'static str) -> impl In
     }
 }
 
+/// The upload, made only once a file is chosen: a lazy split fetched then, never while a page
+/// hydrates (docs/benchmarks.md, "What runs only on a click").
+#[cfg(feature = "hydrate")]
+#[lazy]
+async fn upload_later(url: String, file: web_sys::File) -> Result<AttachmentDto, String> {
+    crate::api::upload::post_file::<AttachmentDto>(&url, file).await
+}
+
 /// The paper-clip button: uploads the chosen file to `/w/{slug}/attachments`.
 #[component]
 pub fn AttachButton(state: AttachmentState, slug: String, error_id: &'static str) -> impl IntoView {
@@ -85,7 +113,7 @@ pub fn AttachButton(state: AttachmentState, slug: String, error_id: &'static str
             state.uploading.set(Some(file.name()));
             let url = format!("/w/{slug}/attachments");
             leptos::task::spawn_local(async move {
-                match crate::api::upload::post_file::<AttachmentDto>(&url, file).await {
+                match upload_later(url, file).await {
                     Ok(file) => state.file.set(Some(file)),
                     Err(message) => state.error.set(Some(message)),
                 }

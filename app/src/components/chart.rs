@@ -61,7 +61,7 @@ pub fn Chart(id: String, label: String, spec: ChartSpec) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         let (id, spec) = (id.clone(), spec.clone());
-        Effect::new(move |_| {
+        crate::components::effect::effect(move || {
             let (id, spec) = (id.clone(), spec.clone());
             leptos::task::spawn_local(draw_later(id, spec));
         });

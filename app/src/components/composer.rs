@@ -2,6 +2,7 @@
 //! Message step: variable chips and an emoji picker, each putting its text where the cursor is.
 
 use crate::components::icons::Icon;
+use crate::components::show::show;
 use leptos::html::Textarea;
 use leptos::prelude::*;
 
@@ -137,7 +138,7 @@ pub fn ComposerTools(
                     aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
                     <Icon name="emoji" />"Emoji"
                 </button>
-                <Show when=move || open.get()>
+                {show(move || open.get(), move || view! {
                     <div class="emoji-panel" id=panel_id.clone() role="group" aria-label="Insert an emoji">
                         {EMOJI.iter().map(|(group, items)| view! {
                             <p class="emoji-group">{*group}</p>
@@ -149,7 +150,7 @@ pub fn ComposerTools(
                             </div>
                         }).collect_view()}
                     </div>
-                </Show>
+                }.into_any())}
             </div>
         </div>
     }

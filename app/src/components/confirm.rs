@@ -1,6 +1,7 @@
 //! A confirmation dialog for actions that cannot be undone (deleting leads or a segment): a
 //! modal with the consequence spelled out, Cancel focused by default, Escape to close.
 
+use crate::components::show::show;
 use leptos::prelude::*;
 
 #[component]
@@ -20,7 +21,7 @@ pub fn ConfirmDialog(
 ) -> impl IntoView {
     let close = move || open.set(false);
     view! {
-        <Show when=move || open.get()>
+        {show(move || open.get(), move || view! {
             <div class="dialog-scrim" on:click=move |_| close()></div>
             <div
                 class="dialog"
@@ -50,6 +51,6 @@ pub fn ConfirmDialog(
                     </button>
                 </div>
             </div>
-        </Show>
+        }.into_any())}
     }
 }

@@ -3,6 +3,7 @@
 //! form.
 
 use crate::api::ApiError;
+use crate::components::show::show;
 use leptos::prelude::*;
 
 /// The error message for `field` from an action's latest result (`action.value()`).
@@ -75,11 +76,11 @@ pub fn Field(
 #[component]
 pub fn FormAlert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
     view! {
-        <Show when=move || message.get().is_some()>
+        {show(move || message.get().is_some(), move || view! {
             <div class="alert alert-error" role="alert">
                 {move || message.get()}
             </div>
-        </Show>
+        }.into_any())}
     }
 }
 

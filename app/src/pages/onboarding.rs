@@ -4,7 +4,9 @@
 use crate::api::account::whoami;
 use crate::api::resource::resource;
 use crate::api::workspace::{CheckSlug, CreateWorkspace, form_options};
+use crate::components::effect::effect;
 use crate::components::form::FormAlert;
+use crate::components::show::show;
 use crate::pages::auth::AuthCard;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
@@ -53,7 +55,7 @@ fn Wizard(first: bool) -> impl IntoView {
     let form_message = RwSignal::new(None::<String>);
 
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(tz) = browser_timezone() {
             timezone.set(tz);
         }
@@ -63,7 +65,7 @@ fn Wizard(first: bool) -> impl IntoView {
     let create = ServerAction::<CreateWorkspace>::new();
     let navigate = use_navigate();
 
-    Effect::new(move |_| match check.value().get() {
+    effect(move || match check.value().get() {
         Some(Ok(normalised)) => {
             slug.set(normalised);
             slug_error.set(None);
@@ -75,7 +77,7 @@ fn Wizard(first: bool) -> impl IntoView {
         }
         None => {}
     });
-    Effect::new(move |_| match create.value().get() {
+    effect(move || match create.value().get() {
         Some(Ok(ws)) => navigate(&format!("/w/{}", ws.slug), Default::default()),
         Some(Err(e)) => {
             name_error.set(e.field_message("name"));
@@ -166,7 +168,7 @@ fn Wizard(first: bool) -> impl IntoView {
                 </ol>
                 <FormAlert message=form_message />
 
-                <Show when=move || step.get() == 1>
+                {show(move || step.get() == 1, move || view! {
                     <form class="form" on:submit=step_one novalidate>
                         <div class="field" class:field-invalid=move || name_error.get().is_some()>
                             <label for="ws-name">"Workspace name"</label>
@@ -199,9 +201,9 @@ fn Wizard(first: bool) -> impl IntoView {
                             </button>
                         </div>
                     </form>
-                </Show>
+                }.into_any())}
 
-                <Show when=move || step.get() == 2>
+                {show(move || step.get() == 2, move || view! {
                     <form class="form" on:submit=step_two novalidate>
                         <div class="field" class:field-invalid=move || tz_error.get().is_some()>
                             <label for="ws-timezone">"Time zone"</label>
@@ -214,9 +216,9 @@ fn Wizard(first: bool) -> impl IntoView {
                             <button type="submit" class="btn btn-primary">"Continue"</button>
                         </div>
                     </form>
-                </Show>
+                }.into_any())}
 
-                <Show when=move || step.get() == 3>
+                {show(move || step.get() == 3, move || view! {
                     <form class="form" on:submit=finish novalidate>
                         <fieldset class="field choice-group" class:field-invalid=move || use_case_error.get().is_some()>
                             <legend>"What will you use LeadLoom for?"</legend>
@@ -241,7 +243,7 @@ fn Wizard(first: bool) -> impl IntoView {
                             </button>
                         </div>
                     </form>
-                </Show>
+                }.into_any())}
         </AuthCard>
     }
 }

@@ -1,5 +1,5 @@
 //! `GET /w/{slug}/campaigns/{id}/events`: a campaign's live progress as Server-Sent Events.
-//! Each event is the whole `CampaignDto` as JSON, sent on connect and then whenever it changes
+//! Each event is the whole `CampaignLive` as JSON, sent on connect and then whenever it changes
 //! (read once a second from the database, so progress made by any instance shows).
 //! `GET /w/{slug}/campaigns/{id}/report.csv`: the per-recipient report.
 
@@ -26,7 +26,7 @@ pub async fn events(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let services = state.services.clone();
     // Answer 404 at once for a campaign that is not this workspace's.
-    let first = campaigns::get(&services, &ctx, id).await?;
+    let first = campaigns::live(&services, &ctx, id).await?;
     let first_json = serde_json::to_string(&first).unwrap_or_default();
     let stream = futures::stream::unfold(
         (Some(first_json), String::new()),

@@ -91,10 +91,11 @@ pub(crate) fn form(name: &str, sender: &str, body: &str, strategy: Value) -> Val
 }
 
 /// Server functions whose arguments are plain values take a form, like the others of the app.
-const FORM_ENCODED: [&str; 8] = [
+const FORM_ENCODED: [&str; 9] = [
     "load_campaigns",
     "new_campaign_form",
     "load_campaign",
+    "load_campaign_live",
     "load_campaign_activity",
     "delete_campaign",
     "pause_campaign",
@@ -421,6 +422,20 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
     );
     // A one-time campaign has one run: its three recipients, sent, read, one answered.
     let dto = campaign(&browser, &ws, &id).await;
+    // The live page's view of it: the same state, and of the form only what the page names.
+    let live = call(
+        &browser,
+        "load_campaign_live",
+        json!({"workspace": ws, "campaign": id}),
+    )
+    .await;
+    for field in ["id", "status", "counts", "runs", "senders", "completed_at"] {
+        assert_eq!(live[field], dto[field], "{field}: {live}");
+    }
+    assert_eq!(live["name"], dto["form"]["name"], "{live}");
+    assert_eq!(live["kind"], dto["form"]["kind"], "{live}");
+    assert_eq!(live["tags"], dto["form"]["tags"], "{live}");
+    assert!(live.get("form").is_none(), "{live}");
     let runs = dto["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 1, "{dto}");
     assert_eq!(
@@ -530,6 +545,9 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
     let first = String::from_utf8_lossy(&first);
     assert!(first.starts_with("data: {"), "{first}");
     assert!(first.contains("\"completed\""), "{first}");
+    // The page's view of the campaign: named, without the wizard's form.
+    assert!(first.contains("\"name\":"), "{first}");
+    assert!(!first.contains("\"audience\""), "{first}");
 
     // The page's rates come from the campaign's live counters, every run together, over the
     // recipients sent, and agree with the runs table. Receipts can be lost:
@@ -1155,6 +1173,14 @@ async fn other_workspaces_and_viewers_are_kept_out(app: TestApp) {
         (
             "load_campaign_recipients",
             json!({"workspace": other_ws, "campaign": id, "state": null, "after": null}),
+        ),
+        (
+            "load_campaign_live",
+            json!({"workspace": ws, "campaign": id}),
+        ),
+        (
+            "load_campaign_live",
+            json!({"workspace": other_ws, "campaign": id}),
         ),
         (
             "load_campaign_activity",

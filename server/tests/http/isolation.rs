@@ -332,6 +332,7 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
     }
     for (name, form) in [
         ("senders", vec![("workspace", ws_b.as_str())]),
+        ("reply_choices", vec![("workspace", ws_b.as_str())]),
         (
             "inbox",
             vec![("workspace", ws_b.as_str()), ("unread_only", "false")],
@@ -593,6 +594,17 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
     )
     .await;
     for ws in [&ws_a, &ws_b] {
+        let (status, body) = a
+            .call(
+                "load_campaign_live",
+                &[("workspace", ws), ("campaign", &b_campaign)],
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "load_campaign_live on {ws}: {body}"
+        );
         let (status, body) = a
             .call(
                 "resume_campaign",

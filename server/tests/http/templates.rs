@@ -197,6 +197,15 @@ async fn templates_are_written_rendered_and_counted(app: TestApp) {
     assert_eq!(edited["usage_count"], 1);
     let viewer = join_as(&app, &owner, &ws, "Vic", "vic@templates.test", "viewer").await;
     assert_eq!(list(&viewer, &ws).await.len(), 3);
+    // The lead page's reply box gets each template's id and name, and nothing else.
+    let (status, choices) = viewer.call("reply_choices", &[("workspace", &ws)]).await;
+    assert_eq!(status, StatusCode::OK, "{choices}");
+    let named: Vec<Value> = list(&viewer, &ws)
+        .await
+        .iter()
+        .map(|t| json!({"id": t["id"], "name": t["name"]}))
+        .collect();
+    assert_eq!(choices["templates"], json!(named), "{choices}");
     let (status, _) = viewer
         .call("delete_template", &[("workspace", &ws), ("template", &id)])
         .await;
@@ -220,6 +229,7 @@ async fn templates_are_written_rendered_and_counted(app: TestApp) {
     let starter = starters[0]["id"].as_str().unwrap();
     for (name, form) in [
         ("templates", vec![("workspace", ws.as_str())]),
+        ("reply_choices", vec![("workspace", ws.as_str())]),
         (
             "render_template",
             vec![

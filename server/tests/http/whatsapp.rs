@@ -705,6 +705,24 @@ async fn senders_send_receipts_replies_and_opt_outs(app: TestApp) {
         "{listed}"
     );
     assert_eq!(listed[0]["recent_failures"], 1);
+    // The lead page's reply box lists the paused sender as paused, with nothing else about it.
+    let (status, choices) = browser.call("reply_choices", &[("workspace", &ws)]).await;
+    assert_eq!(status, StatusCode::OK, "{choices}");
+    let shown: Vec<Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s["id"],
+                "name": s["name"],
+                "display_number": s["display_number"],
+                "paused": !s["paused_reason"].is_null(),
+            })
+        })
+        .collect();
+    assert_eq!(choices["senders"], json!(shown), "{choices}");
+    assert_eq!(choices["senders"][0]["paused"], true, "{choices}");
 }
 both_backends!(messaging, senders_send_receipts_replies_and_opt_outs);
 
@@ -875,7 +893,7 @@ async fn other_workspaces_are_kept_out(app: TestApp) {
         assert_eq!(status, StatusCode::NOT_FOUND, "{name}: {body}");
     }
     // With the first workspace's id, the stranger is not a member.
-    for name in ["senders", "opt_out_settings"] {
+    for name in ["senders", "reply_choices", "opt_out_settings"] {
         let (status, body) = stranger.call(name, &[("workspace", ws.as_str())]).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{name}: {body}");
     }

@@ -230,6 +230,9 @@ async fn invitations_roles_and_plan_limits(app: TestApp) {
     let in_ws = [("workspace", ws.as_str())];
     let unread = || owner.call("unread_notifications", &in_ws);
     assert_eq!(unread().await, (StatusCode::OK, json!(1)));
+    // The layout's shell carries the same count, so the bell shows it as the page renders.
+    let (_, shell) = owner.call("load_shell", &[("slug", "limits")]).await;
+    assert_eq!(shell["unread_notifications"], 1, "{shell}");
     let feed = owner.call("notifications", &[("workspace", &ws)]).await.1;
     assert_eq!(feed["unread"], 1);
     assert!(

@@ -4,9 +4,10 @@
 //! every lookup is scoped by the workspace.
 
 use super::model::{
-    AudienceCount, CampaignDto, CampaignForm, CampaignKind, CampaignStatus, CampaignSummary,
-    CheckItem, LaunchReview, MAX_TEST_NUMBERS, RecipientCounts, RecipientPage, RecipientRow,
-    RecipientState, SenderPanel, VariantChoice, VariantExtra, VariantPreview, variant_label,
+    AudienceCount, CampaignDto, CampaignForm, CampaignKind, CampaignLive, CampaignStatus,
+    CampaignSummary, CheckItem, LaunchReview, MAX_TEST_NUMBERS, RecipientCounts, RecipientPage,
+    RecipientRow, RecipientState, SenderPanel, VariantChoice, VariantExtra, VariantPreview,
+    variant_label,
 };
 use super::planner::{self, SenderCapacity, SenderPace};
 use super::strategy::WorkingHours;
@@ -1248,14 +1249,19 @@ pub async fn recipients(
     })
 }
 
+/// The campaign as the live page shows it and its event stream sends it.
+pub async fn live(svc: &Services, ctx: &TenantCtx, id: Uuid) -> Result<CampaignLive, AppError> {
+    get(svc, ctx, id).await.map(CampaignLive::from)
+}
+
 /// The campaign as the live page's event stream sends it, or `None` once it is gone.
 pub async fn snapshot(
     svc: &Services,
     ctx: &TenantCtx,
     id: Uuid,
-) -> Result<Option<CampaignDto>, AppError> {
-    match get(svc, ctx, id).await {
-        Ok(dto) => Ok(Some(dto)),
+) -> Result<Option<CampaignLive>, AppError> {
+    match live(svc, ctx, id).await {
+        Ok(live) => Ok(Some(live)),
         Err(AppError::NotFound) => Ok(None),
         Err(other) => Err(other),
     }

@@ -259,6 +259,62 @@ impl SenderDto {
     }
 }
 
+/// What the lead page's reply box offers: the senders to send from and the templates to start
+/// from, each with only what the box shows. The page's first download then carries a decoder
+/// for these few fields instead of those of whole senders and templates (docs/benchmarks.md,
+/// "What runs only on a click").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyChoices {
+    pub senders: Vec<SenderChoice>,
+    pub templates: Vec<TemplateChoice>,
+}
+
+/// A sender in the reply box's "Send from" list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SenderChoice {
+    pub id: Uuid,
+    pub name: String,
+    /// E.164.
+    pub display_number: String,
+    /// Sending from it is paused (listed, not chosen by default).
+    pub paused: bool,
+}
+
+/// A template in the reply box's picker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateChoice {
+    pub id: Uuid,
+    pub name: String,
+}
+
+impl ReplyChoices {
+    pub fn new(senders: &[SenderDto], templates: &[crate::templates::TemplateDto]) -> Self {
+        Self {
+            senders: senders
+                .iter()
+                .map(|s| SenderChoice {
+                    id: s.id,
+                    name: s.name.clone(),
+                    display_number: s.display_number.clone(),
+                    paused: s.paused_reason.is_some(),
+                })
+                .collect(),
+            templates: templates
+                .iter()
+                .map(|t| TemplateChoice {
+                    id: t.id,
+                    name: t.name.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The sender a reply goes from unless another is chosen: the first one not paused.
+    pub fn default_sender(&self) -> Option<Uuid> {
+        self.senders.iter().find(|s| !s.paused).map(|s| s.id)
+    }
+}
+
 /// The add/edit form. Blank secrets on edit keep what is stored.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SenderInput {

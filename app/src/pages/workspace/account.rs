@@ -6,7 +6,9 @@ use crate::api::account::{
     ChangePassword, ConfirmPhoneCode, SendPhoneCode, UpdateProfile, load_phone_verification,
 };
 use crate::api::resource::resource;
+use crate::components::effect::effect;
 use crate::components::form::{Field, FlatActionForm, FormAlert, Submit, field_error, form_error};
+use crate::components::show::show;
 use crate::components::toast::use_toaster;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -19,7 +21,7 @@ pub fn AccountPage() -> impl IntoView {
     let toaster = use_toaster();
     let profile = ServerAction::<UpdateProfile>::new();
     let password = ServerAction::<ChangePassword>::new();
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(())) = profile.value().get() {
             toaster.success("Profile saved.");
             ctx.reload.run(());
@@ -30,7 +32,7 @@ pub fn AccountPage() -> impl IntoView {
         move || profile.version().get(),
         |_| load_phone_verification(),
     );
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(())) = password.value().get() {
             toaster.success("Password changed.");
         }
@@ -93,7 +95,7 @@ fn PhoneVerificationCard(initial: PhoneVerificationDto) -> impl IntoView {
     let confirm = ServerAction::<ConfirmPhoneCode>::new();
     let code = RwSignal::new(String::new());
 
-    Effect::new(move |_| {
+    effect(move || {
         let handle = set_interval_with_handle(
             move || elapsed.update(|n| *n += 1),
             std::time::Duration::from_secs(1),
@@ -104,7 +106,7 @@ fn PhoneVerificationCard(initial: PhoneVerificationDto) -> impl IntoView {
             }
         });
     });
-    Effect::new(move |_| match send.value().get() {
+    effect(move || match send.value().get() {
         Some(Ok(fresh)) => {
             if let Some(pending) = &fresh.pending {
                 toaster.success(format!("Code sent to {} on WhatsApp.", pending.sent_to));
@@ -120,7 +122,7 @@ fn PhoneVerificationCard(initial: PhoneVerificationDto) -> impl IntoView {
         ),
         None => {}
     });
-    Effect::new(move |_| match confirm.value().get() {
+    effect(move || match confirm.value().get() {
         Some(Ok(())) => {
             toaster.success("Phone verified.");
             state.update(|s| {
@@ -179,7 +181,7 @@ fn PhoneVerificationCard(initial: PhoneVerificationDto) -> impl IntoView {
                     }.into_any(),
                 }
             }}
-            <Show when=move || state.with(|s| s.phone.is_some() && !s.verified)>
+            {show(move || state.with(|s| s.phone.is_some() && !s.verified), move || view! {
                 {move || send_error.get().map(|message| view! { <p class="alert alert-error" role="alert">{message}</p> })}
                 {move || remaining().map(|left| if left > 0 {
                     let (sent_to, tries) = state.with(|s| s.pending.as_ref().map(|p| (p.sent_to.clone(), p.tries_left)).unwrap_or_default());
@@ -196,7 +198,7 @@ fn PhoneVerificationCard(initial: PhoneVerificationDto) -> impl IntoView {
                     <p class="alert alert-error" role="alert">{message}</p>
                 })}
                 <FlatActionForm action=confirm attr:class="form form-inline code-form" attr:novalidate=true>
-                    <Show when=move || remaining().is_some_and(|left| left > 0)>
+                    {show(move || remaining().is_some_and(|left| left > 0), move || view! {
                         <div class="field" class:field-invalid=move || code_error.get().is_some()>
                             <label for="phone-code">"Code"</label>
                             <input id="phone-code" name="code" inputmode="numeric" autocomplete="one-time-code"
@@ -210,7 +212,7 @@ fn PhoneVerificationCard(initial: PhoneVerificationDto) -> impl IntoView {
                             disabled=move || confirm.pending().get() || code.with(|c| c.trim().is_empty())>
                             {move || if confirm.pending().get() { "Checking…" } else { "Verify" }}
                         </button>
-                    </Show>
+                    }.into_any())}
                     <button type="button" class="btn"
                         disabled=move || { send.pending().get() || resend_wait() > 0 }
                         on:click=move |_| { send.dispatch(SendPhoneCode {}); }>
@@ -229,7 +231,7 @@ fn PhoneVerificationCard(initial: PhoneVerificationDto) -> impl IntoView {
                         }}
                     </button>
                 </FlatActionForm>
-            </Show>
+            }.into_any())}
         </section>
     }
 }

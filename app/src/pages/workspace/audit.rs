@@ -4,6 +4,7 @@
 use super::use_shell;
 use crate::api::resource::resource;
 use crate::api::workspace::audit_log;
+use crate::components::show::show;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -47,11 +48,11 @@ pub fn AuditPage() -> impl IntoView {
                                         </tbody>
                                     </table>
                                 </div>
-                                <Show when=move || next.get().is_some()>
+                                {show(move || next.get().is_some(), move || view! {
                                     <button class="btn" on:click=load_more disabled=move || loading.get()>
                                         {move || if loading.get() { "Loading…" } else { "Load more" }}
                                     </button>
-                                </Show>
+                                }.into_any())}
                             }.into_any()
                         }
                         Err(e) => view! { <ErrorPage error=e /> }.into_any(),

@@ -4,13 +4,15 @@
 //! Ticks move on their own while a sent message waits for its delivery and read receipts.
 
 use super::use_shell;
+use crate::api::ApiResult;
 use crate::api::templates::render_template;
 use crate::api::whatsapp::{load_conversation, send_message};
 use crate::components::attachment::{AttachButton, AttachmentChip, AttachmentState};
+use crate::components::effect::effect;
 use crate::components::toast::use_toaster;
 use leptos::prelude::*;
-use shared::templates::TemplateDto;
-use shared::whatsapp::{MAX_MESSAGE_CHARS, MessageDto, MessageStatus, SenderDto};
+use shared::templates::RenderedTemplate;
+use shared::whatsapp::{MAX_MESSAGE_CHARS, MessageDto, MessageStatus, ReplyChoices};
 use uuid::Uuid;
 
 /// How often, and how many times, the card re-reads the conversation after a send.
@@ -27,14 +29,34 @@ fn awaiting_receipts(messages: &[MessageDto]) -> bool {
     })
 }
 
+// The reply box's server calls happen on a click, never while the page hydrates, so their
+// clients (the arguments' encoding, the request, the reply's decoding) are lazy splits fetched
+// with the first (docs/benchmarks.md, "What runs only on a click").
+
+#[lazy]
+async fn render_later(workspace: Uuid, template: Uuid, lead: Uuid) -> ApiResult<RenderedTemplate> {
+    render_template(workspace, template, lead).await
+}
+
+#[lazy]
+async fn send_later(
+    workspace: Uuid,
+    lead: Uuid,
+    sender: Option<Uuid>,
+    text: String,
+    attachment: Option<Uuid>,
+    template: Option<Uuid>,
+) -> ApiResult<MessageDto> {
+    send_message(workspace, lead, sender, text, attachment, template).await
+}
+
 #[component]
 pub fn ConversationCard(
     workspace: Uuid,
     lead: Uuid,
     messages: Vec<MessageDto>,
-    senders: Vec<SenderDto>,
-    /// The workspace's templates, offered in the reply box.
-    templates: Vec<TemplateDto>,
+    /// The senders and templates the reply box offers.
+    choices: ReplyChoices,
     /// Why sending is impossible (opted out, no valid phone), if it is.
     blocked: Option<String>,
     can_send: bool,
@@ -52,12 +74,12 @@ pub fn ConversationCard(
     let template = RwSignal::new(None::<Uuid>);
     let choosing = RwSignal::new(String::new());
     let sender = RwSignal::new(
-        senders
-            .iter()
-            .find(|s| s.paused_reason.is_none())
-            .map(|s| s.id.to_string())
+        choices
+            .default_sender()
+            .map(|id| id.to_string())
             .unwrap_or_default(),
     );
+    let ReplyChoices { senders, templates } = choices;
     let count = Memo::new(move |_| body.with(|b| b.chars().count()));
     let has_senders = !senders.is_empty();
 
@@ -79,7 +101,7 @@ pub fn ConversationCard(
         });
     };
     if messages.with_untracked(|m| awaiting_receipts(m)) {
-        Effect::new(move |_| follow_receipts());
+        effect(follow_receipts);
     }
 
     // A template fills the box with its text for this lead (and its attachment), to edit at will.
@@ -90,7 +112,7 @@ pub fn ConversationCard(
             return;
         };
         leptos::task::spawn_local(async move {
-            match render_template(workspace, id, lead).await {
+            match render_later(workspace, id, lead).await {
                 Ok(rendered) => {
                     body.set(rendered.text);
                     file.error.set(None);
@@ -110,7 +132,7 @@ pub fn ConversationCard(
         let from_template = template.get_untracked();
         sending.set(true);
         leptos::task::spawn_local(async move {
-            match send_message(workspace, lead, chosen, text, file, from_template).await {
+            match send_later(workspace, lead, chosen, text, file, from_template).await {
                 Ok(message) => {
                     toaster.success(format!(
                         "Sent from {}.",
@@ -177,9 +199,10 @@ pub fn ConversationCard(
                             <select id="reply-sender" name="sender" on:change=move |ev| sender.set(event_target_value(&ev))
                                 prop:value=move || sender.get()>
                                 {senders.iter().map(|s| {
-                                    let label = match &s.paused_reason {
-                                        Some(_) => format!("{} ({}) — paused", s.name, s.display_number),
-                                        None => format!("{} ({})", s.name, s.display_number),
+                                    let label = if s.paused {
+                                        format!("{} ({}) — paused", s.name, s.display_number)
+                                    } else {
+                                        format!("{} ({})", s.name, s.display_number)
                                     };
                                     view! { <option value=s.id.to_string()>{label}</option> }
                                 }).collect_view()}

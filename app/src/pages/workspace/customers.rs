@@ -6,6 +6,7 @@ use super::use_shell;
 use crate::api::ApiError;
 use crate::api::lead::{load_customer, load_customers};
 use crate::api::resource::resource;
+use crate::components::show::show;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -89,11 +90,11 @@ pub fn CustomersPage() -> impl IntoView {
                                         </tbody>
                                     </table>
                                 </div>
-                                <Show when=move || next.get().is_some()>
+                                {show(move || next.get().is_some(), move || view! {
                                     <button class="btn" on:click=load_more disabled=move || loading.get()>
                                         {move || if loading.get() { "Loading…" } else { "Load more" }}
                                     </button>
-                                </Show>
+                                }.into_any())}
                             }.into_any()
                         }
                         Err(e) => view! { <ErrorPage error=e /> }.into_any(),

@@ -306,6 +306,7 @@ const TICK_MS: u32 = 1_000;
 mod live {
     use super::{PANEL_POLL_MS, TICK_MS};
     use crate::api::analytics::dashboard_senders;
+    use crate::components::effect::effect;
     use chrono::{DateTime, Utc};
     use leptos::prelude::*;
     use shared::analytics::SenderStanding;
@@ -327,7 +328,7 @@ mod live {
     ) {
         let handle = StoredValue::new_local(None::<IntervalHandle>);
         // Effects run once the page has hydrated, in the browser only.
-        Effect::new(move |_| {
+        effect(move || {
             if handle.with_value(Option::is_some) {
                 return;
             }

@@ -10,7 +10,9 @@ use crate::api::leads::{
 use crate::api::resource::resource;
 use crate::api::workspace::form_options;
 use crate::api::{ApiError, AppError};
+use crate::components::effect::effect;
 use crate::components::form::{FormAlert, form_error};
+use crate::components::show::show;
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
@@ -301,14 +303,14 @@ fn PreviewForm(
     let discard = ServerAction::<CancelImport>::new();
     let switching = RwSignal::new(false);
 
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(dto)) = start.value().get() {
             toaster.success(format!("Import of {} started.", dto.file_name));
             on_started.run(());
         }
     });
     let list_url = format!("/w/{slug}/imports");
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(())) = discard.value().get() {
             navigate(&list_url, Default::default());
         }
@@ -379,7 +381,7 @@ fn PreviewForm(
                     format!("{} data rows. {header}{reused} Change any column below, then start the import.", grouped(p.total_rows.into()))
                 })}
             </p>
-            <Show when=move || current.with(|p| p.sheets.len() > 1)>
+            {show(move || current.with(|p| p.sheets.len() > 1), move || view! {
                 <div class="field">
                     <label for="sheet">"Sheet"</label>
                     <select id="sheet" disabled=move || switching.get()
@@ -390,7 +392,7 @@ fn PreviewForm(
                         }).collect_view())}
                     </select>
                 </div>
-            </Show>
+            }.into_any())}
             <div class="table-wrap">
                 <table class="table preview-table">
                     <thead>
@@ -474,7 +476,7 @@ fn ProgressStep(initial: ImportDto, report: Option<ImportReport>) -> impl IntoVi
     let report = RwSignal::new(report);
 
     // Poll while the job runs; stop once it has finished.
-    Effect::new(move |_| {
+    effect(move || {
         if dto.with(|d| d.status.is_finished()) {
             return;
         }
@@ -540,21 +542,21 @@ fn ProgressStep(initial: ImportDto, report: Option<ImportReport>) -> impl IntoVi
                 })}
             </p>
             <Counters dto=dto />
-            <Show when=move || dto.with(|d| d.failure.is_some())>
+            {show(move || dto.with(|d| d.failure.is_some()), move || view! {
                 <div class="alert alert-error" role="alert">{move || dto.with(|d| d.failure.clone())}</div>
-            </Show>
-            <Show when=move || dto.with(|d| !d.status.is_finished())>
+            }.into_any())}
+            {show(move || dto.with(|d| !d.status.is_finished()), move || view! {
                 <div class="form-actions">
                     <button class="btn" on:click=cancel disabled=move || dto.with(|d| d.cancel_requested)>
                         {move || if dto.with(|d| d.cancel_requested) { "Stopping…" } else { "Cancel import" }}
                     </button>
                     <span class="muted">"You can leave this page: the import carries on and its report stays here."</span>
                 </div>
-            </Show>
+            }.into_any())}
         </section>
-        <Show when=move || dto.with(|d| d.status.is_finished())>
+        {show(move || dto.with(|d| d.status.is_finished()), move || view! {
             <Report import slug=report_slug.clone() report />
-        </Show>
+        }.into_any())}
     }
 }
 

@@ -9,20 +9,21 @@ use crate::api::lead::{
     set_lead_stage, update_lead,
 };
 use crate::api::resource::resource;
-use crate::api::templates::load_templates;
-use crate::api::whatsapp::{load_conversation, load_senders};
+use crate::api::whatsapp::{load_conversation, load_reply_choices};
 use crate::api::{ApiError, ApiResult};
+use crate::components::effect::effect;
 use crate::components::form::{FormAlert, field_error, form_error};
+use crate::components::show::{show, show_or};
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
+use crate::pages::workspace::campaigns::zone::Zone;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::AppError;
 use shared::customers::CustomerDto;
 use shared::leads::{CustomField, LeadDetail, LeadEdit, Stage, TimelineKind};
-use shared::templates::TemplateDto;
-use shared::whatsapp::{MessageDto, SenderDto};
+use shared::whatsapp::{MessageDto, ReplyChoices};
 use shared::workspaces::Permission;
 use uuid::Uuid;
 
@@ -41,7 +42,7 @@ pub fn LeadPage() -> impl IntoView {
     let workspace = ctx.shell.workspace.id;
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<Uuid>().ok()));
-    // One resource for the page's four server functions (docs/benchmarks.md, "One resource
+    // One resource for the page's three server functions (docs/benchmarks.md, "One resource
     // per page"); a missing or malformed id is a 404 before anything is asked.
     let data = resource(
         move || id.get(),
@@ -50,8 +51,7 @@ pub fn LeadPage() -> impl IntoView {
             Ok::<_, ApiError>((
                 load_lead(workspace, id).await?,
                 load_conversation(workspace, id).await?,
-                load_senders(workspace).await?,
-                load_templates(workspace).await?,
+                load_reply_choices(workspace).await?,
             ))
         },
     );
@@ -59,8 +59,8 @@ pub fn LeadPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading the lead…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok((detail, messages, senders, templates)) => {
-                        view! { <LeadView detail messages senders templates /> }.into_any()
+                    Ok((detail, messages, choices)) => {
+                        view! { <LeadView detail messages choices /> }.into_any()
                     }
                     Err(e) => view! { <ErrorPage error=e /> }.into_any(),
                 }
@@ -150,12 +150,7 @@ fn when(at: chrono::DateTime<chrono::Utc>) -> impl IntoView {
 }
 
 #[component]
-fn LeadView(
-    detail: LeadDetail,
-    messages: Vec<MessageDto>,
-    senders: Vec<SenderDto>,
-    templates: Vec<TemplateDto>,
-) -> impl IntoView {
+fn LeadView(detail: LeadDetail, messages: Vec<MessageDto>, choices: ReplyChoices) -> impl IntoView {
     let ctx = use_shell();
     let workspace = ctx.shell.workspace.id;
     let slug = ctx.shell.workspace.slug.clone();
@@ -168,7 +163,7 @@ fn LeadView(
     let set_stage = lead_action(workspace, lead_id);
     let convert = lead_action(workspace, lead_id);
     let delete = lead_action(workspace, lead_id);
-    Effect::new(move |_| match set_stage.value().get() {
+    effect(move || match set_stage.value().get() {
         Some(Ok(LeadChanged::Lead(updated))) => {
             toaster.success(format!("Moved to {}.", updated.stage.label()));
             current.set(updated);
@@ -178,7 +173,7 @@ fn LeadView(
     });
     let navigate = use_navigate();
     let customer_base = StoredValue::new(format!("/w/{slug}/customers"));
-    Effect::new(move |_| match convert.value().get() {
+    effect(move || match convert.value().get() {
         Some(Ok(LeadChanged::Customer(customer))) => {
             toaster.success(format!("\"{}\" is now a customer.", customer.name));
             navigate(
@@ -192,7 +187,7 @@ fn LeadView(
     let navigate = use_navigate();
     let leads_link = format!("/w/{slug}/leads");
     let after_delete = leads_link.clone();
-    Effect::new(move |_| match delete.value().get() {
+    effect(move || match delete.value().get() {
         Some(Ok(_)) => {
             toaster.success("Lead deleted.");
             navigate(&after_delete, Default::default());
@@ -234,18 +229,18 @@ fn LeadView(
                 {move || current.with(|c| c.customer.clone()).map(|(id, name)| view! {
                     <a class="btn" href=format!("{}/{id}", customer_base.get_value())>{format!("Customer: {name}")}</a>
                 })}
-                <Show when=move || can_manage && current.with(|c| c.customer.is_none())>
+                {show(move || can_manage && current.with(|c| c.customer.is_none()), move || view! {
                     <button type="button" class="btn btn-primary" disabled=move || convert.pending().get()
                         on:click=move |_| { convert.dispatch(LeadChange::Convert); }>
                         {move || if convert.pending().get() { "Converting…" } else { "Convert to customer" }}
                     </button>
-                </Show>
-                <Show when=move || can_manage>
+                }.into_any())}
+                {can_manage.then(|| view! {
                     <button type="button" class="btn btn-danger" on:click=move |_| confirming_delete.set(true)>"Delete"</button>
-                </Show>
+                })}
             </div>
         </div>
-        <Show when=move || confirming_delete.get()>
+        {show(move || confirming_delete.get(), move || view! {
             <div class="alert alert-error confirm" role="alertdialog" aria-labelledby="confirm-delete-text">
                 <p id="confirm-delete-text">"Delete this lead with its tags, notes and timeline? This cannot be undone. A customer made from it stays."</p>
                 <div class="confirm-actions">
@@ -254,7 +249,7 @@ fn LeadView(
                     <button type="button" class="btn" on:click=move |_| confirming_delete.set(false)>"Cancel"</button>
                 </div>
             </div>
-        </Show>
+        }.into_any())}
         <section class="card pipeline-card" aria-label="Stage">
             <h2 class="sr-only">"Stage"</h2>
             <ol class="pipeline">
@@ -303,7 +298,7 @@ fn LeadView(
                         });
                     });
                     view! {
-                        <ConversationCard workspace lead=lead_id messages senders templates blocked
+                        <ConversationCard workspace lead=lead_id messages choices blocked
                             can_send on_sent=reread />
                     }
                 }
@@ -328,7 +323,7 @@ fn Appointment(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView
     let input = RwSignal::new(String::new());
     let save = lead_action(workspace, lead_id);
     let saved = save.value();
-    Effect::new(move |_| match saved.get() {
+    effect(move || match saved.get() {
         Some(Ok(LeadChanged::Lead(updated))) => {
             toaster.success(match updated.engagement.appointment_at {
                 Some(at) => format!("Appointment set for {}.", zone.with_value(|z| z.long(at))),
@@ -342,7 +337,6 @@ fn Appointment(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView
     });
     let server_error = field_error(saved, "appointment");
     let local_error = RwSignal::new(None::<String>);
-    let error = move || local_error.get().or_else(|| server_error.get());
     let open = move |_| {
         input.set(
             booked()
@@ -352,39 +346,12 @@ fn Appointment(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView
         local_error.set(None);
         editing.set(true);
     };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        match zone.with_value(|z| z.from_input(&input.get())) {
-            Some(at) => {
-                local_error.set(None);
-                save.dispatch(LeadChange::Appointment(Some(at)));
-            }
-            None => local_error.set(Some("Pick a date and a time.".to_owned())),
-        }
-    };
     let cancel_appointment = move |_| {
         save.dispatch(LeadChange::Appointment(None));
     };
     view! {
         <div class="appointment" data-testid="lead-appointment">
-            <Show when=move || !editing.get()
-                fallback=move || view! {
-                    <form class="form appointment-form" on:submit=submit novalidate>
-                        <div class="field" class:field-invalid=move || error().is_some()>
-                            <label for="appointment-at">
-                                {move || format!("Appointment ({})", zone.with_value(|z| z.name().to_owned()))}
-                            </label>
-                            <input id="appointment-at" name="appointment" type="datetime-local" required
-                                prop:value=move || input.get() on:input=move |ev| input.set(event_target_value(&ev))
-                                aria-describedby="appointment-at-error" />
-                            <p class="field-error" id="appointment-at-error">{error}</p>
-                        </div>
-                        <div class="appointment-actions">
-                            <button type="submit" class="btn btn-small btn-primary" disabled=move || save.pending().get()>"Save appointment"</button>
-                            <button type="button" class="btn btn-small" on:click=move |_| editing.set(false)>"Back"</button>
-                        </div>
-                    </form>
-                }>
+            {show_or(move || !editing.get(), move || view! {
                 <p class="small">
                     {move || match booked() {
                         Some(at) => view! {
@@ -395,20 +362,78 @@ fn Appointment(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView
                         }.into_any(),
                         None => view! { <span class="muted">"No appointment booked"</span> }.into_any(),
                     }}
-                    <Show when=move || can_manage>
+                    {can_manage.then(|| view! {
                         " "
                         <button type="button" class="btn btn-link btn-small" on:click=open>
                             {move || if booked().is_some() { "Change" } else { "Book an appointment" }}
                         </button>
-                        <Show when=move || booked().is_some()>
+                        {show(move || booked().is_some(), move || view! {
                             <button type="button" class="btn btn-link btn-small" disabled=move || save.pending().get()
                                 on:click=cancel_appointment>"Cancel appointment"</button>
-                        </Show>
-                    </Show>
+                        }.into_any())}
+                    })}
                 </p>
-            </Show>
+            }.into_any(), move || {
+                let parts = AppointmentFormParts { zone, input, local_error, server_error, editing, save };
+                view! { <Suspense>{Suspend::new(appointment_form(parts))}</Suspense> }.into_any()
+            })}
         </div>
     }
+}
+
+/// What the appointment form works with, all owned by [`Appointment`].
+#[derive(Clone, Copy)]
+struct AppointmentFormParts {
+    zone: StoredValue<Zone>,
+    input: RwSignal<String>,
+    local_error: RwSignal<Option<String>>,
+    server_error: Signal<Option<String>>,
+    editing: RwSignal<bool>,
+    save: LeadAction,
+}
+
+/// The form that books or moves the appointment. It shows only after "Book an appointment" or
+/// "Change", never while the page hydrates, so it is a lazy split fetched then, with the
+/// reading of the time typed (docs/benchmarks.md, "What runs only on a click").
+#[lazy]
+fn appointment_form(parts: AppointmentFormParts) -> AnyView {
+    let AppointmentFormParts {
+        zone,
+        input,
+        local_error,
+        server_error,
+        editing,
+        save,
+    } = parts;
+    let error = move || local_error.get().or_else(|| server_error.get());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match zone.with_value(|z| z.from_input(&input.get())) {
+            Some(at) => {
+                local_error.set(None);
+                save.dispatch(LeadChange::Appointment(Some(at)));
+            }
+            None => local_error.set(Some("Pick a date and a time.".to_owned())),
+        }
+    };
+    view! {
+        <form class="form appointment-form" on:submit=submit novalidate>
+            <div class="field" class:field-invalid=move || error().is_some()>
+                <label for="appointment-at">
+                    {move || format!("Appointment ({})", zone.with_value(|z| z.name().to_owned()))}
+                </label>
+                <input id="appointment-at" name="appointment" type="datetime-local" required
+                    prop:value=move || input.get() on:input=move |ev| input.set(event_target_value(&ev))
+                    aria-describedby="appointment-at-error" />
+                <p class="field-error" id="appointment-at-error">{error}</p>
+            </div>
+            <div class="appointment-actions">
+                <button type="submit" class="btn btn-small btn-primary" disabled=move || save.pending().get()>"Save appointment"</button>
+                <button type="button" class="btn btn-small" on:click=move |_| editing.set(false)>"Back"</button>
+            </div>
+        </form>
+    }
+    .into_any()
 }
 
 /// One editable custom field row; `id` keys the row in the list.
@@ -519,7 +544,7 @@ fn LeadForm(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
     let state = FormState::new(&current.get_untracked());
     let save = lead_action(workspace, lead_id);
     let result = save.value();
-    Effect::new(move |_| match result.get() {
+    effect(move || match result.get() {
         Some(Ok(LeadChanged::Lead(updated))) => {
             toaster.success("Lead saved.");
             state.load(&updated);
@@ -606,10 +631,12 @@ fn LeadForm(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
                 </div>
                 <fieldset class="custom-fields" aria-describedby="lead-custom-error">
                     <legend>"Custom fields"</legend>
-                    <Show when=move || state.custom.with(Vec::is_empty)>
+                    {show(move || state.custom.with(Vec::is_empty), || view! {
                         <p class="muted">"No custom fields. Columns of your spreadsheet that are not built-in fields appear here."</p>
-                    </Show>
-                    <For each=move || state.custom.get() key=|row| row.id let(row)>
+                    }.into_any())}
+                    // Drawn again when a row is added or removed (each row's text lives in its
+                    // own signals): a keyed `<For>` would compile its own diffing for one list.
+                    {move || state.custom.get().into_iter().map(|row| view! {
                         <div class="custom-row">
                             <input type="text" aria-label="Field name" placeholder="Name" prop:value=move || row.key.get()
                                 on:input=move |ev| row.key.set(event_target_value(&ev)) />
@@ -618,7 +645,7 @@ fn LeadForm(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
                             <button type="button" class="btn btn-small" aria-label=move || format!("Remove {}", row.key.get())
                                 on:click=move |_| state.custom.update(|rows| rows.retain(|r| r.id != row.id))>"Remove"</button>
                         </div>
-                    </For>
+                    }).collect_view()}
                     <p class="field-error" id="lead-custom-error">{move || custom_error.get()}</p>
                     <button type="button" class="btn btn-small" on:click=add_row>"Add a custom field"</button>
                 </fieldset>
@@ -642,7 +669,7 @@ fn Notes(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
     let add = lead_action(workspace, lead_id);
     let remove = lead_action(workspace, lead_id);
     let added = add.value();
-    Effect::new(move |_| match added.get() {
+    effect(move || match added.get() {
         Some(Ok(LeadChanged::Lead(updated))) => {
             toaster.success("Note added.");
             body.set(String::new());
@@ -651,7 +678,7 @@ fn Notes(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
         Some(Err(e)) => toaster.error(e.to_string()),
         _ => {}
     });
-    Effect::new(move |_| match remove.value().get() {
+    effect(move || match remove.value().get() {
         Some(Ok(LeadChanged::Lead(updated))) => {
             toaster.success("Note deleted.");
             current.set(updated);
@@ -667,7 +694,7 @@ fn Notes(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
     view! {
         <section class="card notes" aria-labelledby="notes-title">
             <h2 id="notes-title">"Team notes"</h2>
-            <Show when=move || can_manage>
+            {can_manage.then(|| view! {
                 <form class="form note-form" on:submit=submit novalidate>
                     <div class="field" class:field-invalid=move || error.get().is_some()>
                         <label for="note-body" class="sr-only">"New note"</label>
@@ -678,7 +705,7 @@ fn Notes(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
                     </div>
                     <button type="submit" class="btn btn-small btn-primary" disabled=move || add.pending().get()>"Add note"</button>
                 </form>
-            </Show>
+            })}
             <ul class="note-list">
                 {move || current.with(|c| {
                     if c.notes_log.is_empty() {
@@ -691,10 +718,10 @@ fn Notes(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
                                 <p class="note-body">{note.body}</p>
                                 <p class="muted note-meta">
                                     {note.author.unwrap_or_else(|| "A former member".to_owned())}" · "{when(note.created_at)}
-                                    <Show when=move || can_manage>
+                                    {can_manage.then(|| view! {
                                         <button type="button" class="btn btn-link btn-small"
                                             on:click=move |_| { remove.dispatch(LeadChange::DeleteNote(note_id)); }>"Delete"</button>
-                                    </Show>
+                                    })}
                                 </p>
                             </li>
                         }
@@ -705,12 +732,27 @@ fn Notes(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
     }
 }
 
-/// The lead's website check: outcome, evidence, social link, and a button to check it now.
-#[component]
-fn WebsiteCard(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
+/// Checks one lead's website now and answers with the lead as it then is. A click starts it,
+/// never the page's hydration, so the calls are a lazy split fetched then (docs/benchmarks.md,
+/// "What runs only on a click").
+#[lazy]
+async fn check_website_now(workspace: Uuid, lead: Uuid) -> ApiResult<LeadDetail> {
     use crate::api::websites::{start_website_check, website_check};
     use shared::leads::LeadSelection;
     use shared::websites::CheckScope;
+    let scope = CheckScope::Selection(LeadSelection::Ids(vec![lead]));
+    let mut job = start_website_check(workspace, scope).await?;
+    // One lead takes seconds at most (the engine's timeouts bound it).
+    while job.status.is_active() {
+        sleep_ms(700).await;
+        job = website_check(workspace, job.id).await?;
+    }
+    load_lead(workspace, lead).await
+}
+
+/// The lead's website check: outcome, evidence, social link, and a button to check it now.
+#[component]
+fn WebsiteCard(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
     let workspace = use_shell().shell.workspace.id;
     let toaster = use_toaster();
     let checking = RwSignal::new(false);
@@ -718,24 +760,10 @@ fn WebsiteCard(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView
         let lead = current.with_untracked(|c| c.id);
         checking.set(true);
         leptos::task::spawn_local(async move {
-            let scope = CheckScope::Selection(LeadSelection::Ids(vec![lead]));
-            match start_website_check(workspace, scope).await {
-                Ok(mut job) => {
-                    // One lead takes seconds at most (the engine's timeouts bound it).
-                    while job.status.is_active() {
-                        sleep_ms(700).await;
-                        match website_check(workspace, job.id).await {
-                            Ok(fresh) => job = fresh,
-                            Err(e) => {
-                                toaster.error(e.to_string());
-                                break;
-                            }
-                        }
-                    }
-                    if let Ok(fresh) = load_lead(workspace, lead).await {
-                        toaster.info(format!("Website: {}", fresh.website_status.label()));
-                        current.set(fresh);
-                    }
+            match check_website_now(workspace, lead).await {
+                Ok(fresh) => {
+                    toaster.info(format!("Website: {}", fresh.website_status.label()));
+                    current.set(fresh);
                 }
                 Err(e) => toaster.error(
                     e.field_message("selection")

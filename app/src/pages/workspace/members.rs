@@ -6,6 +6,7 @@ use crate::api::resource::resource;
 use crate::api::workspace::{
     ChangeRole, Invite, RemoveMember, RevokeInvitation, invitations, members,
 };
+use crate::components::effect::effect;
 use crate::components::form::{FlatActionForm, FormAlert, field_error, form_error};
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
@@ -45,13 +46,13 @@ pub fn MembersPage() -> impl IntoView {
         ("Member removed.", remove.value()),
         ("Invitation revoked.", revoke.value()),
     ] {
-        Effect::new(move |_| match value.get() {
+        effect(move || match value.get() {
             Some(Ok(())) => toaster.success(label),
             Some(Err(e)) => toaster.error(e.to_string()),
             None => {}
         });
     }
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(created)) = invite.value().get() {
             toaster.success(if created.emailed {
                 format!("Invitation e-mailed to {}.", created.invitation.email)

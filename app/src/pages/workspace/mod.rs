@@ -23,13 +23,15 @@ pub mod settings;
 pub mod templates;
 pub mod websites;
 
-use crate::api::account::Logout;
+use crate::api::account::{Logout, logout};
 use crate::api::resource::resource;
 use crate::api::workspace::{
     MarkNotificationsRead, WorkspaceShell, load_shell, notifications, unread_notifications,
 };
 use crate::api::{ApiError, AppError};
+use crate::components::effect::effect;
 use crate::components::icons::Icon;
+use crate::components::show::show;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -82,10 +84,14 @@ pub fn WorkspaceLayout(page: fn() -> AnyView) -> impl IntoView {
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
     // Outside `WorkspaceRoot` (never, as routed) the layout keeps its shell to itself.
     let cache = use_context::<ShellCache>().unwrap_or_else(|| ShellCache(StoredValue::new(None)));
+    // Whether the shell came from the cache: its bell count is then an earlier page's.
+    let from_cache = StoredValue::new(false);
     let shell = resource(
         move || slug.get(),
         move |slug| async move {
-            match cache.get(&slug) {
+            let kept = cache.get(&slug);
+            from_cache.set_value(kept.is_some());
+            match kept {
                 Some(kept) => Ok(kept),
                 None => load_shell(slug).await,
             }
@@ -105,7 +111,8 @@ pub fn WorkspaceLayout(page: fn() -> AnyView) -> impl IntoView {
                         shell: data.clone(),
                         reload,
                     });
-                    view! { <Frame shell=data page /> }.into_any()
+                    let stale_count = from_cache.get_value();
+                    view! { <Frame shell=data page stale_count /> }.into_any()
                 }
                 Err(ApiError(AppError::Unauthorized)) => {
                     let next = location.pathname.get_untracked();
@@ -134,7 +141,12 @@ pub fn WorkspaceLayout(page: fn() -> AnyView) -> impl IntoView {
 }
 
 #[component]
-fn Frame(shell: WorkspaceShell, page: fn() -> AnyView) -> impl IntoView {
+fn Frame(
+    shell: WorkspaceShell,
+    page: fn() -> AnyView,
+    /// The shell's bell count is an earlier page's (the shell came from the cache).
+    stale_count: bool,
+) -> impl IntoView {
     let nav_open = RwSignal::new(false);
     let base = format!("/w/{}", shell.workspace.slug);
     let colour = shell.workspace.brand_colour.clone();
@@ -182,7 +194,7 @@ fn Frame(shell: WorkspaceShell, page: fn() -> AnyView) -> impl IntoView {
             </aside>
             <div class="scrim" on:click=move |_| nav_open.set(false)></div>
             <div class="main">
-                <TopBar shell=shell.clone() nav_open />
+                <TopBar shell=shell.clone() nav_open stale_count />
                 <div class="content">
                     {page()}
                 </div>
@@ -206,13 +218,19 @@ fn WorkspaceMark(shell: WorkspaceShell) -> impl IntoView {
     }
 }
 
+/// Signing out happens on a click, never while a page hydrates, so its server call is a lazy
+/// split fetched then (docs/benchmarks.md, "What runs only on a click").
+#[lazy]
+async fn sign_out_later() -> crate::api::ApiResult<()> {
+    logout().await
+}
+
 #[component]
-fn TopBar(shell: WorkspaceShell, nav_open: RwSignal<bool>) -> impl IntoView {
+fn TopBar(shell: WorkspaceShell, nav_open: RwSignal<bool>, stale_count: bool) -> impl IntoView {
     let menu = RwSignal::new(None::<&'static str>);
     let toggle = move |name: &'static str| {
         menu.update(|m| *m = if *m == Some(name) { None } else { Some(name) });
     };
-    let logout = ServerAction::<Logout>::new();
     let current = shell.workspace.clone();
     let others: Vec<_> = shell
         .user
@@ -234,7 +252,7 @@ fn TopBar(shell: WorkspaceShell, nav_open: RwSignal<bool>) -> impl IntoView {
                     <span class="badge">{current.role.label()}</span>
                     <span aria-hidden="true">"▾"</span>
                 </button>
-                <Show when=move || menu.get() == Some("switcher")>
+                {show(move || menu.get() == Some("switcher"), move || view! {
                     <div class="menu" role="menu">
                         <p class="menu-title">"Workspaces"</p>
                         {others.clone().into_iter().map(|w| view! {
@@ -244,16 +262,17 @@ fn TopBar(shell: WorkspaceShell, nav_open: RwSignal<bool>) -> impl IntoView {
                         }).collect_view()}
                         <a role="menuitem" href="/onboarding">"+ New workspace"</a>
                     </div>
-                </Show>
+                }.into_any())}
             </div>
             <div class="topbar-spacer"></div>
-            <Bell workspace=current.id open=Signal::derive(move || menu.get() == Some("bell")) on_toggle=Callback::new(move |_| toggle("bell")) />
+            <Bell workspace=current.id count=shell.unread_notifications stale=stale_count
+                open=Signal::derive(move || menu.get() == Some("bell")) on_toggle=Callback::new(move |_| toggle("bell")) />
             <div class="menu-anchor">
                 <button class="icon-btn avatar" aria-label="User menu" aria-haspopup="true"
                     aria-expanded=move || (menu.get() == Some("user")).to_string() on:click=move |_| toggle("user")>
                     {user.name.chars().next().unwrap_or('?').to_string()}
                 </button>
-                <Show when=move || menu.get() == Some("user")>
+                {show(move || menu.get() == Some("user"), move || view! {
                     <div class="menu menu-right" role="menu">
                         <p class="menu-title">{user.name.clone()}<br /><span class="muted">{user.email.clone()}</span></p>
                         <a role="menuitem" href=format!("/w/{}/account", current.slug) on:click=move |_| menu.set(None)>"Account"</a>
@@ -262,49 +281,68 @@ fn TopBar(shell: WorkspaceShell, nav_open: RwSignal<bool>) -> impl IntoView {
                         // every workspace page.
                         <form method="post" action=Logout::url() on:submit=move |ev| {
                             ev.prevent_default();
-                            logout.dispatch(Logout {});
+                            leptos::task::spawn_local(async {
+                                // The server answers with a redirect to sign-in, which the
+                                // router follows; a failure leaves the menu as it was.
+                                let _ = sign_out_later().await;
+                            });
                         }>
                             <button type="submit" class="menu-button">"Sign out"</button>
                         </form>
                     </div>
-                </Show>
+                }.into_any())}
             </div>
         </header>
     }
 }
 
-/// The notification bell. Every signed-in page hydrates it, so it loads only the unread count;
-/// the list, with its dates in the workspace's zone and the "mark all as read" action, is a
-/// lazy split fetched when the bell is first opened (docs/benchmarks.md, "The bell's count").
+/// The notification bell. Every signed-in page hydrates it, so it shows only the unread count,
+/// which comes with the shell (no resource of its own); the list, with its dates in the
+/// workspace's zone and the "mark all as read" action, is a lazy split fetched when the bell is
+/// first opened (docs/benchmarks.md, "The bell's count").
 #[component]
-fn Bell(workspace: uuid::Uuid, open: Signal<bool>, on_toggle: Callback<()>) -> impl IntoView {
+fn Bell(
+    workspace: uuid::Uuid,
+    /// Unread when the shell was loaded.
+    count: u64,
+    /// The count is an earlier page's: ask again once hydrated.
+    stale: bool,
+    open: Signal<bool>,
+    on_toggle: Callback<()>,
+) -> impl IntoView {
+    let unread = RwSignal::new(count);
     // Bumped by the list when it marks everything read, so the count follows.
     let marked = RwSignal::new(0_u32);
-    let unread = resource(
-        move || marked.get(),
-        move |_| unread_notifications(workspace),
-    );
+    effect(move || {
+        if marked.get() == 0 && !stale {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            if let Ok(n) = unread_notifications(workspace).await {
+                unread.set(n);
+            }
+        });
+    });
     view! {
         <div class="menu-anchor">
             <button class="icon-btn bell" aria-label="Notifications" aria-haspopup="true"
                 aria-expanded=move || open.get().to_string() on:click=move |_| on_toggle.run(())>
                 <Icon name="bell" />
-                <Transition>
-                    {move || Suspend::new(async move {
-                        unread.await.ok().filter(|n| *n > 0).map(|n| view! {
-                            <span class="bell-count" aria-label=format!("{n} unread")>{n}</span>
-                        })
-                    })}
-                </Transition>
+                {move || {
+                    let n = unread.get();
+                    (n > 0).then(|| view! {
+                        <span class="bell-count" aria-label=format!("{n} unread")>{n}</span>
+                    })
+                }}
             </button>
-            <Show when=move || open.get()>
+            {show(move || open.get(), move || view! {
                 <div class="menu menu-right notifications" role="menu">
                     <p class="menu-title">"Notifications"</p>
                     <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                         {Suspend::new(notification_list(workspace, marked))}
                     </Suspense>
                 </div>
-            </Show>
+            }.into_any())}
         </div>
     }
 }
@@ -319,7 +357,7 @@ fn notification_list(workspace: uuid::Uuid, marked: RwSignal<u32>) -> AnyView {
         move || mark_read.version().get(),
         move |_| notifications(workspace),
     );
-    Effect::new(move || {
+    effect(move || {
         if mark_read.version().get() > 0 {
             marked.update(|n| *n += 1);
         }

@@ -9,6 +9,7 @@ use crate::api::whatsapp::{
     update_sender,
 };
 use crate::components::confirm::ConfirmDialog;
+use crate::components::show::show;
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
@@ -299,14 +300,14 @@ fn SenderForm(
                             prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev)) />
                         {error_of("secret")}
                     </div>
-                    <Show when=is_cloud>
+                    {show(is_cloud, move || view! {
                         <div class="field">
                             <label for="sender-app_secret">"App secret (checks webhook signatures)"</label>
                             <input id="sender-app_secret" name="app_secret" type="password" autocomplete="off" placeholder=keep_hint.unwrap_or("")
                                 prop:value=move || app_secret.get() on:input=move |ev| app_secret.set(event_target_value(&ev)) />
                             {error_of("app_secret")}
                         </div>
-                    </Show>
+                    }.into_any())}
                     <div class="field">
                         <label for="sender-warmup">"Warm-up"</label>
                         <select id="sender-warmup" name="warmup" on:change=move |ev| warmup.set(event_target_value(&ev))

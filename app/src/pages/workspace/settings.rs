@@ -9,6 +9,7 @@ use crate::api::whatsapp::{load_opt_out_settings, update_opt_out_settings};
 use crate::api::workspace::{
     FormChoices, SaveSettings, SetPlan, form_options, load_settings, plans, save_settings,
 };
+use crate::components::effect::effect;
 use crate::components::form::FlatActionForm;
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
@@ -112,7 +113,7 @@ fn SettingsForm(
             })
         }
     };
-    Effect::new(move |_| match result.get() {
+    effect(move || match result.get() {
         Some(Ok(saved)) => {
             toaster.success("Settings saved.");
             if saved.slug != old_slug {
@@ -243,7 +244,7 @@ fn LogoForm(settings: WorkspaceSettings, can_edit: bool) -> impl IntoView {
     let query = use_query_map();
     let toaster = use_toaster();
     // The upload is a plain multipart form; the server redirects back with the outcome.
-    Effect::new(move |_| {
+    effect(move || {
         let q = query.read();
         if let Some(error) = q.get("logo_error") {
             toaster.error(error);
@@ -281,7 +282,7 @@ fn PlanSection(settings: WorkspaceSettings, plans: Vec<PlanDto>, is_admin: bool)
     let set_plan = ServerAction::<SetPlan>::new();
     let toaster = use_toaster();
     let ctx = use_shell();
-    Effect::new(move |_| match set_plan.value().get() {
+    effect(move || match set_plan.value().get() {
         Some(Ok(())) => {
             toaster.success("Plan changed.");
             ctx.reload.run(());

@@ -11,6 +11,7 @@ use crate::api::templates::{
 use crate::components::attachment::{AttachButton, AttachmentChip, AttachmentState};
 use crate::components::composer::{ComposerTools, insert_at_cursor};
 use crate::components::confirm::ConfirmDialog;
+use crate::components::effect::effect;
 use crate::components::icons::Icon;
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
@@ -262,7 +263,7 @@ fn TemplateEditor(
             }
         });
     };
-    Effect::new(move |_| {
+    effect(move || {
         body.track();
         file.file.track();
         refresh_preview();

@@ -8,6 +8,7 @@ use crate::api::ApiError;
 use crate::api::campaigns::count_campaign_audience;
 use crate::api::leads::imports;
 use crate::api::resource::resource;
+use crate::components::effect::effect;
 use crate::pages::workspace::imports::grouped;
 use crate::pages::workspace::lead::sleep_ms;
 use chrono::NaiveDate;
@@ -100,7 +101,7 @@ pub fn RecipientsStep(wiz: Wizard, segments: Vec<SegmentDto>) -> impl IntoView {
     let count = RwSignal::new(None::<Result<AudienceCount, ApiError>>);
     let counting = RwSignal::new(false);
     let generation = StoredValue::new(0u32);
-    Effect::new(move |_| {
+    effect(move || {
         let audience: Audience = audience.get();
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();

@@ -7,7 +7,9 @@ use super::wizard::{FieldErr, Wizard};
 use crate::api::campaigns::{preview_campaign_variant, test_send_campaign};
 use crate::components::attachment::{AttachButton, AttachmentChip, AttachmentState};
 use crate::components::composer::{ComposerTools, insert_at_cursor};
+use crate::components::effect::effect;
 use crate::components::icons::Icon;
+use crate::components::show::show;
 use crate::components::toast::use_toaster;
 use crate::pages::workspace::lead::sleep_ms;
 use crate::pages::workspace::use_shell;
@@ -59,7 +61,7 @@ pub fn MessageStep(
         wiz.variant.set(count);
     };
     // Keep the tab in range when variants go (or a draft had fewer).
-    Effect::new(move |_| {
+    effect(move || {
         let count = labels.with(Vec::len);
         if count > 0 && wiz.variant.get_untracked() >= count {
             wiz.variant.set(count - 1);
@@ -93,9 +95,9 @@ pub fn MessageStep(
                         {format!("Variant {label}")}
                     </button>
                 }).collect_view()}
-                <Show when=move || { labels.with(Vec::len) < MAX_VARIANTS }>
+                {show(move || labels.with(Vec::len) < MAX_VARIANTS, move || view! {
                     <button type="button" class="btn btn-small" on:click=add>"+ Add variant"</button>
-                </Show>
+                }.into_any())}
             </div>
             <FieldErr wiz field="variants" id="campaign-variants-error".to_owned() />
             {move || {
@@ -213,7 +215,7 @@ fn VariantEditor(
         wiz.form
             .with(|f| (f.variants.get(index).cloned(), f.audience.clone()))
     });
-    Effect::new(move |_| {
+    effect(move || {
         // Read, not just tracked: a memo nobody has read has not run, so it has no sources
         // and would never tell this effect about a change.
         inputs.with(|_| ());
@@ -400,11 +402,11 @@ fn VariantEditor(
                         </fieldset>
                     }.into_any(),
                 }}
-                <Show when=move || many.get()>
+                {show(move || many.get(), move || view! {
                     <div class="form-actions variant-remove">
                         <button type="button" class="btn btn-small btn-danger" on:click=remove>"Remove this variant"</button>
                     </div>
-                </Show>
+                }.into_any())}
             </div>
             <aside class="phone-preview" aria-label="Preview">
                 <p class="phone-preview-title">

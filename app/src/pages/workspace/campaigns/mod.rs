@@ -14,6 +14,7 @@ use super::use_shell;
 use crate::api::campaigns::{delete_campaign, load_campaigns};
 use crate::api::resource::resource;
 use crate::components::confirm::ConfirmDialog;
+use crate::components::effect::effect;
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
 use chrono::{DateTime, Utc};
@@ -50,7 +51,7 @@ pub fn CampaignsPage() -> impl IntoView {
             })
         })
     });
-    Effect::new(move |_| {
+    effect(move || {
         if !sending.get() {
             return;
         }

@@ -8,15 +8,16 @@
 
 use super::zone::Zone;
 use super::{CountsRow, Progress, StatusBadge, now, workspace_zone};
-use crate::api::ApiError;
 use crate::api::campaigns::{
-    cancel_campaign, load_campaign, load_campaign_activity, load_campaign_recipients,
+    cancel_campaign, load_campaign_activity, load_campaign_live, load_campaign_recipients,
     pause_campaign, resume_campaign, retry_failed_campaign,
 };
 use crate::api::resource::resource;
+use crate::api::{ApiError, ApiResult};
 use crate::components::chart::{Chart, ChartSpec};
 use crate::components::confirm::ConfirmDialog;
-use crate::components::toast::use_toaster;
+use crate::components::show::show;
+use crate::components::toast::{Toaster, use_toaster};
 use crate::pages::errors::ErrorPage;
 use crate::pages::workspace::analytics::OutcomeDoughnut;
 use crate::pages::workspace::imports::grouped;
@@ -27,7 +28,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use shared::AppError;
 use shared::campaigns::{
-    CampaignActivity, CampaignDto, CampaignRates, CampaignRun, CampaignStatus, RecipientCounts,
+    CampaignActivity, CampaignLive, CampaignRates, CampaignRun, CampaignStatus, RecipientCounts,
     RecipientPage, RecipientState, SenderPanel, Wait,
 };
 use shared::workspaces::Permission;
@@ -73,16 +74,23 @@ pub fn CampaignPage() -> impl IntoView {
     let workspace = use_shell().shell.workspace.id;
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<Uuid>().ok()));
-    // One resource for the page's three server functions (docs/benchmarks.md, "One resource
-    // per page").
+    // One resource for the page's server functions (docs/benchmarks.md, "One resource per
+    // page"); the failed messages are asked for only when there are some.
     let data = resource(
         move || id.get(),
         move |id| async move {
             let id = id.ok_or(ApiError(AppError::NotFound))?;
+            let dto = load_campaign_live(workspace, id).await?;
+            let failed = if has_failures(&dto) {
+                load_campaign_recipients(workspace, id, Some(RecipientState::Failed), None).await?
+            } else {
+                RecipientPage::default()
+            };
             Ok::<_, ApiError>((
-                load_campaign(workspace, id).await?,
+                dto,
                 load_campaign_recipients(workspace, id, None, None).await?,
                 load_campaign_activity(workspace, id).await?,
+                failed,
             ))
         },
     );
@@ -90,12 +98,80 @@ pub fn CampaignPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the campaign…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok((dto, first, activity)) => view! { <CampaignView dto first activity /> }.into_any(),
+                    Ok((dto, first, activity, failed)) => {
+                        view! { <CampaignView dto first activity failed /> }.into_any()
+                    }
                     Err(e) => view! { <ErrorPage error=e /> }.into_any(),
                 }
             })}
         </Transition>
     }
+}
+
+/// What the page's buttons ask of the campaign.
+#[derive(Clone, Copy)]
+enum Control {
+    Pause,
+    Resume,
+    Cancel,
+    /// Queues the failed messages again, and those whose outcome is unknown if asked.
+    RetryFailed {
+        include_unknown: bool,
+    },
+}
+
+impl Control {
+    fn done(self) -> &'static str {
+        match self {
+            Control::Pause => "Campaign paused. Messages already handed to WhatsApp still go.",
+            Control::Resume => "Campaign resumed.",
+            Control::Cancel => "Campaign cancelled. Recipients still waiting are skipped.",
+            Control::RetryFailed { .. } => "Failed messages are queued again.",
+        }
+    }
+}
+
+/// The controls run on a click, never while the page hydrates, so their server calls are a lazy
+/// split fetched with the first (docs/benchmarks.md, "What runs only on a click"). Each answers
+/// with the campaign as it now is.
+#[lazy]
+async fn control_campaign(
+    workspace: Uuid,
+    campaign: Uuid,
+    control: Control,
+) -> ApiResult<CampaignLive> {
+    let dto = match control {
+        Control::Pause => pause_campaign(workspace, campaign).await,
+        Control::Resume => resume_campaign(workspace, campaign).await,
+        Control::Cancel => cancel_campaign(workspace, campaign).await,
+        Control::RetryFailed { include_unknown } => {
+            retry_failed_campaign(workspace, campaign, include_unknown).await
+        }
+    }?;
+    Ok(dto.into())
+}
+
+/// Runs `control` on the page's campaign: `busy` meanwhile, then a toast, and the campaign as
+/// the server answered.
+fn run_control(
+    (workspace, campaign): (Uuid, Uuid),
+    control: Control,
+    busy: RwSignal<bool>,
+    current: RwSignal<CampaignLive>,
+    toaster: Toaster,
+) {
+    busy.set(true);
+    leptos::task::spawn_local(async move {
+        let result = control_campaign(workspace, campaign, control).await;
+        busy.set(false);
+        match result {
+            Ok(dto) => {
+                toaster.success(control.done());
+                current.set(dto);
+            }
+            Err(e) => toaster.error(e.to_string()),
+        }
+    });
 }
 
 /// "Waiting: random delay" and friends.
@@ -111,9 +187,11 @@ fn wait_words(wait: Wait) -> &'static str {
 
 #[component]
 fn CampaignView(
-    dto: CampaignDto,
+    dto: CampaignLive,
     first: RecipientPage,
     activity: CampaignActivity,
+    /// The failed messages' first page (empty when there are none).
+    failed: RecipientPage,
 ) -> impl IntoView {
     let ctx = use_shell();
     let workspace = ctx.shell.workspace.id;
@@ -127,10 +205,10 @@ fn CampaignView(
     let id = dto.id;
     let current = RwSignal::new(dto);
     let status = Memo::new(move |_| current.with(|c| c.status));
-    let recurring = current.with_untracked(|c| c.form.kind.is_recurring());
+    let recurring = current.with_untracked(|c| c.kind.is_recurring());
     let counts = Memo::new(move |_| current.with(|c| c.counts));
     let runs = Memo::new(move |_| current.with(|c| c.runs.clone()));
-    let name = Memo::new(move |_| current.with(|c| c.form.name.clone()));
+    let name = Memo::new(move |_| current.with(|c| c.name.clone()));
 
     #[cfg(feature = "hydrate")]
     {
@@ -138,48 +216,21 @@ fn CampaignView(
         let live = StoredValue::new_local(live::Live::default());
         if status.get_untracked() != CampaignStatus::Draft {
             // Effects run once the page has hydrated, in the browser only.
-            Effect::new(move |_| live::start(live, &url, workspace, id, current));
+            crate::components::effect::effect(move || {
+                live::start(live, &url, workspace, id, current)
+            });
         }
         on_cleanup(move || {
             let _ = live.try_update_value(live::Live::stop);
         });
     }
 
-    // The controls: each answers with the campaign as it now is.
     let busy = RwSignal::new(false);
-    let act = move |what: &'static str| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let result = match what {
-                "pause" => pause_campaign(workspace, id).await,
-                "resume" => resume_campaign(workspace, id).await,
-                _ => cancel_campaign(workspace, id).await,
-            };
-            busy.set(false);
-            match result {
-                Ok(dto) => {
-                    let message = match what {
-                        "pause" => "Campaign paused. Messages already handed to WhatsApp still go.",
-                        "resume" => "Campaign resumed.",
-                        _ => "Campaign cancelled. Recipients still waiting are skipped.",
-                    };
-                    toaster.success(message);
-                    current.set(dto);
-                }
-                Err(e) => toaster.error(e.to_string()),
-            }
-        });
-    };
+    let act = move |control: Control| run_control((workspace, id), control, busy, current, toaster);
     let confirm_cancel = RwSignal::new(false);
 
     let base = format!("/w/{slug}/campaigns");
     let edit_href = format!("{base}/{id}/edit");
-    let running_or_scheduled = move || {
-        matches!(
-            status.get(),
-            CampaignStatus::Running | CampaignStatus::Scheduled
-        )
-    };
     view! {
         <Title text=move || name.get() />
         <p class="breadcrumb"><a href=base.clone()>"Campaigns"</a></p>
@@ -188,23 +239,30 @@ fn CampaignView(
                 <h1>{move || name.get()}</h1>
                 <p class="badges">
                     {move || view! { <StatusBadge status=status.get() /> }}
-                    <span class="badge">{move || current.with(|c| c.form.kind.label())}</span>
-                    {move || current.with(|c| c.form.tags.clone()).into_iter().map(|t| view! { <span class="tag">{t}</span> }).collect_view()}
+                    <span class="badge">{move || current.with(|c| c.kind.label())}</span>
+                    {move || current.with(|c| c.tags.clone()).into_iter().map(|t| view! { <span class="tag">{t}</span> }).collect_view()}
                 </p>
             </div>
             <div class="header-actions campaign-actions">
-                <Show when=move || { status.get() == CampaignStatus::Draft && can_edit }>
-                    <a class="btn btn-primary" href=edit_href.clone()>"Edit"</a>
-                </Show>
-                <Show when=move || { can_pause && running_or_scheduled() }>
-                    <button type="button" class="btn" on:click=move |_| act("pause") disabled=move || busy.get()>"Pause"</button>
-                </Show>
-                <Show when=move || { can_pause && status.get() == CampaignStatus::Paused }>
-                    <button type="button" class="btn btn-primary" on:click=move |_| act("resume") disabled=move || busy.get()>"Resume"</button>
-                </Show>
-                <Show when=move || { can_cancel && !status.get().is_final() && status.get() != CampaignStatus::Draft }>
-                    <button type="button" class="btn btn-danger" on:click=move |_| confirm_cancel.set(true) disabled=move || busy.get()>"Cancel"</button>
-                </Show>
+                // The buttons the status allows, drawn again when it changes.
+                {move || {
+                    let status = status.get();
+                    let live = matches!(status, CampaignStatus::Running | CampaignStatus::Scheduled);
+                    view! {
+                        {(status == CampaignStatus::Draft && can_edit).then(|| view! {
+                            <a class="btn btn-primary" href=edit_href.clone()>"Edit"</a>
+                        })}
+                        {(can_pause && live).then(|| view! {
+                            <button type="button" class="btn" on:click=move |_| act(Control::Pause) disabled=move || busy.get()>"Pause"</button>
+                        })}
+                        {(can_pause && status == CampaignStatus::Paused).then(|| view! {
+                            <button type="button" class="btn btn-primary" on:click=move |_| act(Control::Resume) disabled=move || busy.get()>"Resume"</button>
+                        })}
+                        {(can_cancel && !status.is_final() && status != CampaignStatus::Draft).then(|| view! {
+                            <button type="button" class="btn btn-danger" on:click=move |_| confirm_cancel.set(true) disabled=move || busy.get()>"Cancel"</button>
+                        })}
+                    }
+                }}
             </div>
         </div>
         <ConfirmDialog open=confirm_cancel title=Signal::derive(move || format!("Cancel “{}”?", name.get()))
@@ -212,7 +270,7 @@ fn CampaignView(
                 "{} recipients still waiting will not be messaged. Messages already sent stay sent. This cannot be undone.",
                 grouped(counts.get().pending)
             ))
-            confirm_label="Cancel campaign" on_confirm=Callback::new(move |()| act("cancel")) />
+            confirm_label="Cancel campaign" on_confirm=Callback::new(move |()| act(Control::Cancel)) />
         {move || current.with(|c| c.paused_reason.clone()).filter(|_| status.get() == CampaignStatus::Paused).map(|why| view! {
             <div class="alert alert-warning campaign-paused" role="status">
                 <strong>"Paused: "</strong>{why}
@@ -243,7 +301,7 @@ fn CampaignView(
                 }
             }}
         </section>
-        {move || current.with(|c| c.webhook_key.clone().zip(c.form.notify.webhook_url.clone())).map(|(key, url)| view! {
+        {move || current.with(|c| c.webhook_key.clone().zip(c.webhook_url.clone())).map(|(key, url)| view! {
             <section class="card" aria-labelledby="webhook-title">
                 <h2 id="webhook-title">"Notification webhook"</h2>
                 <dl class="facts">
@@ -254,7 +312,7 @@ fn CampaignView(
             </section>
         })}
         <ActivityCharts workspace campaign=id first=activity counts runs recurring />
-        <FailedMessages workspace campaign=id current busy can_retry=can_launch />
+        <FailedMessages workspace campaign=id current first=failed busy can_retry=can_launch />
         <RecipientsTable workspace campaign=id first counts />
     }
 }
@@ -441,7 +499,7 @@ fn RunsTable(runs: Vec<CampaignRun>) -> impl IntoView {
 }
 
 /// "Launched Tue 14 Jan 09:00 · run 2 · next run …", in the workspace's zone.
-fn schedule_words(c: &CampaignDto, zone: &Zone) -> String {
+fn schedule_words(c: &CampaignLive, zone: &Zone) -> String {
     let mut parts = Vec::new();
     match c.launched_at {
         Some(at) => parts.push(format!("Launched {}", zone.long(at))),
@@ -450,11 +508,11 @@ fn schedule_words(c: &CampaignDto, zone: &Zone) -> String {
         }
         None => {}
     }
-    if c.form.kind.is_recurring() && c.run > 0 {
+    if c.kind.is_recurring() && c.run > 0 {
         parts.push(format!("run {}", c.run));
     }
     if let Some(at) = c.next_run_at {
-        let label = if c.launched_at.is_some() && c.form.kind.is_recurring() {
+        let label = if c.launched_at.is_some() && c.kind.is_recurring() {
             "next run"
         } else {
             "starts"
@@ -534,6 +592,12 @@ fn failure_words(c: RecipientCounts) -> String {
     parts.join(" · ")
 }
 
+/// Whether the campaign has messages that did not get through (or whose outcome is unknown).
+fn has_failures(c: &CampaignLive) -> bool {
+    let n = c.counts;
+    c.status != CampaignStatus::Draft && n.failed + n.undelivered + n.unknown > 0
+}
+
 /// The messages that did not get through — refused when sent, or reported failed after they
 /// went — each with the same reason as the report, and "retry failed" for those who may
 /// launch. Shown once there is one; reloaded (at most every 2 s) while the counters move.
@@ -541,7 +605,10 @@ fn failure_words(c: RecipientCounts) -> String {
 fn FailedMessages(
     workspace: Uuid,
     campaign: Uuid,
-    current: RwSignal<CampaignDto>,
+    current: RwSignal<CampaignLive>,
+    /// The server's "failed" list as the page loaded it: failed recipients and those whose
+    /// message failed after it went, the ones "retry failed" sends again.
+    first: RecipientPage,
     busy: RwSignal<bool>,
     /// May put them back in the queue.
     can_retry: bool,
@@ -551,67 +618,64 @@ fn FailedMessages(
     let leads_base = StoredValue::new(format!("/w/{slug}/leads"));
     let counts = Memo::new(move |_| current.with(|c| c.counts));
     let status = Memo::new(move |_| current.with(|c| c.status));
-    let version = RwSignal::new(0u32);
-    // The server's "failed" list: failed recipients and those whose message failed after it
-    // went, the ones "retry failed" sends again.
-    let rows = resource(
-        move || version.get(),
-        move |_| load_campaign_recipients(workspace, campaign, Some(RecipientState::Failed), None),
+    let rows = RwSignal::new(first);
+    follow_counters(
+        counts,
+        move || current.with_untracked(has_failures),
+        move || {
+            leptos::task::spawn_local(async move {
+                // A failed refresh keeps the list as it was; the counters above stay live.
+                if let Ok(page) = load_campaign_recipients(
+                    workspace,
+                    campaign,
+                    Some(RecipientState::Failed),
+                    None,
+                )
+                .await
+                {
+                    rows.set(page);
+                }
+            });
+        },
     );
-    follow_counters(counts, || true, move || version.update(|v| *v += 1));
     let include_unknown = RwSignal::new(false);
     let retry = move |_| {
-        let include = include_unknown.get_untracked();
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            let result = retry_failed_campaign(workspace, campaign, include).await;
-            busy.set(false);
-            match result {
-                Ok(dto) => {
-                    toaster.success("Failed messages are queued again.");
-                    current.set(dto);
-                }
-                Err(e) => toaster.error(e.to_string()),
-            }
-        });
+        let include_unknown = include_unknown.get_untracked();
+        run_control(
+            (workspace, campaign),
+            Control::RetryFailed { include_unknown },
+            busy,
+            current,
+            toaster,
+        );
     };
-    let shown = move || {
-        let c = counts.get();
-        status.get() != CampaignStatus::Draft && c.failed + c.undelivered + c.unknown > 0
-    };
+    let shown = move || current.with(has_failures);
     let retrying = move || {
         let c = counts.get();
         c.failed + c.undelivered + if include_unknown.get() { c.unknown } else { 0 }
     };
     view! {
-        <Show when=shown>
+        {show(shown, move || view! {
             <section class="card failed-messages" aria-labelledby="failed-title">
                 <h2 id="failed-title">"Failed messages"</h2>
                 <p class="muted small">{move || failure_words(counts.get())}</p>
-                <Transition fallback=|| view! { <p class="loading">"Loading the failed messages…"</p> }>
-                    {move || Suspend::new(async move {
-                        match rows.await {
-                            Ok(page) => view! { <FailedRows page leads_base=leads_base.get_value() /> }.into_any(),
-                            Err(e) => view! { <p class="muted">{e.to_string()}</p> }.into_any(),
-                        }
-                    })}
-                </Transition>
-                <Show when=move || { can_retry && status.get() != CampaignStatus::Cancelled }>
+                {move || view! { <FailedRows page=rows.get() leads_base=leads_base.get_value() /> }}
+                {show(move || can_retry && status.get() != CampaignStatus::Cancelled, move || view! {
                     <div class="retry-box">
-                        <Show when=move || { counts.get().unknown > 0 }>
+                        {show(move || counts.get().unknown > 0, move || view! {
                             <label class="radio">
                                 <input type="checkbox" name="include_unknown" prop:checked=move || include_unknown.get()
                                     on:change=move |ev| include_unknown.set(event_target_checked(&ev)) />
                                 {move || format!("Also retry the {} whose outcome is unknown (they may have been delivered)", grouped(counts.get().unknown))}
                             </label>
-                        </Show>
+                        }.into_any())}
                         <button type="button" class="btn" on:click=retry disabled=move || busy.get() || retrying() == 0>
                             {move || format!("Retry {} failed", grouped(retrying()))}
                         </button>
                     </div>
-                </Show>
+                }.into_any())}
             </section>
-        </Show>
+        }.into_any())}
     }
 }
 
@@ -773,12 +837,12 @@ fn RecipientsTable(
                     </div>
                 }.into_any()
             }}
-            <Show when=move || next.with(Option::is_some)>
+            {show(move || next.with(Option::is_some), move || view! {
                 <button type="button" class="btn load-more" disabled=move || loading.get()
                     on:click=move |_| load(next.get_untracked())>
                     {move || if loading.get() { "Loading…" } else { "Load more" }}
                 </button>
-            </Show>
+            }.into_any())}
         </section>
     }
 }
@@ -788,9 +852,9 @@ fn RecipientsTable(
 #[cfg(feature = "hydrate")]
 mod live {
     use super::POLL_MS;
-    use crate::api::campaigns::load_campaign;
+    use crate::api::campaigns::load_campaign_live;
     use leptos::prelude::*;
-    use shared::campaigns::CampaignDto;
+    use shared::campaigns::CampaignLive;
     use uuid::Uuid;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
@@ -822,7 +886,7 @@ mod live {
         url: &str,
         workspace: Uuid,
         id: Uuid,
-        current: RwSignal<CampaignDto>,
+        current: RwSignal<CampaignLive>,
     ) {
         let Ok(source) = EventSource::new(url) else {
             poll(live, workspace, id, current);
@@ -832,7 +896,7 @@ mod live {
             // From bytes, as the page's resource decodes it: one copy of the decoder in the wasm
             // (`api::resource`).
             if let Some(text) = ev.data().as_string()
-                && let Ok(dto) = serde_json::from_slice::<CampaignDto>(text.as_bytes())
+                && let Ok(dto) = serde_json::from_slice::<CampaignLive>(text.as_bytes())
             {
                 current.set(dto);
             }
@@ -856,7 +920,7 @@ mod live {
         });
     }
 
-    fn poll(live: Store, workspace: Uuid, id: Uuid, current: RwSignal<CampaignDto>) {
+    fn poll(live: Store, workspace: Uuid, id: Uuid, current: RwSignal<CampaignLive>) {
         if live.try_with_value(|l| l.poll.is_some()).unwrap_or(true) {
             return;
         }
@@ -870,7 +934,7 @@ mod live {
                     return;
                 }
                 leptos::task::spawn_local(async move {
-                    if let Ok(dto) = load_campaign(workspace, id).await {
+                    if let Ok(dto) = load_campaign_live(workspace, id).await {
                         current.set(dto);
                     }
                 });

@@ -3,6 +3,7 @@
 //! type — and the senders the campaign sends from, with their caps and state.
 
 use super::wizard::{FieldErr, NumberField, Wizard};
+use crate::components::show::show;
 use crate::pages::workspace::imports::grouped;
 use chrono::NaiveTime;
 use leptos::prelude::*;
@@ -83,7 +84,7 @@ pub fn StrategyStep(
                 </select>
                 <p class="field-hint">{move || order.get().hint()}</p>
             </div>
-            <Show when=move || !burst.get()>
+            {show(move || !burst.get(), move || view! {
                 <fieldset class="field strategy-group">
                     <legend>"Pace"</legend>
                     <div class="grid-3">
@@ -98,15 +99,15 @@ pub fn StrategyStep(
                     <div class="grid-3">
                         <NumberField wiz field="cooldown_every" label="Cool down every … messages" placeholder="Never" min=1
                             get=|f| f.strategy.cooldown_every set=|f, v| f.strategy.cooldown_every = v />
-                        <Show when=move || cooldowns.get()>
+                        {show(move || cooldowns.get(), move || view! {
                             <NumberField wiz field="cooldown_min_s" label="Shortest cooldown (s)" max=MAX_PAUSE_S
                                 get=|f| Some(f.strategy.cooldown_min_s) set=|f, v| f.strategy.cooldown_min_s = v.unwrap_or(0) />
                             <NumberField wiz field="cooldown_max_s" label="Longest cooldown (s)" max=MAX_PAUSE_S
                                 get=|f| Some(f.strategy.cooldown_max_s) set=|f, v| f.strategy.cooldown_max_s = v.unwrap_or(0) />
-                        </Show>
+                        }.into_any())}
                     </div>
                 </fieldset>
-            </Show>
+            }.into_any())}
             <fieldset class="field strategy-group">
                 <legend>"Limits"</legend>
                 <label class="radio">
@@ -122,7 +123,7 @@ pub fn StrategyStep(
                         } />
                     "Only send during working hours (the workspace's time zone)"
                 </label>
-                <Show when=move || hours.get().is_some()>
+                {show(move || hours.get().is_some(), move || view! {
                     <div class="grid-2">
                         {time_input("working_hours_start", "From", |h| h.start, |h, t| h.start = t)}
                         {time_input("working_hours_end", "Until", |h| h.end, |h, t| h.end = t)}
@@ -147,7 +148,7 @@ pub fn StrategyStep(
                         </div>
                         <FieldErr wiz field="working_days" id="campaign-working_days-error".to_owned() />
                     </fieldset>
-                </Show>
+                }.into_any())}
             </fieldset>
             <fieldset class="field strategy-group">
                 <legend>"When things go wrong"</legend>
@@ -177,11 +178,11 @@ pub fn StrategyStep(
                         </select>
                         <FieldErr wiz field="max_retries" id="campaign-max_retries-error".to_owned() />
                     </div>
-                    <Show when=move || { retries.get() > 0 }>
+                    {show(move || retries.get() > 0, move || view! {
                         <NumberField wiz field="retry_base_s" label="First retry after (s)" min=1 max=MAX_PAUSE_S
                             hint="Then twice that, then four times."
                             get=|f| Some(f.strategy.retry_base_s) set=|f, v| f.strategy.retry_base_s = v.unwrap_or(0) />
-                    </Show>
+                    }.into_any())}
                 </div>
             </fieldset>
             <fieldset class="field sender-picker" class:field-invalid=move || wiz.error("sender_ids").is_some()>

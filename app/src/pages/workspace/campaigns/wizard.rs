@@ -17,6 +17,8 @@ use crate::api::resource::resource;
 use crate::api::segments::segments as load_segments;
 use crate::api::templates::{load_template_variables, load_templates};
 use crate::api::whatsapp::load_senders;
+use crate::components::effect::effect;
+use crate::components::show::show;
 use crate::components::toast::{Toaster, use_toaster};
 use crate::pages::errors::ErrorPage;
 use crate::pages::workspace::imports::grouped;
@@ -474,11 +476,11 @@ fn WizardView(
                         {move || if saving.get() { "Saving…" } else { "Save draft" }}
                     </button>
                 })}
-                <Show when=move || { wiz.step.get() < SCHEDULE }>
+                {show(move || wiz.step.get() < SCHEDULE, move || view! {
                     <button type="button" class="btn btn-primary" on:click=move |_| wiz.go(wiz.step.get_untracked() + 1)>
                         {move || format!("Next: {}", STEPS[(wiz.step.get() + 1).min(SCHEDULE)])}
                     </button>
-                </Show>
+                }.into_any())}
             </div>
         </section>
     }
@@ -678,7 +680,7 @@ fn ScheduleStep(
     let review = RwSignal::new(None::<Result<LaunchReview, ApiError>>);
     let reviewing = RwSignal::new(false);
     let generation = StoredValue::new(0u32);
-    Effect::new(move |_| {
+    effect(move || {
         let form = wiz.form.get();
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
@@ -784,7 +786,7 @@ fn ScheduleStep(
                     </label>
                 </div>
             </fieldset>
-            <Show when=move || kind.get().is_recurring()>
+            {show(move || kind.get().is_recurring(), move || view! {
                 <div class="field">
                     <label for="campaign-repeat">"Repeats"</label>
                     <select id="campaign-repeat" name="repeat" prop:value=move || kind.get().as_str()
@@ -798,8 +800,8 @@ fn ScheduleStep(
                         }).collect_view()}
                     </select>
                 </div>
-            </Show>
-            <Show when=move || kind.get().needs_start()>
+            }.into_any())}
+            {show(move || kind.get().needs_start(), move || view! {
                 <div class="field" class:field-invalid=move || wiz.error("start_at").is_some()>
                     <label for="campaign-start_at">{move || if kind.get().is_recurring() { "First run" } else { "Starts at" }}</label>
                     <input id="campaign-start_at" name="start_at" type="datetime-local" value=start.clone()
@@ -815,7 +817,7 @@ fn ScheduleStep(
                     }}</p>
                     <FieldErr wiz field="start_at" id="campaign-start_at-error".to_owned() />
                 </div>
-            </Show>
+            }.into_any())}
             <fieldset class="field">
                 <legend>"Notify me"</legend>
                 <label class="radio">

@@ -13,6 +13,7 @@ use crate::api::leads::{BulkLeads, bulk_leads};
 use crate::api::websites::start_website_check;
 use crate::api::whatsapp::start_number_check;
 use crate::components::confirm::ConfirmDialog;
+use crate::components::show::show;
 use crate::components::toast::use_toaster;
 use leptos::prelude::*;
 use shared::leads::{BulkAction, BulkOutcome, LeadFilter, LeadSelection, Stage};
@@ -121,7 +122,7 @@ impl Selection {
 pub fn SelectAllBanner(selection: Selection) -> impl IntoView {
     let more_than_page = move || selection.total.get() > selection.visible.with(|v| v.len() as u64);
     view! {
-        <Show when=move || selection.page_ticked() && more_than_page()>
+        {show(move || selection.page_ticked() && more_than_page(), move || view! {
             <div class="select-all-banner" role="status">
                 {move || if selection.all_matching.get() {
                     view! {
@@ -137,7 +138,7 @@ pub fn SelectAllBanner(selection: Selection) -> impl IntoView {
                     }.into_any()
                 }}
             </div>
-        </Show>
+        }.into_any())}
     }
 }
 
@@ -237,7 +238,7 @@ pub fn bulk_bar(parts: BulkBarParts) -> AnyView {
         format!("{} selected", grouped(n))
     };
     view! {
-        <Show when=move || { selection.count() > 0 }>
+        {show(move || selection.count() > 0, move || view! {
         <div class="bulk-bar card" role="region" aria-label="Bulk actions">
             <strong class="bulk-count">{count_text}</strong>
             {can_send.then(|| view! {
@@ -310,7 +311,7 @@ pub fn bulk_bar(parts: BulkBarParts) -> AnyView {
             <button type="button" class="btn btn-link btn-small" on:click=move |_| selection.clear()>"Clear selection"</button>
             <p class="field-error bulk-error" role="alert">{move || tag_error.get()}</p>
         </div>
-        </Show>
+        }.into_any())}
         <ConfirmDialog
             open=confirm_delete
             title=Signal::derive(move || {

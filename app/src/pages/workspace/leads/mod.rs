@@ -12,13 +12,13 @@ use super::use_shell;
 use super::websites::progress::{CheckProgress, CheckProgressModal};
 use crate::api::leads::{BulkLeads, leads};
 use crate::api::resource::resource;
-use crate::api::segments::{
-    CreateSegment, DeleteSegment, UpdateSegment, segments as load_segments,
-};
+use crate::api::segments::segments as load_segments;
 use crate::api::websites::active_website_check;
 use crate::api::whatsapp::active_number_check;
-use crate::api::{ApiError, AppError};
+use crate::api::{ApiError, ApiResult, AppError};
+use crate::components::effect::effect;
 use crate::components::lazy::wanted_once;
+use crate::components::show::show;
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
 use bulk::{BulkBarParts, SelectAllBanner, Selection, bulk_bar, bulk_later};
@@ -29,7 +29,23 @@ use leptos_router::hooks::use_query_map;
 use numbers::{NumberCheckBanner, NumberCheckProgress};
 use segments::{SegmentActions, SegmentsPanel};
 use shared::leads::{LeadQuery, LeadRow};
+use shared::segments::SegmentDto;
+use shared::websites::VerifyJobDto;
+use shared::whatsapp::NumberCheckJobDto;
 use shared::workspaces::Permission;
+use uuid::Uuid;
+
+/// The website check and the WhatsApp number check running in `workspace`, each looked up on its
+/// own (one that cannot be read does not hide the other). Asked after hydrating, so their
+/// replies' decoding is a lazy split fetched then, not part of the page's first download
+/// (docs/benchmarks.md, "What runs only on a click").
+#[lazy]
+async fn running_checks(workspace: Uuid) -> (Option<VerifyJobDto>, Option<NumberCheckJobDto>) {
+    (
+        active_website_check(workspace).await.ok().flatten(),
+        active_number_check(workspace).await.ok().flatten(),
+    )
+}
 
 #[component]
 pub fn LeadsPage() -> impl IntoView {
@@ -54,47 +70,47 @@ pub fn LeadsPage() -> impl IntoView {
     let filter = Signal::derive(move || filter_and_sort.get().0);
 
     let bulk = Action::new(|input: &BulkLeads| bulk_later(input.clone()));
-    let segment_actions = SegmentActions {
-        create: ServerAction::<CreateSegment>::new(),
-        update: ServerAction::<UpdateSegment>::new(),
-        delete: ServerAction::<DeleteSegment>::new(),
-    };
+    let segment_actions = SegmentActions::new();
 
     // Bumped when a followed website check ends, so the list shows the new statuses.
     let checks_done = RwSignal::new(0u32);
-    // Every resource here, at the top of the page, awaited together below.
-    let first = resource(
-        move || (parsed.get(), bulk.version().get(), checks_done.get()),
-        move |(parsed, _, _)| async move {
-            let (filter, sort) = parsed.map_err(ApiError)?;
-            leads(workspace, filter, sort, None).await
-        },
-    );
-    let segment_list = resource(
+    // Moved by whatever changes the segments' names or counts: their own actions and bulk ones.
+    let segments_version = Memo::new(move |_| {
+        bulk.version().get()
+            + segment_actions.create.version().get()
+            + segment_actions.update.version().get()
+            + segment_actions.delete.version().get()
+    });
+    // The segments as last shown, with the version they were loaded at.
+    let kept_segments = StoredValue::new(None::<(usize, ApiResult<Vec<SegmentDto>>)>);
+    // One resource for the page (docs/benchmarks.md, "One resource per page"): the leads for
+    // the filter in the URL, and the segments, asked for again only when their version moved
+    // (a new filter or sort asks for its leads alone).
+    let data = resource(
         move || {
             (
+                parsed.get(),
                 bulk.version().get(),
-                segment_actions.create.version().get(),
-                segment_actions.update.version().get(),
-                segment_actions.delete.version().get(),
+                checks_done.get(),
+                segments_version.get(),
             )
         },
-        move |_| load_segments(workspace),
+        move |(parsed, _, _, version)| async move {
+            let page = async {
+                let (filter, sort) = parsed.map_err(ApiError)?;
+                leads(workspace, filter, sort, None).await
+            };
+            let segments = async {
+                match kept_segments.get_value() {
+                    Some((kept, list)) if kept == version => list,
+                    _ => load_segments(workspace).await,
+                }
+            };
+            let (page, segments) = futures::join!(page, segments);
+            (page, segments, version)
+        },
     );
 
-    // A website check and a WhatsApp number check running in this workspace (started here,
-    // elsewhere, or before a reload), as one resource (docs/benchmarks.md, "One resource per
-    // page").
-    let active_checks = resource(
-        || (),
-        // Each on its own: one that cannot be read does not hide the other.
-        move |()| async move {
-            (
-                active_website_check(workspace).await.ok().flatten(),
-                active_number_check(workspace).await.ok().flatten(),
-            )
-        },
-    );
     let progress = CheckProgress::new();
     let website_check_started = Callback::new(move |job| progress.follow(job));
 
@@ -111,16 +127,34 @@ pub fn LeadsPage() -> impl IntoView {
     });
     let number_check_started =
         Callback::new(move |job| number_progress.follow(workspace, job, numbers_done));
+    // A website check or a WhatsApp number check running in this workspace (started elsewhere,
+    // or before a reload) is looked up once the page is interactive: effects run in the browser
+    // only, after hydrating.
+    effect(move || {
+        leptos::task::spawn_local(async move {
+            let (website_job, number_job) = running_checks(workspace).await;
+            if let Some(job) = website_job
+                && progress.job.with_untracked(Option::is_none)
+            {
+                progress.follow(job);
+            }
+            if let Some(job) = number_job
+                && number_progress.job.with_untracked(Option::is_none)
+            {
+                number_progress.follow(workspace, job, numbers_done);
+            }
+        });
+    });
 
     let selection = Selection::new();
     // The bulk bar's split is fetched with the first tick (`bulk.rs`).
     let bar_wanted = wanted_once(move || selection.count() > 0);
     // A new filter is a new list: what was ticked in the old one is no longer on screen.
-    Effect::new(move |_| {
+    effect(move || {
         current.track();
         selection.clear();
     });
-    Effect::new(move |_| match bulk.value().get() {
+    effect(move || match bulk.value().get() {
         Some(Ok(outcome)) => {
             toaster.success(outcome.message);
             selection.clear();
@@ -132,13 +166,13 @@ pub fn LeadsPage() -> impl IntoView {
         ("Segment saved.", segment_actions.create.value()),
         ("Segment renamed.", segment_actions.update.value()),
     ] {
-        Effect::new(move |_| match value.get() {
+        effect(move || match value.get() {
             Some(Ok(_)) => toaster.success(done),
             Some(Err(e)) if e.field_message("name").is_none() => toaster.error(e.to_string()),
             _ => {}
         });
     }
-    Effect::new(move |_| match segment_actions.delete.value().get() {
+    effect(move || match segment_actions.delete.value().get() {
         Some(Ok(())) => toaster.success("Segment deleted."),
         Some(Err(e)) => toaster.error(e.to_string()),
         None => {}
@@ -194,7 +228,7 @@ pub fn LeadsPage() -> impl IntoView {
         <NumberCheckBanner workspace=workspace progress=number_progress />
         <FilterForm base=base.clone() current=current />
         {move || parsed.get().err().map(|e| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> })}
-        <Show when=move || can_export>
+        {can_export.then(|| view! {
             <div class="export-bar">
                 <span class="muted">"Export:"</span>
                 <a class="btn btn-small" download="" href=move || format!("{}/leads.csv?{}", export_links.get_value(), query_string.get())>"This list (CSV)"</a>
@@ -202,26 +236,15 @@ pub fn LeadsPage() -> impl IntoView {
                 <a class="btn btn-small" download="" href=move || format!("{}/with_website.csv", export_links.get_value())>"with_website.csv"</a>
                 <a class="btn btn-small" download="" href=move || format!("{}/without_website.csv", export_links.get_value())>"without_website.csv"</a>
             </div>
-        </Show>
+        })}
         <Transition fallback=|| view! { <p class="loading">"Loading leads…"</p> }>
             {move || {
                 let imports_link = imports_link.clone();
                 let base = base.clone();
                 let export_base = export_base.clone();
                 Suspend::new(async move {
-                    let page = first.await;
-                    let segment_list = segment_list.await;
-                    let (website_job, number_job) = active_checks.await;
-                    if let Some(job) = website_job
-                        && progress.job.with_untracked(Option::is_none)
-                    {
-                        progress.follow(job);
-                    }
-                    if let Some(job) = number_job
-                        && number_progress.job.with_untracked(Option::is_none)
-                    {
-                        number_progress.follow(workspace, job, numbers_done);
-                    }
+                    let (page, segment_list, version) = data.await;
+                    kept_segments.set_value(Some((version, segment_list.clone())));
                     let panel = match segment_list {
                         Ok(list) => view! {
                             <SegmentsPanel workspace=workspace segments=list base=base
@@ -262,10 +285,10 @@ pub fn LeadsPage() -> impl IntoView {
                                         on_number_check: number_check_started,
                                         new_campaign: new_campaign.get_value(),
                                     };
-                                    view! { <Suspense>{Suspend::new(bulk_bar(parts))}</Suspense> }
+                                    view! { <Suspense>{Suspend::new(bulk_bar(parts))}</Suspense> }.into_any()
                                 };
                                 view! {
-                                    <Show when=move || bar_wanted.get()>{bar()}</Show>
+                                    {show(move || bar_wanted.get(), bar)}
                                     <section class="card">
                                         <p class="muted list-count">{format!("{} leads", grouped(total))}</p>
                                         <SelectAllBanner selection=selection />
@@ -296,11 +319,11 @@ pub fn LeadsPage() -> impl IntoView {
                                                 </tbody>
                                             </table>
                                         </div>
-                                        <Show when=move || next.get().is_some()>
+                                        {show(move || next.with(Option::is_some), move || view! {
                                             <button class="btn load-more" on:click=load_more disabled=move || loading.get()>
                                                 {move || if loading.get() { "Loading…" } else { "Load more" }}
                                             </button>
-                                        </Show>
+                                        }.into_any())}
                                     </section>
                                 }.into_any()
                             }
@@ -314,6 +337,7 @@ pub fn LeadsPage() -> impl IntoView {
                             {panel}
                         </div>
                     }
+                    .into_any()
                 })
             }}
         </Transition>

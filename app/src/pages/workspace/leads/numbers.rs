@@ -4,6 +4,7 @@
 
 use crate::api::whatsapp::{cancel_number_check, number_check};
 use crate::components::lazy::wanted_once;
+use crate::components::show::show;
 use crate::components::toast::use_toaster;
 use crate::pages::workspace::imports::grouped;
 use leptos::prelude::*;
@@ -42,24 +43,35 @@ impl NumberCheckProgress {
             return;
         }
         self.following.set(true);
-        leptos::task::spawn_local(async move {
-            loop {
-                crate::pages::workspace::lead::sleep_ms(POLL_MS).await;
-                match number_check(workspace, id).await {
-                    Ok(fresh) => {
-                        let ended = !fresh.status.is_active();
-                        self.job.set(Some(fresh.clone()));
-                        if ended {
-                            on_end.run(fresh);
-                            break;
-                        }
-                    }
-                    Err(_) => break,
+        leptos::task::spawn_local(poll_number_check(self, workspace, id, on_end));
+    }
+}
+
+/// Re-reads the followed check until it ends. A page follows a check only once one is started
+/// or found running, after hydrating, so the polling (the server call and its reply's decoding)
+/// is a lazy split fetched then (docs/benchmarks.md, "What runs only on a click").
+#[lazy]
+async fn poll_number_check(
+    progress: NumberCheckProgress,
+    workspace: Uuid,
+    id: Uuid,
+    on_end: Callback<NumberCheckJobDto>,
+) {
+    loop {
+        crate::pages::workspace::lead::sleep_ms(POLL_MS).await;
+        match number_check(workspace, id).await {
+            Ok(fresh) => {
+                let ended = !fresh.status.is_active();
+                progress.job.set(Some(fresh.clone()));
+                if ended {
+                    on_end.run(fresh);
+                    break;
                 }
             }
-            self.following.set(false);
-        });
+            Err(_) => break,
+        }
     }
+    progress.following.set(false);
 }
 
 /// The followed check's banner; nothing until the page follows one (most page loads), so its
@@ -69,9 +81,9 @@ impl NumberCheckProgress {
 pub fn NumberCheckBanner(workspace: Uuid, progress: NumberCheckProgress) -> impl IntoView {
     let wanted = wanted_once(move || progress.job.with(Option::is_some));
     view! {
-        <Show when=move || wanted.get()>
+        {show(move || wanted.get(), move || view! {
             <Suspense>{Suspend::new(number_check_banner(workspace, progress))}</Suspense>
-        </Show>
+        }.into_any())}
     }
 }
 

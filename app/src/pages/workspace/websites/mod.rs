@@ -9,6 +9,7 @@ use super::use_shell;
 use crate::api::resource::resource;
 use crate::api::segments::create_segment;
 use crate::api::websites::{load_website_results, start_website_check};
+use crate::components::show::show;
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
 use leptos::prelude::*;
@@ -251,11 +252,11 @@ pub fn WebsitesPage() -> impl IntoView {
                                                 </tbody>
                                             </table>
                                         </div>
-                                        <Show when=move || next.get().is_some()>
+                                        {show(move || next.get().is_some(), move || view! {
                                             <button class="btn load-more" on:click=load_more disabled=move || loading.get()>
                                                 {move || if loading.get() { "Loading…" } else { "Load more" }}
                                             </button>
-                                        </Show>
+                                        }.into_any())}
                                     }.into_any()
                                 }}
                             </section>

@@ -5,7 +5,9 @@
 
 use super::super::imports::grouped;
 use crate::api::websites::{cancel_website_check, website_check};
+use crate::components::effect::effect;
 use crate::components::lazy::wanted_once;
+use crate::components::show::show;
 use crate::components::toast::use_toaster;
 use leptos::prelude::*;
 use shared::leads::WebsiteStatus;
@@ -77,7 +79,7 @@ pub fn CheckProgressModal(
     let results_href = StoredValue::new(results_href);
     let wanted = wanted_once(move || progress.job.with(Option::is_some));
     view! {
-        <Show when=move || wanted.get()>
+        {show(move || wanted.get(), move || view! {
             {move || {
                 let parts = ModalParts {
                     workspace,
@@ -88,7 +90,7 @@ pub fn CheckProgressModal(
                 };
                 view! { <Suspense>{Suspend::new(check_progress(parts))}</Suspense> }
             }}
-        </Show>
+        }.into_any())}
     }
 }
 
@@ -113,7 +115,7 @@ fn check_progress(parts: ModalParts) -> AnyView {
     } = parts;
     let toaster = use_toaster();
     // Poll while the job runs; stop once it has ended.
-    Effect::new(move |_| {
+    effect(move || {
         if !progress.active() {
             return;
         }
@@ -186,7 +188,7 @@ fn check_progress(parts: ModalParts) -> AnyView {
 
     view! {
         // The banner: a running check whose modal was closed.
-        <Show when=move || progress.active() && !progress.open.get()>
+        {show(move || progress.active() && !progress.open.get(), move || view! {
             <div class="check-banner card" role="status">
                 <span>
                     {move || progress.job.with(|j| j.as_ref().map(|j| format!(
@@ -196,8 +198,8 @@ fn check_progress(parts: ModalParts) -> AnyView {
                 </span>
                 <button type="button" class="btn btn-small" on:click=move |_| progress.open.set(true)>"Show progress"</button>
             </div>
-        </Show>
-        <Show when=move || progress.open.get() && progress.job.with(Option::is_some)>
+        }.into_any())}
+        {show(move || progress.open.get() && progress.job.with(Option::is_some), move || view! {
             <div class="dialog-scrim" on:click=move |_| close()></div>
             <div class="dialog check-dialog" role="dialog" aria-modal="true" aria-labelledby="check-title"
                 on:keydown=move |ev| if ev.key() == "Escape" { close() }>
@@ -247,7 +249,7 @@ fn check_progress(parts: ModalParts) -> AnyView {
                     }
                 })}
             </div>
-        </Show>
+        }.into_any())}
     }
     .into_any()
 }
