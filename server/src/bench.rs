@@ -296,13 +296,13 @@ async fn run(args: &BenchDispatchArgs, scratch: &Scratch) -> anyhow::Result<Outc
     let campaign = shared::campaigns::service::get(&svc, &ctx, launched.id)
         .await
         .map_err(err)?;
-    let counts = &campaign.counts;
+    let counts = &campaign.state.counts;
     eprintln!(
         "{backend}: launch (creating {} recipient rows) took {:.2} s; campaign {}: {} sent, \
          {} failed, {} unknown, {} pending; simulator accepted {} sends to {} numbers",
         counts.total,
         launch_time.as_secs_f64(),
-        campaign.status.label().to_lowercase(),
+        campaign.state.status.label().to_lowercase(),
         counts.sent,
         counts.failed,
         counts.unknown,

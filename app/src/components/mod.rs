@@ -10,4 +10,5 @@ pub mod form;
 pub mod icons;
 pub mod lazy;
 pub mod show;
+pub mod time;
 pub mod toast;

@@ -174,7 +174,7 @@ async fn the_dashboard_counts_what_happened(app: TestApp) {
     let offer = form("Offer", &sender, "Hi {name}", burst());
     let id = create_and_launch(&browser, &ws, &offer).await;
     until(&browser, &ws, &id, "read receipts", |c| {
-        c["status"] == "completed" && c["counts"]["read"] == 4
+        c["state"]["status"] == "completed" && c["state"]["counts"]["read"] == 4
     })
     .await;
 
@@ -795,7 +795,9 @@ async fn the_rollup_stays_exact(app: TestApp) {
     let id = create_and_launch(&browser, &ws, &offer).await;
     // Four messages read; Ellie's phone is invalid, so hers fails.
     until(&browser, &ws, &id, "read receipts", |c| {
-        c["status"] == "completed" && c["counts"]["read"] == 4 && c["counts"]["failed"] == 1
+        c["state"]["status"] == "completed"
+            && c["state"]["counts"]["read"] == 4
+            && c["state"]["counts"]["failed"] == 1
     })
     .await;
     admin(

@@ -184,8 +184,8 @@ async fn a_worker_killed_mid_campaign_sends_nothing_twice_and_loses_nothing() {
         json!({"workspace": ws, "campaign": id, "form": form}),
     )
     .await;
-    assert_eq!(launched["status"], "running", "{launched}");
-    assert_eq!(launched["counts"]["total"], LEADS, "{launched}");
+    assert_eq!(launched["state"]["status"], "running", "{launched}");
+    assert_eq!(launched["state"]["counts"]["total"], LEADS, "{launched}");
 
     // Nobody in this process sends: the two workers do.
     let mut workers = Workers {
@@ -214,7 +214,7 @@ async fn a_worker_killed_mid_campaign_sends_nothing_twice_and_loses_nothing() {
             let stats = simulator_get(&sim, "/admin/stats").await;
             panic!(
                 "no worker was caught sending in {wait:?}; counts {}, simulator {stats}",
-                campaign["counts"]
+                campaign["state"]["counts"]
             );
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
@@ -234,7 +234,7 @@ async fn a_worker_killed_mid_campaign_sends_nothing_twice_and_loses_nothing() {
             .call("load_campaign", &[("workspace", &ws), ("campaign", &id)])
             .await;
         assert_eq!(status, StatusCode::OK, "load_campaign: {body}");
-        if body["status"] == "completed" {
+        if body["state"]["status"] == "completed" {
             break body;
         }
         assert!(
@@ -302,8 +302,12 @@ async fn a_worker_killed_mid_campaign_sends_nothing_twice_and_loses_nothing() {
         "{states:?}"
     );
     assert_eq!(reached, stats["sends"].as_u64().unwrap());
-    assert_eq!(done["counts"]["sent"], count("sent"), "{done}");
-    assert_eq!(done["counts"]["unknown"], count("unknown"), "{done}");
+    assert_eq!(done["state"]["counts"]["sent"], count("sent"), "{done}");
+    assert_eq!(
+        done["state"]["counts"]["unknown"],
+        count("unknown"),
+        "{done}"
+    );
     // No message row is left `sending` either.
     let stuck = rows(
         &app,

@@ -136,7 +136,7 @@ pub(crate) async fn new_draft(browser: &Browser, ws: &str) -> String {
         json!({"workspace": ws, "form": {"name": ""}}),
     )
     .await;
-    assert_eq!(draft["status"], "draft", "{draft}");
+    assert_eq!(draft["state"]["status"], "draft", "{draft}");
     draft["id"].as_str().unwrap().to_owned()
 }
 
@@ -323,15 +323,15 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
         json!({"workspace": ws, "campaign": id, "form": form}),
     )
     .await;
-    assert_eq!(launched["status"], "running", "{launched}");
-    assert_eq!(launched["counts"]["total"], 3, "{launched}");
+    assert_eq!(launched["state"]["status"], "running", "{launched}");
+    assert_eq!(launched["state"]["counts"]["total"], 3, "{launched}");
     let done = until(&browser, &ws, &id, "completion", |c| {
-        c["status"] == "completed"
+        c["state"]["status"] == "completed"
     })
     .await;
-    assert_eq!(done["counts"]["sent"], 3, "{done}");
-    assert_eq!(done["counts"]["pending"], 0);
-    assert!(done["completed_at"].is_string());
+    assert_eq!(done["state"]["counts"]["sent"], 3, "{done}");
+    assert_eq!(done["state"]["counts"]["pending"], 0);
+    assert!(done["state"]["completed_at"].is_string());
 
     // One message per reachable lead, rendered for each; none to the excluded.
     let messages = delivered(&sim).await;
@@ -347,10 +347,10 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
 
     // Receipts come back through the webhooks and count on the campaign.
     let read = until(&browser, &ws, &id, "read receipts", |c| {
-        c["counts"]["read"] == 3
+        c["state"]["counts"]["read"] == 3
     })
     .await;
-    assert_eq!(read["counts"]["delivered"], 3);
+    assert_eq!(read["state"]["counts"]["delivered"], 3);
 
     // The report: one line per recipient, with the times the receipts brought; Amani's reply
     // after the message is its replied_at.
@@ -382,10 +382,10 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
     }
     // The campaign counts the lead who answered, once.
     let answered = until(&browser, &ws, &id, "the reply", |c| {
-        c["counts"]["replied"] == 1
+        c["state"]["counts"]["replied"] == 1
     })
     .await;
-    assert_eq!(answered["counts"]["read"], 3, "{answered}");
+    assert_eq!(answered["state"]["counts"]["read"], 3, "{answered}");
     let lines: Vec<&str> = report.lines().collect();
     assert_eq!(
         lines[0],
@@ -429,14 +429,13 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
         json!({"workspace": ws, "campaign": id}),
     )
     .await;
-    for field in ["id", "status", "counts", "runs", "senders", "completed_at"] {
-        assert_eq!(live[field], dto[field], "{field}: {live}");
-    }
+    assert_eq!(live["id"], dto["id"], "{live}");
+    assert_eq!(live["state"], dto["state"], "{live}");
     assert_eq!(live["name"], dto["form"]["name"], "{live}");
     assert_eq!(live["kind"], dto["form"]["kind"], "{live}");
     assert_eq!(live["tags"], dto["form"]["tags"], "{live}");
     assert!(live.get("form").is_none(), "{live}");
-    let runs = dto["runs"].as_array().unwrap();
+    let runs = dto["state"]["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 1, "{dto}");
     assert_eq!(
         (
@@ -517,7 +516,7 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
     assert_eq!(list[1]["counts"]["total"], 3, "{list}");
     assert_eq!(
         list[1]["counts"],
-        campaign(&browser, &ws, &id).await["counts"]
+        campaign(&browser, &ws, &id).await["state"]["counts"]
     );
     let (status, _) = browser
         .call_json(
@@ -571,7 +570,7 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
         exec(&app, &sql).await;
     }
     let shown = campaign(&browser, &ws, &id).await;
-    let counts = &shown["counts"];
+    let counts = &shown["state"]["counts"];
     assert_eq!(
         [
             &counts["sent"],
@@ -588,7 +587,7 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
         (rates.delivery_rate, rates.read_rate, rates.reply_rate),
         (Some(67), Some(33), Some(33))
     );
-    assert_eq!(shown["runs"][0]["delivered"], 2, "{shown}");
+    assert_eq!(shown["state"]["runs"][0]["delivered"], 2, "{shown}");
 
     // A message that failed after it went (the provider's failed receipt, on the message):
     // the page gives the same reason as the report, lists it among the failed messages, and
@@ -605,8 +604,8 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
     let failed = campaign(&browser, &ws, &id).await;
     assert_eq!(
         (
-            &failed["counts"]["failed"],
-            &failed["counts"]["undelivered"]
+            &failed["state"]["counts"]["failed"],
+            &failed["state"]["counts"]["undelivered"]
         ),
         (&json!(0), &json!(1)),
         "{failed}"
@@ -660,10 +659,10 @@ async fn a_campaign_goes_from_draft_to_completed(app: TestApp) {
     )
     .await;
     let again = until(&browser, &ws, &id, "the resend", |c| {
-        c["status"] == "completed" && c["counts"]["undelivered"] == 0
+        c["state"]["status"] == "completed" && c["state"]["counts"]["undelivered"] == 0
     })
     .await;
-    assert_eq!(again["counts"]["sent"], 3, "{again}");
+    assert_eq!(again["state"]["counts"]["sent"], 3, "{again}");
     let to_chai = delivered(&sim)
         .await
         .iter()
@@ -783,17 +782,17 @@ async fn a_recurring_campaign_runs_again_for_new_leads(app: TestApp) {
         json!({"workspace": ws, "campaign": id, "form": form}),
     )
     .await;
-    assert_eq!(launched["status"], "scheduled", "{launched}");
-    assert_eq!(launched["run"], 0, "{launched}");
+    assert_eq!(launched["state"]["status"], "scheduled", "{launched}");
+    assert_eq!(launched["state"]["run"], 0, "{launched}");
 
     // The first run: both leads; then it waits for tomorrow's.
     run_due_now(&app, &id).await;
     let first = until(&browser, &ws, &id, "the first run", |c| {
-        c["run"] == 1 && c["status"] == "scheduled"
+        c["state"]["run"] == 1 && c["state"]["status"] == "scheduled"
     })
     .await;
-    assert_eq!(first["counts"]["sent"], 2, "{first}");
-    assert!(first["next_run_at"].is_string(), "{first}");
+    assert_eq!(first["state"]["counts"]["sent"], 2, "{first}");
+    assert!(first["state"]["next_run_at"].is_string(), "{first}");
 
     // A lead imported since; the second run messages only it.
     import(
@@ -805,10 +804,10 @@ async fn a_recurring_campaign_runs_again_for_new_leads(app: TestApp) {
     .await;
     run_due_now(&app, &id).await;
     let second = until(&browser, &ws, &id, "the second run", |c| {
-        c["run"] == 2 && c["status"] == "scheduled"
+        c["state"]["run"] == 2 && c["state"]["status"] == "scheduled"
     })
     .await;
-    assert_eq!(second["counts"]["sent"], 3, "{second}");
+    assert_eq!(second["state"]["counts"]["sent"], 3, "{second}");
     let to: Vec<String> = delivered(&sim)
         .await
         .iter()
@@ -824,7 +823,7 @@ async fn a_recurring_campaign_runs_again_for_new_leads(app: TestApp) {
 
     // Each run with its own counts, the latest first.
     let dto = campaign(&browser, &ws, &id).await;
-    let runs = dto["runs"].as_array().unwrap();
+    let runs = dto["state"]["runs"].as_array().unwrap();
     let summary: Vec<(u64, u64, u64, u64)> = runs
         .iter()
         .map(|r| {
@@ -866,7 +865,7 @@ async fn pause_resume_cancel_and_opt_outs(app: TestApp) {
     let form = form("Paced", &sender, "Hello {name}", paced);
     let id = create_and_launch(&browser, &ws, &form).await;
     until(&browser, &ws, &id, "the first send", |c| {
-        c["counts"]["sent"] == 1
+        c["state"]["counts"]["sent"] == 1
     })
     .await;
     let paused = call(
@@ -875,19 +874,22 @@ async fn pause_resume_cancel_and_opt_outs(app: TestApp) {
         json!({"workspace": ws, "campaign": id}),
     )
     .await;
-    assert_eq!(paused["status"], "paused");
+    assert_eq!(paused["state"]["status"], "paused");
     assert!(
-        paused["paused_reason"].as_str().unwrap().contains("Agency"),
+        paused["state"]["paused_reason"]
+            .as_str()
+            .unwrap()
+            .contains("Agency"),
         "{paused}"
     );
     // Nothing more goes while paused (at most the send already in flight).
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let still = campaign(&browser, &ws, &id).await;
-    let sent_while_paused = still["counts"]["sent"].as_u64().unwrap();
+    let sent_while_paused = still["state"]["counts"]["sent"].as_u64().unwrap();
     assert!(sent_while_paused <= 2, "{still}");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
-        campaign(&browser, &ws, &id).await["counts"]["sent"],
+        campaign(&browser, &ws, &id).await["state"]["counts"]["sent"],
         sent_while_paused
     );
 
@@ -903,13 +905,13 @@ async fn pause_resume_cancel_and_opt_outs(app: TestApp) {
         json!({"workspace": ws, "campaign": id}),
     )
     .await;
-    assert_eq!(resumed["status"], "running");
+    assert_eq!(resumed["state"]["status"], "running");
     let done = until(&browser, &ws, &id, "completion", |c| {
-        c["status"] == "completed"
+        c["state"]["status"] == "completed"
     })
     .await;
-    assert_eq!(done["counts"]["skipped"], 1, "{done}");
-    assert_eq!(done["counts"]["sent"], 3, "{done}");
+    assert_eq!(done["state"]["counts"]["skipped"], 1, "{done}");
+    assert_eq!(done["state"]["counts"]["sent"], 3, "{done}");
     let to: Vec<String> = delivered(&sim)
         .await
         .iter()
@@ -942,13 +944,16 @@ async fn pause_resume_cancel_and_opt_outs(app: TestApp) {
         json!({"workspace": ws, "campaign": second_id}),
     )
     .await;
-    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["state"]["status"], "cancelled");
     let after = until(&browser, &ws, &second_id, "nothing in flight", |c| {
-        c["counts"]["sending"] == 0
+        c["state"]["counts"]["sending"] == 0
     })
     .await;
-    assert_eq!(after["counts"]["pending"], 0, "{after}");
-    assert!(after["counts"]["skipped"].as_u64().unwrap() >= 2, "{after}");
+    assert_eq!(after["state"]["counts"]["pending"], 0, "{after}");
+    assert!(
+        after["state"]["counts"]["skipped"].as_u64().unwrap() >= 2,
+        "{after}"
+    );
     let (status, _) = send(
         &browser,
         "resume_campaign",
@@ -976,14 +981,17 @@ async fn failures_pause_the_campaign_and_can_be_retried(app: TestApp) {
     let form = form("Flaky", &sender, "Hello {name}", strategy);
     let id = create_and_launch(&browser, &ws, &form).await;
     let paused = until(&browser, &ws, &id, "the auto-pause", |c| {
-        c["status"] == "paused"
+        c["state"]["status"] == "paused"
     })
     .await;
     assert!(
-        paused["paused_reason"].as_str().unwrap().contains("failed"),
+        paused["state"]["paused_reason"]
+            .as_str()
+            .unwrap()
+            .contains("failed"),
         "{paused}"
     );
-    assert_eq!(paused["counts"]["failed"], 5, "{paused}");
+    assert_eq!(paused["state"]["counts"]["failed"], 5, "{paused}");
     let page = call(
         &browser,
         "load_campaign_recipients",
@@ -1019,12 +1027,12 @@ async fn failures_pause_the_campaign_and_can_be_retried(app: TestApp) {
     )
     .await;
     let done = until(&browser, &ws, &id, "completion", |c| {
-        c["status"] == "completed"
+        c["state"]["status"] == "completed"
     })
     .await;
     // Faraja's number ends in 0: the simulator says it is not on WhatsApp, so it fails again.
-    assert_eq!(done["counts"]["sent"], 4, "{done}");
-    assert_eq!(done["counts"]["failed"], 1, "{done}");
+    assert_eq!(done["state"]["counts"]["sent"], 4, "{done}");
+    assert_eq!(done["state"]["counts"]["failed"], 1, "{done}");
     assert_eq!(delivered(&sim).await.len(), 4);
 }
 crate::both_backends!(
@@ -1064,14 +1072,14 @@ async fn the_plan_limit_holds_across_campaigns_and_one_to_one_sends(app: TestApp
     let id = create_and_launch(&browser, &ws, &form).await;
     // The notice can show while the third message is still being recorded: wait for both.
     let held = until(&browser, &ws, &id, "the plan notice", |c| {
-        c["plan_notice"].is_string() && c["counts"]["sent"] == 3
+        c["state"]["plan_notice"].is_string() && c["state"]["counts"]["sent"] == 3
     })
     .await;
-    assert_eq!(held["status"], "running", "{held}");
-    assert_eq!(held["counts"]["sent"], 3, "{held}");
-    assert_eq!(held["counts"]["pending"], 2, "{held}");
+    assert_eq!(held["state"]["status"], "running", "{held}");
+    assert_eq!(held["state"]["counts"]["sent"], 3, "{held}");
+    assert_eq!(held["state"]["counts"]["pending"], 2, "{held}");
     assert!(
-        held["plan_notice"]
+        held["state"]["plan_notice"]
             .as_str()
             .unwrap()
             .contains("Free plan allows 3 a day"),
@@ -1113,12 +1121,12 @@ async fn the_plan_limit_holds_across_campaigns_and_one_to_one_sends(app: TestApp
     )
     .await;
     let done = until(&browser, &ws, &id, "completion", |c| {
-        c["status"] == "completed"
+        c["state"]["status"] == "completed"
     })
     .await;
-    assert_eq!(done["counts"]["sent"], 4, "{done}");
-    assert_eq!(done["counts"]["failed"], 1, "{done}");
-    assert!(done["plan_notice"].is_null(), "{done}");
+    assert_eq!(done["state"]["counts"]["sent"], 4, "{done}");
+    assert_eq!(done["state"]["counts"]["failed"], 1, "{done}");
+    assert!(done["state"]["plan_notice"].is_null(), "{done}");
     assert_eq!(delivered(&sim).await.len(), 4);
 }
 crate::both_backends!(
@@ -1275,10 +1283,10 @@ async fn a_pin_or_card_goes_after_its_text(app: TestApp) {
     pin["variants"][0]["template_id"] = json!(starter);
     let id = create_and_launch(&browser, &ws, &pin).await;
     let done = until(&browser, &ws, &id, "completion", |c| {
-        c["status"] == "completed"
+        c["state"]["status"] == "completed"
     })
     .await;
-    assert_eq!(done["counts"]["sent"], 2, "{done}");
+    assert_eq!(done["state"]["counts"]["sent"], 2, "{done}");
 
     // Each lead got the text, then the pin, once each.
     let requests: Vec<Value> = seen
@@ -1423,10 +1431,10 @@ async fn a_pin_or_card_goes_after_its_text(app: TestApp) {
         json!({"kind": "contact", "name": "Ana", "phone": "+254700000001"});
     let id = create_and_launch(&browser, &ws, &card).await;
     let done = until(&browser, &ws, &id, "completion", |c| {
-        c["status"] == "completed"
+        c["state"]["status"] == "completed"
     })
     .await;
-    assert_eq!(done["counts"]["sent"], 2, "{done}");
+    assert_eq!(done["state"]["counts"]["sent"], 2, "{done}");
     let requests = seen.requests.lock().unwrap().clone();
     let kinds: Vec<&str> = requests[4..]
         .iter()
@@ -1485,11 +1493,14 @@ async fn a_pin_whose_text_fails_is_not_sent(app: TestApp) {
     let pin = pin_form(&sender);
     let id = create_and_launch(&browser, &ws, &pin).await;
     let done = until(&browser, &ws, &id, "completion", |c| {
-        c["status"] == "completed"
+        c["state"]["status"] == "completed"
     })
     .await;
     assert_eq!(
-        (&done["counts"]["failed"], &done["counts"]["sent"]),
+        (
+            &done["state"]["counts"]["failed"],
+            &done["state"]["counts"]["sent"]
+        ),
         (&json!(1), &json!(0)),
         "{done}"
     );
@@ -1579,10 +1590,10 @@ async fn senders_take_turns_whatever_their_speed(app: TestApp) {
     turns["sender_ids"] = json!([first["id"], second["id"]]);
     let id = create_and_launch(&browser, &ws, &turns).await;
     let done = until(&browser, &ws, &id, "completion", |c| {
-        c["status"] == "completed"
+        c["state"]["status"] == "completed"
     })
     .await;
-    assert_eq!(done["counts"]["sent"], 8, "{done}");
+    assert_eq!(done["state"]["counts"]["sent"], 8, "{done}");
     assert_eq!(
         (delivered(&fast).await.len(), delivered(&slow).await.len()),
         (4, 4)
@@ -1602,7 +1613,7 @@ async fn a_dead_workers_send_is_settled_after_a_cancel(app: TestApp) {
     let id = create_and_launch(&browser, &ws, &form("Hello", &sender, "Hi!", burst())).await;
     // Once the receipts are in, nothing but the dispatcher moves the rows.
     until(&browser, &ws, &id, "completion and receipts", |c| {
-        c["status"] == "completed" && c["counts"]["read"] == 2
+        c["state"]["status"] == "completed" && c["state"]["counts"]["read"] == 2
     })
     .await;
     let baraka = "lead_id IN (SELECT id FROM leads WHERE name = 'Baraka Hardware')";
@@ -1630,11 +1641,11 @@ async fn a_dead_workers_send_is_settled_after_a_cancel(app: TestApp) {
         .unwrap();
 
     let settled = until(&browser, &ws, &id, "the stale send settled", |c| {
-        c["counts"]["unknown"] == 1
+        c["state"]["counts"]["unknown"] == 1
     })
     .await;
-    assert_eq!(settled["counts"]["sending"], 0, "{settled}");
-    assert_eq!(settled["counts"]["sent"], 1, "{settled}");
+    assert_eq!(settled["state"]["counts"]["sending"], 0, "{settled}");
+    assert_eq!(settled["state"]["counts"]["sent"], 1, "{settled}");
     let statuses = rows(
         &app,
         &format!("SELECT status FROM messages WHERE direction = 'out' AND {baraka}"),
@@ -1746,10 +1757,10 @@ async fn a_template_counts_its_one_to_one_and_campaign_sends(app: TestApp) {
     // Both leads get a message from it: three uses in all, none for the other template.
     let id = create_and_launch(&browser, &ws, &campaign_form).await;
     let done = until(&browser, &ws, &id, "completion", |c| {
-        c["status"] == "completed"
+        c["state"]["status"] == "completed"
     })
     .await;
-    assert_eq!(done["counts"]["sent"], 2, "{done}");
+    assert_eq!(done["state"]["counts"]["sent"], 2, "{done}");
     assert_eq!(uses(&browser, &ws, &starter).await, 3);
     assert_eq!(uses(&browser, &ws, &other_starter).await, 0);
     assert_eq!(uses(&stranger, &theirs_ws, &theirs).await, 0);
@@ -1925,7 +1936,7 @@ async fn a_recurring_run_leaves_unknown_recipients_alone(app: TestApp) {
     let id = create_and_launch(&browser, &ws, &form).await;
     run_due_now(&app, &id).await;
     until(&browser, &ws, &id, "the first run", |c| {
-        c["run"] == 1 && c["status"] == "scheduled"
+        c["state"]["run"] == 1 && c["state"]["status"] == "scheduled"
     })
     .await;
     // As a take-over leaves a send whose worker died mid-call.
@@ -1937,10 +1948,10 @@ async fn a_recurring_run_leaves_unknown_recipients_alone(app: TestApp) {
     .await;
     run_due_now(&app, &id).await;
     let second = until(&browser, &ws, &id, "the second run", |c| {
-        c["run"] == 2 && c["status"] == "scheduled"
+        c["state"]["run"] == 2 && c["state"]["status"] == "scheduled"
     })
     .await;
-    assert_eq!(second["counts"]["unknown"], 1, "{second}");
+    assert_eq!(second["state"]["counts"]["unknown"], 1, "{second}");
     let mut to: Vec<String> = delivered(&sim)
         .await
         .iter()
@@ -2024,10 +2035,10 @@ async fn completion_and_cancellation_notify(app: TestApp) {
     point_webhook_at(&app, &id, &hook).await;
     run_due_now(&app, &id).await;
     let done = until(&browser, &ws, &id, "completion", |c| {
-        c["status"] == "completed"
+        c["state"]["status"] == "completed"
     })
     .await;
-    let key = done["webhook_key"].as_str().unwrap().to_owned();
+    let key = done["state"]["webhook_key"].as_str().unwrap().to_owned();
 
     let mut waited = 0;
     while hits.lock().unwrap().is_empty() && waited < 100 {
@@ -2104,7 +2115,7 @@ async fn completion_is_emailed(backend: crate::common::Backend) {
     form["notify"] = json!({"email": true, "webhook_url": null});
     let id = create_and_launch(&browser, &ws, &form).await;
     until(&browser, &ws, &id, "completion", |c| {
-        c["status"] == "completed"
+        c["state"]["status"] == "completed"
     })
     .await;
     let mut mails = Vec::new();

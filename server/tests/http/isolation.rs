@@ -760,8 +760,11 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{b_now}");
-    assert_eq!(b_now["status"], "paused", "A changed B's campaign: {b_now}");
-    assert_eq!(b_now["counts"]["total"], 0, "{b_now}");
+    assert_eq!(
+        b_now["state"]["status"], "paused",
+        "A changed B's campaign: {b_now}"
+    );
+    assert_eq!(b_now["state"]["counts"]["total"], 0, "{b_now}");
     let (_, b_senders) = owner_b.call("senders", &[("workspace", &ws_b)]).await;
     assert_eq!(b_senders[0]["sent_today"], 0, "{b_senders}");
 

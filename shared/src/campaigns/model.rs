@@ -580,12 +580,11 @@ pub struct CampaignSummary {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-/// A campaign with everything its page shows.
+/// What moves in a campaign once it exists: its status, counters, runs and senders. The wizard's
+/// [`CampaignDto`] and the live page's [`CampaignLive`] both carry it, as `state`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CampaignDto {
-    pub id: Uuid,
+pub struct CampaignState {
     pub status: CampaignStatus,
-    pub form: CampaignForm,
     pub paused_reason: Option<String>,
     /// The current run (recurring campaigns count up; 0 before launch).
     pub run: u32,
@@ -608,10 +607,18 @@ pub struct CampaignDto {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-/// A campaign as its live page shows it and its event stream sends it: what moves (status,
-/// counters, runs, senders) and, of the wizard's form, only the settings the page names. The
-/// page's first download then decodes these instead of the whole form (audience, variants,
-/// strategy), which only the wizard needs (docs/benchmarks.md, "What runs only on a click").
+/// A campaign with everything the wizard edits and the state it is in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CampaignDto {
+    pub id: Uuid,
+    pub form: CampaignForm,
+    pub state: CampaignState,
+}
+
+/// A campaign as its live page shows it and its event stream sends it: its state and, of the
+/// wizard's form, only the settings the page names. The page's first download then decodes
+/// these instead of the whole form (audience, variants, strategy), which only the wizard needs
+/// (docs/benchmarks.md, "What runs only on a click").
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CampaignLive {
     pub id: Uuid,
@@ -620,26 +627,7 @@ pub struct CampaignLive {
     pub tags: Vec<String>,
     /// Where the notification webhook posts, if the campaign has one.
     pub webhook_url: Option<String>,
-    pub status: CampaignStatus,
-    pub paused_reason: Option<String>,
-    /// The current run (recurring campaigns count up; 0 before launch).
-    pub run: u32,
-    #[serde(default, with = "crate::dates::wire::instant_option")]
-    pub next_run_at: Option<DateTime<Utc>>,
-    pub counts: RecipientCounts,
-    /// Its runs, the latest first.
-    pub runs: Vec<CampaignRun>,
-    pub senders: Vec<SenderPanel>,
-    /// Why nothing goes while running, when the plan's messages a day are used up.
-    pub plan_notice: Option<String>,
-    /// The key that signs the notification webhook.
-    pub webhook_key: Option<String>,
-    #[serde(with = "crate::dates::wire::instant")]
-    pub created_at: DateTime<Utc>,
-    #[serde(default, with = "crate::dates::wire::instant_option")]
-    pub launched_at: Option<DateTime<Utc>>,
-    #[serde(default, with = "crate::dates::wire::instant_option")]
-    pub completed_at: Option<DateTime<Utc>>,
+    pub state: CampaignState,
 }
 
 impl From<CampaignDto> for CampaignLive {
@@ -657,18 +645,7 @@ impl From<CampaignDto> for CampaignLive {
             kind,
             tags,
             webhook_url: notify.webhook_url,
-            status: dto.status,
-            paused_reason: dto.paused_reason,
-            run: dto.run,
-            next_run_at: dto.next_run_at,
-            counts: dto.counts,
-            runs: dto.runs,
-            senders: dto.senders,
-            plan_notice: dto.plan_notice,
-            webhook_key: dto.webhook_key,
-            created_at: dto.created_at,
-            launched_at: dto.launched_at,
-            completed_at: dto.completed_at,
+            state: dto.state,
         }
     }
 }

@@ -4,10 +4,10 @@
 //! every lookup is scoped by the workspace.
 
 use super::model::{
-    AudienceCount, CampaignDto, CampaignForm, CampaignKind, CampaignLive, CampaignStatus,
-    CampaignSummary, CheckItem, LaunchReview, MAX_TEST_NUMBERS, RecipientCounts, RecipientPage,
-    RecipientRow, RecipientState, SenderPanel, VariantChoice, VariantExtra, VariantPreview,
-    variant_label,
+    AudienceCount, CampaignDto, CampaignForm, CampaignKind, CampaignLive, CampaignState,
+    CampaignStatus, CampaignSummary, CheckItem, LaunchReview, MAX_TEST_NUMBERS, RecipientCounts,
+    RecipientPage, RecipientRow, RecipientState, SenderPanel, VariantChoice, VariantExtra,
+    VariantPreview, variant_label,
 };
 use super::planner::{self, SenderCapacity, SenderPace};
 use super::strategy::WorkingHours;
@@ -179,19 +179,21 @@ async fn to_dto(
     };
     Ok(CampaignDto {
         id: model.id,
-        status,
         form,
-        paused_reason: model.paused_reason,
-        run: u32::try_from(model.run).unwrap_or(0),
-        next_run_at: model.next_run_at,
-        counts,
-        runs,
-        senders: panels,
-        plan_notice,
-        webhook_key,
-        created_at: model.created_at,
-        launched_at: model.launched_at,
-        completed_at: model.completed_at,
+        state: CampaignState {
+            status,
+            paused_reason: model.paused_reason,
+            run: u32::try_from(model.run).unwrap_or(0),
+            next_run_at: model.next_run_at,
+            counts,
+            runs,
+            senders: panels,
+            plan_notice,
+            webhook_key,
+            created_at: model.created_at,
+            launched_at: model.launched_at,
+            completed_at: model.completed_at,
+        },
     })
 }
 

@@ -86,7 +86,7 @@ pub fn ConversationCard(
     let follow_receipts = move || {
         leptos::task::spawn_local(async move {
             for _ in 0..RECEIPT_POLLS {
-                super::lead::sleep_ms(RECEIPT_POLL_MS).await;
+                crate::components::time::sleep_ms(RECEIPT_POLL_MS).await;
                 match load_conversation(workspace, lead).await {
                     Ok(fresh) => {
                         let waiting = awaiting_receipts(&fresh);

@@ -737,16 +737,14 @@ fn Notes(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
 /// "What runs only on a click").
 #[lazy]
 async fn check_website_now(workspace: Uuid, lead: Uuid) -> ApiResult<LeadDetail> {
-    use crate::api::websites::{start_website_check, website_check};
+    use super::websites::progress::poll_website_check;
+    use crate::api::websites::start_website_check;
     use shared::leads::LeadSelection;
     use shared::websites::CheckScope;
     let scope = CheckScope::Selection(LeadSelection::Ids(vec![lead]));
-    let mut job = start_website_check(workspace, scope).await?;
+    let job = start_website_check(workspace, scope).await?;
     // One lead takes seconds at most (the engine's timeouts bound it).
-    while job.status.is_active() {
-        sleep_ms(700).await;
-        job = website_check(workspace, job.id).await?;
-    }
+    poll_website_check(workspace, job, 700, |_| true).await?;
     load_lead(workspace, lead).await
 }
 
@@ -805,23 +803,6 @@ fn WebsiteCard(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView
             })}
         </section>
     }
-}
-
-/// Waits `ms` milliseconds in the browser (a no-op on the server, where this never runs).
-pub(crate) async fn sleep_ms(ms: u32) {
-    #[cfg(feature = "hydrate")]
-    {
-        let (tx, rx) = futures::channel::oneshot::channel::<()>();
-        set_timeout(
-            move || {
-                let _ = tx.send(());
-            },
-            std::time::Duration::from_millis(u64::from(ms)),
-        );
-        let _ = rx.await;
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = ms;
 }
 
 #[component]

@@ -310,11 +310,10 @@ fn Bell(
     open: Signal<bool>,
     on_toggle: Callback<()>,
 ) -> impl IntoView {
+    // Set to 0 by the list once it has marked everything read.
     let unread = RwSignal::new(count);
-    // Bumped by the list when it marks everything read, so the count follows.
-    let marked = RwSignal::new(0_u32);
     effect(move || {
-        if marked.get() == 0 && !stale {
+        if !stale {
             return;
         }
         leptos::task::spawn_local(async move {
@@ -339,7 +338,7 @@ fn Bell(
                 <div class="menu menu-right notifications" role="menu">
                     <p class="menu-title">"Notifications"</p>
                     <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                        {Suspend::new(notification_list(workspace, marked))}
+                        {Suspend::new(notification_list(workspace, unread))}
                     </Suspense>
                 </div>
             }.into_any())}
@@ -347,9 +346,10 @@ fn Bell(
     }
 }
 
-/// The bell's list: the latest notifications and "Mark all as read", which bumps `marked`.
+/// The bell's list: the latest notifications and "Mark all as read", which leaves the bell's
+/// `unread` count at 0 once the server has done it.
 #[lazy]
-fn notification_list(workspace: uuid::Uuid, marked: RwSignal<u32>) -> AnyView {
+fn notification_list(workspace: uuid::Uuid, unread: RwSignal<u64>) -> AnyView {
     let mark_read = ServerAction::<MarkNotificationsRead>::new();
     // Copy, for the closures below: the feed renders again whenever it is reloaded.
     let zone = StoredValue::new(campaigns::workspace_zone());
@@ -358,8 +358,8 @@ fn notification_list(workspace: uuid::Uuid, marked: RwSignal<u32>) -> AnyView {
         move |_| notifications(workspace),
     );
     effect(move || {
-        if mark_read.version().get() > 0 {
-            marked.update(|n| *n += 1);
+        if matches!(mark_read.value().get(), Some(Ok(()))) {
+            unread.set(0);
         }
     });
     view! {

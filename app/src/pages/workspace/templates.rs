@@ -252,7 +252,7 @@ fn TemplateEditor(
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
         leptos::task::spawn_local(async move {
-            super::lead::sleep_ms(PREVIEW_DELAY_MS).await;
+            crate::components::time::sleep_ms(PREVIEW_DELAY_MS).await;
             if generation.get_value() != mine {
                 return;
             }

@@ -10,8 +10,8 @@ use crate::components::composer::{ComposerTools, insert_at_cursor};
 use crate::components::effect::effect;
 use crate::components::icons::Icon;
 use crate::components::show::show;
+use crate::components::time::sleep_ms;
 use crate::components::toast::use_toaster;
-use crate::pages::workspace::lead::sleep_ms;
 use crate::pages::workspace::use_shell;
 use leptos::prelude::*;
 use shared::campaigns::{

@@ -17,11 +17,11 @@ use crate::api::{ApiError, ApiResult};
 use crate::components::chart::{Chart, ChartSpec};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::show::show;
+use crate::components::time::sleep_ms;
 use crate::components::toast::{Toaster, use_toaster};
 use crate::pages::errors::ErrorPage;
 use crate::pages::workspace::analytics::OutcomeDoughnut;
 use crate::pages::workspace::imports::grouped;
-use crate::pages::workspace::lead::sleep_ms;
 use crate::pages::workspace::use_shell;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -81,7 +81,7 @@ pub fn CampaignPage() -> impl IntoView {
         move |id| async move {
             let id = id.ok_or(ApiError(AppError::NotFound))?;
             let dto = load_campaign_live(workspace, id).await?;
-            let failed = if has_failures(&dto) {
+            let failed = if has_failures(dto.state.status, dto.state.counts) {
                 load_campaign_recipients(workspace, id, Some(RecipientState::Failed), None).await?
             } else {
                 RecipientPage::default()
@@ -204,10 +204,10 @@ fn CampaignView(
     let toaster = use_toaster();
     let id = dto.id;
     let current = RwSignal::new(dto);
-    let status = Memo::new(move |_| current.with(|c| c.status));
+    let status = Memo::new(move |_| current.with(|c| c.state.status));
     let recurring = current.with_untracked(|c| c.kind.is_recurring());
-    let counts = Memo::new(move |_| current.with(|c| c.counts));
-    let runs = Memo::new(move |_| current.with(|c| c.runs.clone()));
+    let counts = Memo::new(move |_| current.with(|c| c.state.counts));
+    let runs = Memo::new(move |_| current.with(|c| c.state.runs.clone()));
     let name = Memo::new(move |_| current.with(|c| c.name.clone()));
 
     #[cfg(feature = "hydrate")]
@@ -271,12 +271,12 @@ fn CampaignView(
                 grouped(counts.get().pending)
             ))
             confirm_label="Cancel campaign" on_confirm=Callback::new(move |()| act(Control::Cancel)) />
-        {move || current.with(|c| c.paused_reason.clone()).filter(|_| status.get() == CampaignStatus::Paused).map(|why| view! {
+        {move || current.with(|c| c.state.paused_reason.clone()).filter(|_| status.get() == CampaignStatus::Paused).map(|why| view! {
             <div class="alert alert-warning campaign-paused" role="status">
                 <strong>"Paused: "</strong>{why}
             </div>
         })}
-        {move || current.with(|c| c.plan_notice.clone()).map(|why| view! {
+        {move || current.with(|c| c.state.plan_notice.clone()).map(|why| view! {
             <div class="alert alert-warning campaign-plan-limit" role="status">{why}</div>
         })}
         <section class="card campaign-progress-card" aria-labelledby="progress-title">
@@ -289,7 +289,7 @@ fn CampaignView(
             <h2 id="senders-title">"Senders"</h2>
             <p class="muted small">"Anti-ban pacing: each sender's day against its cap, and when it may send next."</p>
             {move || {
-                let panels = current.with(|c| c.senders.clone());
+                let panels = current.with(|c| c.state.senders.clone());
                 if panels.is_empty() {
                     view! { <p class="muted">"No sender is assigned yet."</p> }.into_any()
                 } else {
@@ -301,7 +301,7 @@ fn CampaignView(
                 }
             }}
         </section>
-        {move || current.with(|c| c.webhook_key.clone().zip(c.webhook_url.clone())).map(|(key, url)| view! {
+        {move || current.with(|c| c.state.webhook_key.clone().zip(c.webhook_url.clone())).map(|(key, url)| view! {
             <section class="card" aria-labelledby="webhook-title">
                 <h2 id="webhook-title">"Notification webhook"</h2>
                 <dl class="facts">
@@ -312,7 +312,7 @@ fn CampaignView(
             </section>
         })}
         <ActivityCharts workspace campaign=id first=activity counts runs recurring />
-        <FailedMessages workspace campaign=id current first=failed busy can_retry=can_launch />
+        <FailedMessages workspace campaign=id current counts status first=failed busy can_retry=can_launch />
         <RecipientsTable workspace campaign=id first counts />
     }
 }
@@ -501,25 +501,25 @@ fn RunsTable(runs: Vec<CampaignRun>) -> impl IntoView {
 /// "Launched Tue 14 Jan 09:00 · run 2 · next run …", in the workspace's zone.
 fn schedule_words(c: &CampaignLive, zone: &Zone) -> String {
     let mut parts = Vec::new();
-    match c.launched_at {
+    match c.state.launched_at {
         Some(at) => parts.push(format!("Launched {}", zone.long(at))),
-        None if c.status == CampaignStatus::Draft => {
-            parts.push(format!("Draft created {}", zone.long(c.created_at)));
+        None if c.state.status == CampaignStatus::Draft => {
+            parts.push(format!("Draft created {}", zone.long(c.state.created_at)));
         }
         None => {}
     }
-    if c.kind.is_recurring() && c.run > 0 {
-        parts.push(format!("run {}", c.run));
+    if c.kind.is_recurring() && c.state.run > 0 {
+        parts.push(format!("run {}", c.state.run));
     }
-    if let Some(at) = c.next_run_at {
-        let label = if c.launched_at.is_some() && c.kind.is_recurring() {
+    if let Some(at) = c.state.next_run_at {
+        let label = if c.state.launched_at.is_some() && c.kind.is_recurring() {
             "next run"
         } else {
             "starts"
         };
         parts.push(format!("{label} {}", zone.long(at)));
     }
-    if let Some(at) = c.completed_at {
+    if let Some(at) = c.state.completed_at {
         parts.push(format!("ended {}", zone.long(at)));
     }
     parts.join(" · ")
@@ -592,10 +592,10 @@ fn failure_words(c: RecipientCounts) -> String {
     parts.join(" · ")
 }
 
-/// Whether the campaign has messages that did not get through (or whose outcome is unknown).
-fn has_failures(c: &CampaignLive) -> bool {
-    let n = c.counts;
-    c.status != CampaignStatus::Draft && n.failed + n.undelivered + n.unknown > 0
+/// Whether a campaign in `status` with `counts` has messages that did not get through (or whose
+/// outcome is unknown).
+fn has_failures(status: CampaignStatus, counts: RecipientCounts) -> bool {
+    status != CampaignStatus::Draft && counts.failed + counts.undelivered + counts.unknown > 0
 }
 
 /// The messages that did not get through — refused when sent, or reported failed after they
@@ -606,6 +606,9 @@ fn FailedMessages(
     workspace: Uuid,
     campaign: Uuid,
     current: RwSignal<CampaignLive>,
+    /// The campaign's counters and status, as the page above follows them.
+    counts: Memo<RecipientCounts>,
+    status: Memo<CampaignStatus>,
     /// The server's "failed" list as the page loaded it: failed recipients and those whose
     /// message failed after it went, the ones "retry failed" sends again.
     first: RecipientPage,
@@ -616,12 +619,11 @@ fn FailedMessages(
     let toaster = use_toaster();
     let slug = use_shell().shell.workspace.slug.clone();
     let leads_base = StoredValue::new(format!("/w/{slug}/leads"));
-    let counts = Memo::new(move |_| current.with(|c| c.counts));
-    let status = Memo::new(move |_| current.with(|c| c.status));
     let rows = RwSignal::new(first);
+    let shown = move || has_failures(status.get(), counts.get());
     follow_counters(
         counts,
-        move || current.with_untracked(has_failures),
+        move || has_failures(status.get_untracked(), counts.get_untracked()),
         move || {
             leptos::task::spawn_local(async move {
                 // A failed refresh keeps the list as it was; the counters above stay live.
@@ -649,7 +651,6 @@ fn FailedMessages(
             toaster,
         );
     };
-    let shown = move || current.with(has_failures);
     let retrying = move || {
         let c = counts.get();
         c.failed + c.undelivered + if include_unknown.get() { c.unknown } else { 0 }
@@ -928,7 +929,7 @@ mod live {
             move || {
                 // A finished campaign changes only through this page's own buttons.
                 if current
-                    .try_with_untracked(|c| c.status.is_final())
+                    .try_with_untracked(|c| c.state.status.is_final())
                     .unwrap_or(true)
                 {
                     return;

@@ -349,7 +349,7 @@ pub fn EditCampaignPage() -> impl IntoView {
                 let slug = slug.clone();
                 Suspend::new(async move {
                     match (campaign.await, loaded.await) {
-                        (Ok(dto), ..) if dto.status != CampaignStatus::Draft => view! {
+                        (Ok(dto), ..) if dto.state.status != CampaignStatus::Draft => view! {
                             <div class="card">
                                 <h1>{dto.form.name.clone()}</h1>
                                 <p>"This campaign has been launched; only drafts can be edited."</p>
@@ -686,7 +686,7 @@ fn ScheduleStep(
         let mine = generation.get_value();
         reviewing.set(true);
         leptos::task::spawn_local(async move {
-            crate::pages::workspace::lead::sleep_ms(REVIEW_DELAY_MS).await;
+            crate::components::time::sleep_ms(REVIEW_DELAY_MS).await;
             if generation.try_get_value() != Some(mine) {
                 return;
             }
@@ -733,7 +733,10 @@ fn ScheduleStep(
             match result {
                 Ok(dto) => {
                     let name = dto.form.name.trim().to_owned();
-                    match (dto.status, dto.next_run_at.or(dto.form.start_at)) {
+                    match (
+                        dto.state.status,
+                        dto.state.next_run_at.or(dto.form.start_at),
+                    ) {
                         (CampaignStatus::Scheduled, Some(at)) => toaster.success(format!(
                             "“{name}” is scheduled for {}.",
                             zone.with_value(|z| z.long(at))

@@ -58,7 +58,7 @@ async fn poll_number_check(
     on_end: Callback<NumberCheckJobDto>,
 ) {
     loop {
-        crate::pages::workspace::lead::sleep_ms(POLL_MS).await;
+        crate::components::time::sleep_ms(POLL_MS).await;
         match number_check(workspace, id).await {
             Ok(fresh) => {
                 let ended = !fresh.status.is_active();

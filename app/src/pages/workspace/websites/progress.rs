@@ -4,14 +4,18 @@
 //! check when they load.
 
 use super::super::imports::grouped;
+use crate::api::ApiResult;
 use crate::api::websites::{cancel_website_check, website_check};
 use crate::components::effect::effect;
 use crate::components::lazy::wanted_once;
 use crate::components::show::show;
-use crate::components::toast::use_toaster;
+use crate::components::time::sleep_ms;
+use crate::components::toast::{Toaster, use_toaster};
 use leptos::prelude::*;
 use shared::leads::WebsiteStatus;
 use shared::websites::{VerifyJobDto, VerifyJobStatus};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use uuid::Uuid;
 
 /// The check a page follows, and whether its modal is showing.
@@ -103,6 +107,49 @@ struct ModalParts {
     on_end: Option<Callback<VerifyJobDto>>,
 }
 
+/// How often a running check is asked for.
+const POLL_MS: u32 = 1000;
+
+/// Asks for a website check every `every_ms` until it has ended, handing each answer to
+/// `on_each`, which stops the polling early by answering false. This modal and the lead page's
+/// "Check now" both follow a job through it.
+pub async fn poll_website_check(
+    workspace: Uuid,
+    mut job: VerifyJobDto,
+    every_ms: u32,
+    mut on_each: impl FnMut(&VerifyJobDto) -> bool,
+) -> ApiResult<VerifyJobDto> {
+    while job.status.is_active() {
+        sleep_ms(every_ms).await;
+        job = website_check(workspace, job.id).await?;
+        if !on_each(&job) {
+            break;
+        }
+    }
+    Ok(job)
+}
+
+/// The toast for a check that has just ended: its outcome in numbers, or why it stopped.
+fn announce_end(toaster: Toaster, job: &VerifyJobDto) {
+    match job.status {
+        VerifyJobStatus::Done => toaster.success(format!(
+            "Website check finished: {} working, {} without a working site.",
+            grouped(job.counts.working.into()),
+            grouped(u64::from(job.counts.not_working) + u64::from(job.counts.no_website))
+        )),
+        VerifyJobStatus::Cancelled => toaster.info(format!(
+            "Website check cancelled after {} of {} leads.",
+            grouped(job.processed.into()),
+            grouped(job.total.into())
+        )),
+        _ => toaster.error(
+            job.failure
+                .clone()
+                .unwrap_or_else(|| "The website check stopped.".into()),
+        ),
+    }
+}
+
 /// The followed check's banner and modal, polling it while it runs.
 #[lazy]
 fn check_progress(parts: ModalParts) -> AnyView {
@@ -114,56 +161,57 @@ fn check_progress(parts: ModalParts) -> AnyView {
         on_end,
     } = parts;
     let toaster = use_toaster();
-    // Poll while the job runs; stop once it has ended.
+    // Poll while the job runs; stop once it has ended, or when the page follows another job
+    // (the memo moves) or leaves (the effect is cleaned up).
+    let running = Memo::new(move |_| {
+        progress
+            .job
+            .with(|j| j.as_ref().filter(|j| j.status.is_active()).map(|j| j.id))
+    });
     effect(move || {
-        if !progress.active() {
+        if running.get().is_none() {
             return;
         }
-        let Some(id) = progress.job.with_untracked(|j| j.as_ref().map(|j| j.id)) else {
-            return;
+        let following = Arc::new(AtomicBool::new(true));
+        on_cleanup({
+            let following = following.clone();
+            move || following.store(false, Ordering::Relaxed)
+        });
+        let on_each = move |fresh: &VerifyJobDto| {
+            if !following.load(Ordering::Relaxed) {
+                return false;
+            }
+            let was_active = progress
+                .job
+                .with_untracked(|j| j.as_ref().is_some_and(|j| j.status.is_active()));
+            let ended = was_active && !fresh.status.is_active();
+            progress.job.set(Some(fresh.clone()));
+            if ended {
+                announce_end(toaster, fresh);
+                if let Some(on_end) = on_end {
+                    on_end.run(fresh.clone());
+                }
+            }
+            true
         };
-        let handle = set_interval_with_handle(
-            move || {
-                leptos::task::spawn_local(async move {
-                    let Ok(fresh) = website_check(workspace, id).await else {
-                        return;
-                    };
-                    let was_active = progress.active();
-                    let ended = was_active && !fresh.status.is_active();
-                    progress.job.set(Some(fresh.clone()));
-                    if ended {
-                        match fresh.status {
-                            VerifyJobStatus::Done => toaster.success(format!(
-                                "Website check finished: {} working, {} without a working site.",
-                                grouped(fresh.counts.working.into()),
-                                grouped(
-                                    u64::from(fresh.counts.not_working)
-                                        + u64::from(fresh.counts.no_website)
-                                )
-                            )),
-                            VerifyJobStatus::Cancelled => toaster.info(format!(
-                                "Website check cancelled after {} of {} leads.",
-                                grouped(fresh.processed.into()),
-                                grouped(fresh.total.into())
-                            )),
-                            _ => toaster.error(
-                                fresh
-                                    .failure
-                                    .clone()
-                                    .unwrap_or_else(|| "The website check stopped.".into()),
-                            ),
-                        }
-                        if let Some(on_end) = on_end {
-                            on_end.run(fresh);
-                        }
-                    }
-                });
-            },
-            std::time::Duration::from_millis(1000),
-        );
-        if let Ok(handle) = handle {
-            on_cleanup(move || handle.clear());
-        }
+        leptos::task::spawn_local(async move {
+            // A failed request (the network, a restart) is asked again at the next tick.
+            // `try_`: the page may be gone by the time a request answers.
+            while let Some(job) = progress
+                .job
+                .try_get_untracked()
+                .flatten()
+                .filter(|j| j.status.is_active())
+            {
+                if poll_website_check(workspace, job, POLL_MS, on_each.clone())
+                    .await
+                    .is_ok()
+                    || running.try_get_untracked().flatten().is_none()
+                {
+                    break;
+                }
+            }
+        });
     });
 
     let cancelling = RwSignal::new(false);
