@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { collectPageErrors, gotoHydrated, registerAndOnboard, snap, waitHydrated } from './support';
 
 // The lead list's working tools: a small import, then filter → select → tag → set stage →
-// save the filter as a segment → reapply it → delete a lead after confirming. On the phone
+// save the filter as a segment → rename it → reapply it → delete a lead after confirming. On the phone
 // project the page is narrowed to 360 px, the smallest width the layout supports.
 const CSV = [
   'name,phone,city,category',
@@ -83,12 +83,21 @@ test('filter, select, tag, stage, segment and delete leads', async ({ page }, te
     await expect(page.locator('table.leads tbody .badge.stage-qualified')).toHaveCount(3);
   });
 
-  await test.step('save the filter as a segment and reapply it', async () => {
-    await segments.getByLabel('Save this filter as').fill('Nairobi hot');
+  await test.step('save the filter as a segment, rename it and reapply it', async () => {
+    await segments.getByRole('button', { name: 'Save this filter as a segment…' }).click();
+    await segments.getByLabel('Save this filter as').fill('Nairobi warm');
     await segments.getByRole('button', { name: 'Save', exact: true }).click();
     await expect(page.getByText('Segment saved.')).toBeVisible();
+    await expect(segments.getByRole('link', { name: /Nairobi warm/ })).toContainText('3');
+    // The segment of the filter shown is the active one.
+    await expect(segments.locator('.segment-active')).toContainText('Nairobi warm');
+    await segments.getByRole('button', { name: 'Rename', exact: true }).click();
+    await segments.getByLabel('Rename "Nairobi warm" to').fill('Nairobi hot');
+    await segments.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.getByText('Segment renamed.')).toBeVisible();
     const link = segments.getByRole('link', { name: /Nairobi hot/ });
     await expect(link).toContainText('3');
+    await expect(segments.getByRole('link', { name: /Nairobi warm/ })).toHaveCount(0);
     await snap(page, testInfo, '32-leads-segment.png');
     await page.getByRole('link', { name: 'Clear', exact: true }).click();
     await expect(page.getByText('6 leads', { exact: true })).toBeVisible();

@@ -462,6 +462,19 @@ async fn member_of_a_sees_nothing_of_b(app: TestApp) {
         let (status, body) = a.call(name, &form).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{name} {form:?}: {body}");
     }
+    for workspace in [&ws_b, &ws_a] {
+        let form = [
+            ("workspace", workspace.as_str()),
+            ("segment", b_segment.as_str()),
+            ("name", "x"),
+        ];
+        let (status, body) = a.call("rename_segment", &form).await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "rename_segment {form:?}: {body}"
+        );
+    }
     // B's lead ids under A's own workspace match nothing of B's.
     for action in [
         serde_json::json!("delete"),

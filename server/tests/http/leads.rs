@@ -395,6 +395,13 @@ async fn viewers_cannot_change_leads(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = viewer
+        .call(
+            "rename_segment",
+            &[("workspace", &ws), ("segment", id), ("name", "Renamed")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = viewer
         .call("delete_segment", &[("workspace", &ws), ("segment", id)])
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -491,6 +498,39 @@ async fn segments_keep_live_counts(app: TestApp) {
     let (status, coast) = update("Coast", filter(json!({ "city": "Mombasa" }))).await;
     assert_eq!(status, StatusCode::OK, "{coast}");
     assert_eq!(coast["count"], 2);
+
+    // The list carries each filter as the lead list's parameters and in words; renaming alone
+    // (the list's "Rename") keeps the filter.
+    let rename = async |name: &str| {
+        owner
+            .call(
+                "rename_segment",
+                &[("workspace", ws.as_str()), ("segment", id), ("name", name)],
+            )
+            .await
+    };
+    assert_eq!(rename(" Coastal ").await.0, StatusCode::OK);
+    let (_, list) = owner.call("segments", &[("workspace", &ws)]).await;
+    let coastal = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no renamed segment in {list}"));
+    assert_eq!(
+        (&coastal["name"], &coastal["count"], &coastal["query"]),
+        (&json!("Coastal"), &json!(2), &json!("city=Mombasa")),
+        "{list}"
+    );
+    assert!(
+        coastal["summary"].as_str().unwrap().contains("Mombasa"),
+        "{list}"
+    );
+    assert!(coastal.get("filter").is_none(), "{list}");
+    let (status, body) = rename("Bakeries").await;
+    assert_eq!(invalid_field(status, &body), "name");
+    let (status, body) = rename("  ").await;
+    assert_eq!(invalid_field(status, &body), "name");
 
     // Delete; a second delete finds nothing.
     let (status, _) = owner

@@ -69,10 +69,6 @@ pub struct LeadDetail {
     /// Newest first.
     pub timeline: Vec<TimelineEntry>,
     pub engagement: Engagement,
-    #[serde(with = "crate::dates::wire::instant")]
-    pub created_at: DateTime<Utc>,
-    #[serde(with = "crate::dates::wire::instant")]
-    pub updated_at: DateTime<Utc>,
 }
 
 /// A note the team wrote on a lead.

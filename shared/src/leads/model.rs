@@ -357,8 +357,6 @@ pub struct LeadRow {
     pub stage: Stage,
     pub tags: Vec<String>,
     pub opted_out: bool,
-    #[serde(with = "crate::dates::wire::instant")]
-    pub created_at: chrono::DateTime<chrono::Utc>,
     pub engagement: Engagement,
 }
 

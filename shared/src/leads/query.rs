@@ -261,6 +261,20 @@ impl LeadQuery {
         }
     }
 
+    /// A filter's parameters as [`Self::query_string`] writes them for the default sort, with
+    /// `sort` added when it is another.
+    pub fn with_sort(query: &str, sort: LeadSort) -> String {
+        if sort == LeadSort::default() {
+            return query.to_owned();
+        }
+        let sort = format!("sort={}", sort.as_str());
+        if query.is_empty() {
+            sort
+        } else {
+            format!("{query}&{sort}")
+        }
+    }
+
     /// `q=…&stage=…` with the non-empty parameters, percent-encoded.
     pub fn query_string(&self) -> String {
         [

@@ -201,8 +201,6 @@ pub async fn detail(
             .collect(),
         timeline,
         engagement,
-        created_at: model.created_at,
-        updated_at: model.updated_at,
     })
 }
 

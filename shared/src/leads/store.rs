@@ -212,7 +212,6 @@ pub fn to_row(model: lead::Model, tags: Vec<String>, engagement: Engagement) -> 
         stage: Stage::parse(&model.stage).unwrap_or(Stage::New),
         tags,
         opted_out: model.opted_out,
-        created_at: model.created_at,
         engagement,
     }
 }

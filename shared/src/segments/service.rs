@@ -1,7 +1,7 @@
 //! Segment entry points: any member lists them (with live counts); members who may manage
 //! leads save, change and delete them. Changes are audited.
 
-use super::{MAX_SEGMENTS, SegmentDto, SegmentForm, store};
+use super::{MAX_SEGMENTS, SegmentDto, SegmentEntry, SegmentForm, store, validated_name};
 use crate::AppError;
 use crate::audit::{AuditAction, store as audit};
 use crate::db::entities::segment;
@@ -27,10 +27,11 @@ async fn to_dto(
 }
 
 /// The workspace's segments by name, each with how many leads it matches now.
-pub async fn list(svc: &Services, ctx: &TenantCtx) -> Result<Vec<SegmentDto>, AppError> {
+pub async fn list(svc: &Services, ctx: &TenantCtx) -> Result<Vec<SegmentEntry>, AppError> {
     let mut out = Vec::new();
     for model in store::list(&svc.db, ctx.workspace_id).await? {
-        out.push(to_dto(&svc.db, ctx, model).await?);
+        let dto = to_dto(&svc.db, ctx, model).await?;
+        out.push(SegmentEntry::new(dto.id, dto.name, dto.count, &dto.filter));
     }
     Ok(out)
 }
@@ -42,7 +43,7 @@ pub async fn create(
     meta: &RequestMeta,
 ) -> Result<SegmentDto, AppError> {
     ctx.require(Permission::LeadsManage)?;
-    let name = form.validated_name()?;
+    let name = validated_name(&form.name)?;
     let txn = crate::db::begin_write(&svc.db).await?;
     if store::count(&txn, ctx.workspace_id).await? >= MAX_SEGMENTS {
         return Err(AppError::field(
@@ -73,7 +74,7 @@ pub async fn update(
     meta: &RequestMeta,
 ) -> Result<SegmentDto, AppError> {
     ctx.require(Permission::LeadsManage)?;
-    let name = form.validated_name()?;
+    let name = validated_name(&form.name)?;
     let txn = crate::db::begin_write(&svc.db).await?;
     let before = store::find(&txn, ctx.workspace_id, id).await?;
     let model = store::update(&txn, ctx.workspace_id, id, &name, &form.filter).await?;
@@ -93,6 +94,33 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     to_dto(&svc.db, ctx, model).await
+}
+
+/// Renames the segment, its filter kept.
+pub async fn rename(
+    svc: &Services,
+    ctx: &TenantCtx,
+    id: Uuid,
+    name: &str,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
+    ctx.require(Permission::LeadsManage)?;
+    let name = validated_name(name)?;
+    let txn = crate::db::begin_write(&svc.db).await?;
+    let before = store::find(&txn, ctx.workspace_id, id).await?;
+    let filter = store::filter_of(&before)?;
+    store::update(&txn, ctx.workspace_id, id, &name, &filter).await?;
+    audit::record(
+        &txn,
+        Some(ctx.workspace_id),
+        Some(ctx.user_id),
+        AuditAction::SegmentUpdated,
+        &format!("\"{}\" → \"{name}\"", before.name),
+        meta,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 pub async fn delete(

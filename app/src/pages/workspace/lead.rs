@@ -13,6 +13,7 @@ use crate::api::whatsapp::{load_conversation, load_reply_choices};
 use crate::api::{ApiError, ApiResult};
 use crate::components::effect::effect;
 use crate::components::form::{FormAlert, field_error, form_error};
+use crate::components::lazy::wanted_once;
 use crate::components::show::{show, show_or};
 use crate::components::toast::use_toaster;
 use crate::pages::errors::ErrorPage;
@@ -278,7 +279,7 @@ fn LeadView(detail: LeadDetail, messages: Vec<MessageDto>, choices: ReplyChoices
             <Appointment current can_manage />
         </section>
         <div class="lead-grid">
-            <LeadForm current can_manage />
+            <LeadDetails current can_manage />
             <div class="lead-side">
                 {
                     let blocked = current.with_untracked(|c| {
@@ -535,20 +536,109 @@ impl FormState {
     }
 }
 
+/// The lead's details as they are saved, and "Edit details" for those who may change them. The
+/// form is a lazy split, fetched the first time it opens: the server never renders it (most
+/// visits only read), and it then stays mounted, hidden while closed (`components/lazy.rs`).
 #[component]
-fn LeadForm(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
+fn LeadDetails(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let wanted = wanted_once(move || editing.get());
+    view! {
+        {show(move || !editing.get(), move || view! {
+            <section class="card lead-details" aria-labelledby="details-title">
+                <div class="card-header">
+                    <h2 id="details-title">"Details"</h2>
+                    {can_manage.then(|| view! {
+                        <button type="button" class="btn btn-small" on:click=move |_| editing.set(true)>"Edit details"</button>
+                    })}
+                </div>
+                {move || current.with(details_list)}
+            </section>
+        }.into_any())}
+        {show(move || wanted.get(), move || view! {
+            <Suspense>{Suspend::new(lead_form(LeadFormParts { current, editing }))}</Suspense>
+        }.into_any())}
+    }
+}
+
+/// One line of the details: its label and its value, or "—".
+fn detail(label: String, value: Option<String>) -> AnyView {
+    let value = value
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "—".to_owned());
+    view! { <div class="detail"><dt>{label}</dt><dd>{value}</dd></div> }.into_any()
+}
+
+fn details_list(c: &LeadDetail) -> AnyView {
+    let phone = c.phone_raw.clone().or_else(|| c.phone_e164.clone());
+    let tags = (!c.tags.is_empty()).then(|| c.tags.join(", "));
+    view! {
+        <dl class="details">
+            {detail("Business name".to_owned(), Some(c.name.clone()))}
+            <div class="detail">
+                <dt>"Phone"</dt>
+                <dd>{phone.unwrap_or_else(|| "—".to_owned())}<span class="field-hint">{phone_hint(c)}</span></dd>
+            </div>
+            {detail("Email".to_owned(), c.email.clone())}
+            {detail("Website".to_owned(), c.website.clone())}
+            {detail("City".to_owned(), c.city.clone())}
+            {detail("Country".to_owned(), c.country.clone())}
+            {detail("Category".to_owned(), c.category.clone())}
+            {detail("Tags".to_owned(), tags)}
+            {c.custom.iter().map(|f| detail(f.key.clone(), Some(f.value.clone()))).collect_view()}
+        </dl>
+        {c.notes.clone().filter(|n| !n.trim().is_empty()).map(|notes| view! {
+            <p class="lead-notes"><span class="muted small">"Notes from the spreadsheet: "</span>{notes}</p>
+        })}
+    }
+    .into_any()
+}
+
+/// What the phone became: its international form, country and kind, or why it is flagged.
+fn phone_hint(c: &LeadDetail) -> String {
+    match (&c.phone_error, &c.phone_e164) {
+        (Some(reason), _) => format!("Flagged: {reason}. Fix it to message this lead."),
+        (None, Some(e164)) => {
+            let kind = c
+                .phone_kind
+                .as_deref()
+                .map(|k| format!(", {}", k.replace('_', " ")))
+                .unwrap_or_default();
+            let country = c.phone_country.clone().unwrap_or_default();
+            format!("{e164} ({country}{kind})")
+        }
+        (None, None) => "Local numbers are read with the lead's country.".to_owned(),
+    }
+}
+
+/// What the details form is made from, handed as one value through its lazy split.
+struct LeadFormParts {
+    current: RwSignal<LeadDetail>,
+    /// Open while true; saving or "Cancel" closes it.
+    editing: RwSignal<bool>,
+}
+
+#[lazy]
+fn lead_form(parts: LeadFormParts) -> AnyView {
+    let LeadFormParts { current, editing } = parts;
     let ctx = use_shell();
     let workspace = ctx.shell.workspace.id;
     let toaster = use_toaster();
     let lead_id = current.with_untracked(|c| c.id);
     let state = FormState::new(&current.get_untracked());
+    // Each opening starts from the lead as saved (what "Cancel" left behind is dropped).
+    effect(move || {
+        if editing.get() {
+            state.load(&current.get_untracked());
+        }
+    });
     let save = lead_action(workspace, lead_id);
     let result = save.value();
     effect(move || match result.get() {
         Some(Ok(LeadChanged::Lead(updated))) => {
             toaster.success("Lead saved.");
-            state.load(&updated);
             current.set(updated);
+            editing.set(false);
         }
         Some(Err(e)) => toaster.error(e.to_string()),
         _ => {}
@@ -575,21 +665,7 @@ fn LeadForm(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
             </div>
         }
     };
-    let phone_hint = Signal::derive(move || {
-        current.with(|c| match (&c.phone_error, &c.phone_e164) {
-            (Some(reason), _) => format!("Flagged: {reason}. Fix it to message this lead."),
-            (None, Some(e164)) => {
-                let kind = c
-                    .phone_kind
-                    .as_deref()
-                    .map(|k| format!(", {}", k.replace('_', " ")))
-                    .unwrap_or_default();
-                let country = c.phone_country.clone().unwrap_or_default();
-                format!("{e164} ({country}{kind})")
-            }
-            (None, None) => "Local numbers are read with the lead's country.".to_owned(),
-        })
-    });
+    let phone_hint = Signal::derive(move || current.with(phone_hint));
     let custom_error = field_error(result, "custom");
     let notes_error = field_error(result, "notes");
     let add_row = move |_| {
@@ -604,10 +680,10 @@ fn LeadForm(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
         });
     };
     view! {
-        <form class="card form lead-form" on:submit=submit novalidate>
-            <h2>"Details"</h2>
+        <form class="card form lead-form" on:submit=submit novalidate hidden=move || !editing.get()>
+            <h2>"Edit details"</h2>
             <FormAlert message=form_error(result) />
-            <fieldset disabled=!can_manage>
+            <fieldset>
                 {input("name", "Business name", "text", state.name, None)}
                 <div class="grid-2">
                     {input("phone", "Phone", "tel", state.phone, Some(phone_hint))}
@@ -653,10 +729,12 @@ fn LeadForm(current: RwSignal<LeadDetail>, can_manage: bool) -> impl IntoView {
                     <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>
                         {move || if save.pending().get() { "Saving…" } else { "Save changes" }}
                     </button>
+                    <button type="button" class="btn" on:click=move |_| editing.set(false)>"Cancel"</button>
                 </div>
             </fieldset>
         </form>
     }
+    .into_any()
 }
 
 #[component]

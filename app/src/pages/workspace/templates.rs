@@ -59,7 +59,7 @@ pub fn TemplatesPage() -> impl IntoView {
         // takes part in hydrating the list.
         {move || {
             let existing = editing.get()?;
-            let variables = data.with(|d| d.as_ref()?.as_ref().ok().map(|(_, v)| v.clone()))?;
+            let (_, variables) = data.get()?.ok()?;
             let parts = EditorParts {
                 workspace,
                 existing,

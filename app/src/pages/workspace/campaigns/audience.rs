@@ -17,7 +17,7 @@ use shared::campaigns::{Audience, AudienceCount, AudienceSource, MAX_PASTED_NUMB
 use shared::leads::{
     LeadFilter, MAX_QUIET_DAYS, Stage, WebsiteStatus, WhatsappStatus, read_yes_no, yes_no_text,
 };
-use shared::segments::SegmentDto;
+use shared::segments::SegmentEntry;
 use uuid::Uuid;
 
 /// How long the count waits after a change before asking the server.
@@ -60,7 +60,7 @@ impl Kept {
         }
     }
 
-    fn source(&self, kind: Kind, segments: &[SegmentDto]) -> AudienceSource {
+    fn source(&self, kind: Kind, segments: &[SegmentEntry]) -> AudienceSource {
         match kind {
             Kind::Segment => AudienceSource::Segment(
                 self.segment
@@ -75,7 +75,7 @@ impl Kept {
 }
 
 #[component]
-pub fn RecipientsStep(wiz: Wizard, segments: Vec<SegmentDto>) -> impl IntoView {
+pub fn RecipientsStep(wiz: Wizard, segments: Vec<SegmentEntry>) -> impl IntoView {
     let workspace = wiz.workspace;
     let audience = Memo::new(move |_| wiz.form.with(|f| f.audience.clone()));
     let kind = Memo::new(move |_| audience.with(|a| kind_of(&a.source)));
@@ -216,7 +216,7 @@ fn CountView(count: AudienceCount) -> impl IntoView {
 }
 
 #[component]
-fn SegmentPicker(wiz: Wizard, segments: Vec<SegmentDto>) -> impl IntoView {
+fn SegmentPicker(wiz: Wizard, segments: Vec<SegmentEntry>) -> impl IntoView {
     if segments.is_empty() {
         return view! {
             <p class="muted">"No saved segment yet: filter the lead list and save the filter as a segment, or build a filter here."</p>

@@ -40,14 +40,12 @@ pub fn CampaignsPage() -> impl IntoView {
 
     // While something is sending, follow it; the Transition keeps the cards on screen meanwhile.
     let sending = Memo::new(move |_| {
-        list.with(|l| {
-            l.as_ref().and_then(|r| r.as_ref().ok()).is_some_and(|l| {
-                l.iter().any(|c| {
-                    matches!(
-                        c.status,
-                        CampaignStatus::Running | CampaignStatus::Scheduled
-                    )
-                })
+        list.get().and_then(Result::ok).is_some_and(|l| {
+            l.iter().any(|c| {
+                matches!(
+                    c.status,
+                    CampaignStatus::Running | CampaignStatus::Scheduled
+                )
             })
         })
     });

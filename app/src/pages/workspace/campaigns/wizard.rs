@@ -31,7 +31,7 @@ use shared::campaigns::{
     LaunchReview, WorkingHours,
 };
 use shared::leads::LeadQuery;
-use shared::segments::SegmentDto;
+use shared::segments::SegmentEntry;
 use shared::templates::{TemplateDto, TemplateVariables};
 use shared::whatsapp::{AttachmentDto, SenderDto};
 use shared::workspaces::Permission;
@@ -254,7 +254,7 @@ fn remember_draft_url(url: &str) {
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Choices {
     pub senders: Vec<SenderDto>,
-    pub segments: Vec<SegmentDto>,
+    pub segments: Vec<SegmentEntry>,
     pub templates: Vec<TemplateDto>,
     pub variables: TemplateVariables,
     pub working_hours: WorkingHours,

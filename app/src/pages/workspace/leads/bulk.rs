@@ -4,7 +4,8 @@
 //!
 //! The bar exists only once a lead is ticked: the server never renders it, so hydrating the
 //! list never needs it. It is a lazy split ([`bulk_bar`]), and so are the server calls made from
-//! it ([`bulk_later`]), fetched with the first tick (docs/benchmarks.md, "Served with Zopfli,
+//! it ([`bulk_later`]), fetched with the first tick, and the "select all matching" banner
+//! ([`select_all_banner`]), fetched when a whole page is ticked (docs/benchmarks.md, "Served with Zopfli,
 //! the split loader compacted").
 
 use super::super::imports::grouped;
@@ -13,6 +14,7 @@ use crate::api::leads::{BulkLeads, bulk_leads};
 use crate::api::websites::start_website_check;
 use crate::api::whatsapp::start_number_check;
 use crate::components::confirm::ConfirmDialog;
+use crate::components::lazy::wanted_once;
 use crate::components::show::show;
 use crate::components::toast::use_toaster;
 use leptos::prelude::*;
@@ -117,12 +119,28 @@ impl Selection {
     }
 }
 
-/// The "select all N matching" offer once a whole page is ticked, and its undo.
+/// The "select all N matching" offer once a whole page is ticked, and its undo. Nothing is
+/// ticked when the list loads, so it is a lazy split fetched the first time a whole page is.
 #[component]
 pub fn SelectAllBanner(selection: Selection) -> impl IntoView {
-    let more_than_page = move || selection.total.get() > selection.visible.with(|v| v.len() as u64);
+    let wanted = wanted_once(move || offered(selection));
+    show(
+        move || wanted.get(),
+        move || {
+            view! { <Suspense>{Suspend::new(select_all_banner(selection))}</Suspense> }.into_any()
+        },
+    )
+}
+
+/// Whether the banner shows: the whole page is ticked and more leads match than it shows.
+fn offered(selection: Selection) -> bool {
+    selection.page_ticked() && selection.total.get() > selection.visible.with(|v| v.len() as u64)
+}
+
+#[lazy]
+fn select_all_banner(selection: Selection) -> AnyView {
     view! {
-        {show(move || selection.page_ticked() && more_than_page(), move || view! {
+        {show(move || offered(selection), move || view! {
             <div class="select-all-banner" role="status">
                 {move || if selection.all_matching.get() {
                     view! {
@@ -140,6 +158,7 @@ pub fn SelectAllBanner(selection: Selection) -> impl IntoView {
             </div>
         }.into_any())}
     }
+    .into_any()
 }
 
 /// What the bar is made from, handed as one value through its lazy split.

@@ -29,7 +29,7 @@ use leptos_router::hooks::use_query_map;
 use numbers::{NumberCheckBanner, NumberCheckProgress};
 use segments::{SegmentActions, SegmentsPanel};
 use shared::leads::{LeadQuery, LeadRow};
-use shared::segments::SegmentDto;
+use shared::segments::SegmentEntry;
 use shared::websites::VerifyJobDto;
 use shared::whatsapp::NumberCheckJobDto;
 use shared::workspaces::Permission;
@@ -78,11 +78,11 @@ pub fn LeadsPage() -> impl IntoView {
     let segments_version = Memo::new(move |_| {
         bulk.version().get()
             + segment_actions.create.version().get()
-            + segment_actions.update.version().get()
+            + segment_actions.rename.version().get()
             + segment_actions.delete.version().get()
     });
     // The segments as last shown, with the version they were loaded at.
-    let kept_segments = StoredValue::new(None::<(usize, ApiResult<Vec<SegmentDto>>)>);
+    let kept_segments = StoredValue::new(None::<(usize, ApiResult<Vec<SegmentEntry>>)>);
     // One resource for the page (docs/benchmarks.md, "One resource per page"): the leads for
     // the filter in the URL, and the segments, asked for again only when their version moved
     // (a new filter or sort asks for its leads alone).
@@ -133,13 +133,14 @@ pub fn LeadsPage() -> impl IntoView {
     effect(move || {
         leptos::task::spawn_local(async move {
             let (website_job, number_job) = running_checks(workspace).await;
+            // `try_`: the page may have been left while the lookup ran.
             if let Some(job) = website_job
-                && progress.job.with_untracked(Option::is_none)
+                && progress.job.try_with_untracked(Option::is_none) == Some(true)
             {
                 progress.follow(job);
             }
             if let Some(job) = number_job
-                && number_progress.job.with_untracked(Option::is_none)
+                && number_progress.job.try_with_untracked(Option::is_none) == Some(true)
             {
                 number_progress.follow(workspace, job, numbers_done);
             }
@@ -164,7 +165,7 @@ pub fn LeadsPage() -> impl IntoView {
     });
     for (done, value) in [
         ("Segment saved.", segment_actions.create.value()),
-        ("Segment renamed.", segment_actions.update.value()),
+        ("Segment renamed.", segment_actions.rename.value()),
     ] {
         effect(move || match value.get() {
             Some(Ok(_)) => toaster.success(done),

@@ -4,22 +4,23 @@
 use super::super::imports::grouped;
 use crate::api::ApiResult;
 use crate::api::segments::{
-    CreateSegment, DeleteSegment, UpdateSegment, create_segment, delete_segment, update_segment,
+    CreateSegment, DeleteSegment, RenameSegment, create_segment, delete_segment, rename_segment,
 };
 use crate::components::confirm::ConfirmDialog;
 use crate::components::effect::effect;
 use crate::components::form::field_error;
-use crate::components::show::show_or;
+use crate::components::lazy::wanted_once;
+use crate::components::show::show;
 use leptos::prelude::*;
 use shared::leads::{LeadFilter, LeadQuery, LeadSort};
-use shared::segments::{SegmentDto, SegmentForm};
+use shared::segments::{SegmentEntry, SegmentForm};
 use uuid::Uuid;
 
 /// The segment actions the page owns (it refetches the list when they finish).
 #[derive(Clone, Copy)]
 pub struct SegmentActions {
-    pub create: Action<CreateSegment, ApiResult<SegmentDto>>,
-    pub update: Action<UpdateSegment, ApiResult<SegmentDto>>,
+    pub create: Action<CreateSegment, ApiResult<()>>,
+    pub rename: Action<RenameSegment, ApiResult<()>>,
     pub delete: Action<DeleteSegment, ApiResult<()>>,
 }
 
@@ -27,7 +28,7 @@ impl SegmentActions {
     pub fn new() -> Self {
         Self {
             create: Action::new(|input: &CreateSegment| create_later(input.clone())),
-            update: Action::new(|input: &UpdateSegment| update_later(input.clone())),
+            rename: Action::new(|input: &RenameSegment| rename_later(input.clone())),
             delete: Action::new(|input: &DeleteSegment| delete_later(input.clone())),
         }
     }
@@ -38,13 +39,15 @@ impl SegmentActions {
 // on a click").
 
 #[lazy]
-async fn create_later(input: CreateSegment) -> ApiResult<SegmentDto> {
-    create_segment(input.workspace, input.form).await
+async fn create_later(input: CreateSegment) -> ApiResult<()> {
+    // The list is read again after it (the page's segment version moves), so the saved
+    // segment itself is not needed here.
+    create_segment(input.workspace, input.form).await.map(drop)
 }
 
 #[lazy]
-async fn update_later(input: UpdateSegment) -> ApiResult<SegmentDto> {
-    update_segment(input.workspace, input.segment, input.form).await
+async fn rename_later(input: RenameSegment) -> ApiResult<()> {
+    rename_segment(input.workspace, input.segment, input.name).await
 }
 
 #[lazy]
@@ -55,104 +58,69 @@ async fn delete_later(input: DeleteSegment) -> ApiResult<()> {
 #[component]
 pub fn SegmentsPanel(
     workspace: Uuid,
-    segments: Vec<SegmentDto>,
+    segments: Vec<SegmentEntry>,
     /// `/w/{slug}/leads`.
     base: String,
-    /// The filter and sort in the URL now.
+    /// The filter and sort in the URL now. The panel is drawn again whenever they change (the
+    /// page's resource reloads), so it reads them once.
     current: Signal<(LeadFilter, LeadSort)>,
     actions: SegmentActions,
     can_manage: bool,
 ) -> impl IntoView {
-    let new_name = RwSignal::new(String::new());
-    let editing = RwSignal::new(None::<Uuid>);
-    let edit_name = RwSignal::new(String::new());
+    let saving = RwSignal::new(false);
+    let renaming = RwSignal::new(None::<(Uuid, String)>);
     let deleting = RwSignal::new(None::<(Uuid, String)>);
     let confirm_open = RwSignal::new(false);
-    let create_error = field_error(actions.create.value(), "name");
-    let rename_error = field_error(actions.update.value(), "name");
-    effect(move || {
-        if let Some(Ok(_)) = actions.create.value().get() {
-            new_name.set(String::new());
-        }
-    });
-    effect(move || {
-        if let Some(Ok(_)) = actions.update.value().get() {
-            editing.set(None);
-        }
+    let editor_wanted = wanted_once(move || saving.get() || renaming.with(Option::is_some));
+    // The filter shown now, as a segment's parameters are written: the segment it matches is
+    // the active one.
+    let (shown, sort) = current.with_untracked(|(filter, sort)| {
+        (
+            LeadQuery::from_filter(filter, LeadSort::default()).query_string(),
+            *sort,
+        )
     });
     let empty = segments.is_empty();
     let items = segments
         .into_iter()
         .map(|segment| {
-            let id = segment.id;
-            let sort = current.with_untracked(|c| c.1);
-            let query = LeadQuery::from_filter(&segment.filter, sort).query_string();
+            let SegmentEntry {
+                id,
+                name,
+                count,
+                query,
+                summary,
+            } = segment;
+            let active = query == shown;
+            let query = LeadQuery::with_sort(&query, sort);
             let href = if query.is_empty() {
                 base.clone()
             } else {
                 format!("{base}?{query}")
             };
-            let filter = StoredValue::new(segment.filter.clone());
-            let active = move || current.with(|c| filter.with_value(|f| *f == c.0));
-            let summary = match segment.filter.summary() {
-                s if s.is_empty() => "Every lead".to_owned(),
-                s => s,
-            };
-            let name = segment.name.clone();
-            let rename_to = segment.name.clone();
-            let delete_name = segment.name.clone();
+            let actions = can_manage.then(|| {
+                let rename_to = name.clone();
+                let delete_name = name.clone();
+                view! {
+                    <span class="segment-actions">
+                        <button type="button" class="btn btn-link btn-small" on:click=move |_| {
+                            renaming.set(Some((id, rename_to.clone())));
+                        }>"Rename"</button>
+                        <button type="button" class="btn btn-link btn-small btn-danger" on:click=move |_| {
+                            deleting.set(Some((id, delete_name.clone())));
+                            confirm_open.set(true);
+                        }>"Delete"</button>
+                    </span>
+                }
+            });
             view! {
                 <li class="segment" class:segment-active=active>
-                    {show_or(move || editing.get() == Some(id), move || view! {
-                        <form class="segment-rename" on:submit=move |ev| {
-                            ev.prevent_default();
-                            actions.update.dispatch(UpdateSegment {
-                                workspace,
-                                segment: id,
-                                form: SegmentForm {
-                                    name: edit_name.get_untracked(),
-                                    filter: filter.get_value(),
-                                },
-                            });
-                        }>
-                            <label class="sr-only" for=format!("rename-{id}")>"New name"</label>
-                            <input id=format!("rename-{id}") type="text" maxlength="80"
-                                prop:value=move || edit_name.get() on:input=move |ev| edit_name.set(event_target_value(&ev)) />
-                            <button type="submit" class="btn btn-small btn-primary">"Save"</button>
-                            <button type="button" class="btn btn-small btn-link" on:click=move |_| editing.set(None)>"Cancel"</button>
-                            <p class="field-error">{move || rename_error.get()}</p>
-                        </form>
-                    }.into_any(), {
-                            let name = name.clone();
-                            let href = href.clone();
-                            let summary = summary.clone();
-                            let rename_to = rename_to.clone();
-                            let delete_name = delete_name.clone();
-                            move || {
-                                let rename_to = rename_to.clone();
-                                let delete_name = delete_name.clone();
-                                view! {
-                                    <a class="segment-link" href=href.clone() title=summary.clone()>
-                                        <span class="segment-name">{name.clone()}</span>
-                                        <span class="segment-count" aria-label="leads">{grouped(segment.count)}</span>
-                                    </a>
-                                    <span class="segment-summary muted">{summary.clone()}</span>
-                                    {can_manage.then(|| view! {
-                                        <span class="segment-actions">
-                                            <button type="button" class="btn btn-link btn-small" on:click=move |_| {
-                                                edit_name.set(rename_to.clone());
-                                                editing.set(Some(id));
-                                            }>"Rename"</button>
-                                            <button type="button" class="btn btn-link btn-small btn-danger" on:click=move |_| {
-                                                deleting.set(Some((id, delete_name.clone())));
-                                                confirm_open.set(true);
-                                            }>"Delete"</button>
-                                        </span>
-                                    })}
-                                }
-                                .into_any()
-                            }
-                        })}
+                    <a class="segment-link" href=href title=summary.clone()>
+                        <span class="segment-name">{name}</span>
+                        <span class="segment-count" aria-label="leads">{grouped(count)}</span>
+                    </a>
+                    <span class="segment-summary muted">{summary}</span>
+                    {actions}
                 </li>
             }
         })
@@ -163,24 +131,15 @@ pub fn SegmentsPanel(
             {empty.then(|| view! { <p class="muted">"Save a filter to come back to it, with its count kept up to date."</p> })}
             <ul class="segment-list">{items}</ul>
             {can_manage.then(|| view! {
-                <form class="segment-save" on:submit=move |ev| {
-                    ev.prevent_default();
-                    actions.create.dispatch(CreateSegment {
-                        workspace,
-                        form: SegmentForm {
-                            name: new_name.get_untracked(),
-                            filter: current.get_untracked().0,
-                        },
-                    });
-                }>
-                    <label for="segment-name">"Save this filter as"</label>
-                    <div class="segment-save-row">
-                        <input id="segment-name" name="name" type="text" maxlength="80" placeholder="Segment name"
-                            prop:value=move || new_name.get() on:input=move |ev| new_name.set(event_target_value(&ev)) />
-                        <button type="submit" class="btn btn-small btn-primary" disabled=move || actions.create.pending().get()>"Save"</button>
-                    </div>
-                    <p class="field-error">{move || create_error.get()}</p>
-                </form>
+                {show(move || !saving.get(), move || view! {
+                    <button type="button" class="btn btn-small segment-save-open" on:click=move |_| saving.set(true)>
+                        "Save this filter as a segment…"
+                    </button>
+                }.into_any())}
+                {show(move || editor_wanted.get(), move || {
+                    let parts = EditorParts { workspace, current, actions, saving, renaming };
+                    view! { <Suspense>{Suspend::new(segment_editor(parts))}</Suspense> }.into_any()
+                })}
             })}
         </aside>
         <ConfirmDialog
@@ -195,4 +154,97 @@ pub fn SegmentsPanel(
             })
         />
     }
+}
+
+/// What the segment editor is made from, handed as one value through its lazy split.
+struct EditorParts {
+    workspace: Uuid,
+    current: Signal<(LeadFilter, LeadSort)>,
+    actions: SegmentActions,
+    /// "Save this filter" is open.
+    saving: RwSignal<bool>,
+    /// The segment being renamed, with its name then.
+    renaming: RwSignal<Option<(Uuid, String)>>,
+}
+
+/// Saving the filter as a segment, and renaming one: forms opened by a click, so the server
+/// never renders them and their code is a lazy split fetched with the first (it then stays
+/// mounted, `components/lazy.rs`).
+#[lazy]
+fn segment_editor(parts: EditorParts) -> AnyView {
+    let EditorParts {
+        workspace,
+        current,
+        actions,
+        saving,
+        renaming,
+    } = parts;
+    let new_name = RwSignal::new(String::new());
+    let edit_name = RwSignal::new(String::new());
+    let create_error = field_error(actions.create.value(), "name");
+    let rename_error = field_error(actions.rename.value(), "name");
+    effect(move || {
+        if let Some(Ok(_)) = actions.create.value().get() {
+            new_name.set(String::new());
+            saving.set(false);
+        }
+    });
+    effect(move || {
+        if let Some(Ok(_)) = actions.rename.value().get() {
+            renaming.set(None);
+        }
+    });
+    // Each rename starts from the segment's name.
+    effect(move || {
+        if let Some((_, name)) = renaming.get() {
+            edit_name.set(name);
+        }
+    });
+    view! {
+        {show(move || saving.get(), move || view! {
+            <form class="segment-save" on:submit=move |ev| {
+                ev.prevent_default();
+                actions.create.dispatch(CreateSegment {
+                    workspace,
+                    form: SegmentForm {
+                        name: new_name.get_untracked(),
+                        filter: current.get_untracked().0,
+                    },
+                });
+            }>
+                <label for="segment-name">"Save this filter as"</label>
+                <div class="segment-save-row">
+                    <input id="segment-name" name="name" type="text" maxlength="80" placeholder="Segment name"
+                        prop:value=move || new_name.get() on:input=move |ev| new_name.set(event_target_value(&ev)) />
+                    <button type="submit" class="btn btn-small btn-primary" disabled=move || actions.create.pending().get()>"Save"</button>
+                    <button type="button" class="btn btn-small btn-link" on:click=move |_| saving.set(false)>"Cancel"</button>
+                </div>
+                <p class="field-error">{move || create_error.get()}</p>
+            </form>
+        }.into_any())}
+        {show(move || renaming.with(Option::is_some), move || view! {
+            <form class="segment-rename" on:submit=move |ev| {
+                ev.prevent_default();
+                if let Some((segment, _)) = renaming.get_untracked() {
+                    actions.rename.dispatch(RenameSegment {
+                        workspace,
+                        segment,
+                        name: edit_name.get_untracked(),
+                    });
+                }
+            }>
+                <label for="segment-rename">
+                    {move || renaming.with(|r| r.as_ref().map(|(_, name)| format!("Rename \"{name}\" to")).unwrap_or_default())}
+                </label>
+                <div class="segment-save-row">
+                    <input id="segment-rename" type="text" maxlength="80"
+                        prop:value=move || edit_name.get() on:input=move |ev| edit_name.set(event_target_value(&ev)) />
+                    <button type="submit" class="btn btn-small btn-primary" disabled=move || actions.rename.pending().get()>"Save"</button>
+                    <button type="button" class="btn btn-small btn-link" on:click=move |_| renaming.set(None)>"Cancel"</button>
+                </div>
+                <p class="field-error">{move || rename_error.get()}</p>
+            </form>
+        }.into_any())}
+    }
+    .into_any()
 }
