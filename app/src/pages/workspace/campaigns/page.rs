@@ -82,9 +82,10 @@ pub fn CampaignPage() -> impl IntoView {
             let id = id.ok_or(ApiError(AppError::NotFound))?;
             let dto = load_campaign_live(workspace, id).await?;
             let failed = if has_failures(dto.state.status, dto.state.counts) {
-                load_campaign_recipients(workspace, id, Some(RecipientState::Failed), None).await?
+                let failed = Some(RecipientState::Failed);
+                Some(load_campaign_recipients(workspace, id, failed, None).await?)
             } else {
-                RecipientPage::default()
+                None
             };
             Ok::<_, ApiError>((
                 dto,
@@ -190,8 +191,8 @@ fn CampaignView(
     dto: CampaignLive,
     first: RecipientPage,
     activity: CampaignActivity,
-    /// The failed messages' first page (empty when there are none).
-    failed: RecipientPage,
+    /// The failed messages' first page (`None` when there were none to ask for).
+    failed: Option<RecipientPage>,
 ) -> impl IntoView {
     let ctx = use_shell();
     let workspace = ctx.shell.workspace.id;
@@ -610,8 +611,9 @@ fn FailedMessages(
     counts: Memo<RecipientCounts>,
     status: Memo<CampaignStatus>,
     /// The server's "failed" list as the page loaded it: failed recipients and those whose
-    /// message failed after it went, the ones "retry failed" sends again.
-    first: RecipientPage,
+    /// message failed after it went, the ones "retry failed" sends again. `None` when there
+    /// were no failures then: the first one to arrive shows "Loading…" until its reload.
+    first: Option<RecipientPage>,
     busy: RwSignal<bool>,
     /// May put them back in the queue.
     can_retry: bool,
@@ -635,7 +637,7 @@ fn FailedMessages(
                 )
                 .await
                 {
-                    rows.set(page);
+                    rows.set(Some(page));
                 }
             });
         },
@@ -680,9 +682,13 @@ fn FailedMessages(
     }
 }
 
-/// The failed messages' first page: who, from which sender, after how many attempts, and why.
+/// The failed messages' first page: who, from which sender, after how many attempts, and why;
+/// "Loading…" while it has not been asked for yet.
 #[component]
-fn FailedRows(page: RecipientPage, leads_base: String) -> impl IntoView {
+fn FailedRows(page: Option<RecipientPage>, leads_base: String) -> impl IntoView {
+    let Some(page) = page else {
+        return view! { <p class="muted loading">"Loading the failed messages…"</p> }.into_any();
+    };
     if page.rows.is_empty() {
         return view! { <p class="muted empty">"No message failed; only outcomes are unknown."</p> }
             .into_any();
