@@ -200,51 +200,96 @@ fn segment_editor(parts: EditorParts) -> AnyView {
             edit_name.set(name);
         }
     });
-    view! {
-        {show(move || saving.get(), move || view! {
-            <form class="segment-save" on:submit=move |ev| {
-                ev.prevent_default();
-                actions.create.dispatch(CreateSegment {
+    let save = NameForm {
+        class: "segment-save",
+        id: "segment-name",
+        label: Signal::derive(|| "Save this filter as".to_owned()),
+        name: new_name,
+        pending: actions.create.pending().into(),
+        error: create_error,
+        on_save: Callback::new(move |()| {
+            actions.create.dispatch(CreateSegment {
+                workspace,
+                form: SegmentForm {
+                    name: new_name.get_untracked(),
+                    filter: current.get_untracked().0,
+                },
+            });
+        }),
+        on_cancel: Callback::new(move |()| saving.set(false)),
+    };
+    let rename = NameForm {
+        class: "segment-rename",
+        id: "segment-rename",
+        label: Signal::derive(move || {
+            renaming.with(|r| {
+                r.as_ref()
+                    .map(|(_, name)| format!("Rename \"{name}\" to"))
+                    .unwrap_or_default()
+            })
+        }),
+        name: edit_name,
+        pending: actions.rename.pending().into(),
+        error: rename_error,
+        on_save: Callback::new(move |()| {
+            if let Some((segment, _)) = renaming.get_untracked() {
+                actions.rename.dispatch(RenameSegment {
                     workspace,
-                    form: SegmentForm {
-                        name: new_name.get_untracked(),
-                        filter: current.get_untracked().0,
-                    },
+                    segment,
+                    name: edit_name.get_untracked(),
                 });
-            }>
-                <label for="segment-name">"Save this filter as"</label>
-                <div class="segment-save-row">
-                    <input id="segment-name" name="name" type="text" maxlength="80" placeholder="Segment name"
-                        prop:value=move || new_name.get() on:input=move |ev| new_name.set(event_target_value(&ev)) />
-                    <button type="submit" class="btn btn-small btn-primary" disabled=move || actions.create.pending().get()>"Save"</button>
-                    <button type="button" class="btn btn-small btn-link" on:click=move |_| saving.set(false)>"Cancel"</button>
-                </div>
-                <p class="field-error">{move || create_error.get()}</p>
-            </form>
-        }.into_any())}
-        {show(move || renaming.with(Option::is_some), move || view! {
-            <form class="segment-rename" on:submit=move |ev| {
-                ev.prevent_default();
-                if let Some((segment, _)) = renaming.get_untracked() {
-                    actions.rename.dispatch(RenameSegment {
-                        workspace,
-                        segment,
-                        name: edit_name.get_untracked(),
-                    });
-                }
-            }>
-                <label for="segment-rename">
-                    {move || renaming.with(|r| r.as_ref().map(|(_, name)| format!("Rename \"{name}\" to")).unwrap_or_default())}
-                </label>
-                <div class="segment-save-row">
-                    <input id="segment-rename" type="text" maxlength="80"
-                        prop:value=move || edit_name.get() on:input=move |ev| edit_name.set(event_target_value(&ev)) />
-                    <button type="submit" class="btn btn-small btn-primary" disabled=move || actions.rename.pending().get()>"Save"</button>
-                    <button type="button" class="btn btn-small btn-link" on:click=move |_| renaming.set(None)>"Cancel"</button>
-                </div>
-                <p class="field-error">{move || rename_error.get()}</p>
-            </form>
-        }.into_any())}
+            }
+        }),
+        on_cancel: Callback::new(move |()| renaming.set(None)),
+    };
+    view! {
+        {show(move || saving.get(), move || name_form(save))}
+        {show(move || renaming.with(Option::is_some), move || name_form(rename))}
+    }
+    .into_any()
+}
+
+/// A segment name form: saving the filter and renaming differ only in these.
+#[derive(Clone, Copy)]
+struct NameForm {
+    class: &'static str,
+    id: &'static str,
+    label: Signal<String>,
+    /// The name typed.
+    name: RwSignal<String>,
+    /// "Save" is off while the call runs.
+    pending: Signal<bool>,
+    /// The server's message on `name`.
+    error: Signal<Option<String>>,
+    on_save: Callback<()>,
+    on_cancel: Callback<()>,
+}
+
+fn name_form(form: NameForm) -> AnyView {
+    let NameForm {
+        class,
+        id,
+        label,
+        name,
+        pending,
+        error,
+        on_save,
+        on_cancel,
+    } = form;
+    view! {
+        <form class=class on:submit=move |ev| {
+            ev.prevent_default();
+            on_save.run(());
+        }>
+            <label for=id>{move || label.get()}</label>
+            <div class="segment-save-row">
+                <input id=id name="name" type="text" maxlength="80" placeholder="Segment name"
+                    prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                <button type="submit" class="btn btn-small btn-primary" disabled=move || pending.get()>"Save"</button>
+                <button type="button" class="btn btn-small btn-link" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+            </div>
+            <p class="field-error">{move || error.get()}</p>
+        </form>
     }
     .into_any()
 }
